@@ -1,0 +1,45 @@
+package io.kubelora.api;
+
+import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
+import io.fabric8.kubernetes.api.model.Namespaced;
+import io.fabric8.kubernetes.client.CustomResource;
+import io.fabric8.kubernetes.model.annotation.Group;
+import io.fabric8.kubernetes.model.annotation.Kind;
+import io.fabric8.kubernetes.model.annotation.Plural;
+import io.fabric8.kubernetes.model.annotation.ShortNames;
+import io.fabric8.kubernetes.model.annotation.Singular;
+import io.fabric8.kubernetes.model.annotation.Version;
+
+/**
+ * A LoRA or QLoRA fine-tuning run: the resource a user applies with kubectl and runs
+ * locally with {@code kubelora train -f}. Annotations only; the spec and status records
+ * carry the fields.
+ */
+@Group(LoraFineTune.GROUP)
+@Version(LoraFineTune.VERSION)
+@Kind(LoraFineTune.KIND)
+@Plural("lorafinetunes")
+@Singular("lorafinetune")
+@ShortNames("lft")
+@AdditionalPrinterColumn(name = "Phase", jsonPath = ".status.phase", type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(name = "Progress", jsonPath = ".status.progress.steps", type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(name = "Loss", jsonPath = ".status.progress.loss", type = AdditionalPrinterColumn.Type.NUMBER)
+@AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp", type = AdditionalPrinterColumn.Type.DATE)
+public class LoraFineTune extends CustomResource<LoraFineTuneSpec, LoraFineTuneStatus> implements Namespaced {
+
+    public static final String GROUP = "kubelora.io";
+    public static final String VERSION = "v1alpha1";
+    public static final String KIND = "LoraFineTune";
+    public static final String API_VERSION = GROUP + "/" + VERSION;
+
+    // Spec and status are immutable records without no-arg constructors: start empty.
+    @Override
+    protected LoraFineTuneSpec initSpec() {
+        return null;
+    }
+
+    @Override
+    protected LoraFineTuneStatus initStatus() {
+        return null;
+    }
+}

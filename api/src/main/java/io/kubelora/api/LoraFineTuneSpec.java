@@ -1,0 +1,98 @@
+package io.kubelora.api;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.ValidationRule;
+
+/** What to fine-tune, on what data, how, on which hardware, and where the result goes. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+@ValidationRule(value = "(has(self.quantization) && self.quantization == 'nf4') || !has(self.quantizationConfig)",
+        message = "spec.quantizationConfig is only allowed with spec.quantization: nf4")
+@ValidationRule(value = "!has(self.merge) || !has(self.merge.enabled) || !self.merge.enabled "
+        + "|| (has(self.merge.output) && has(self.merge.output.uri))",
+        message = "spec.merge.output.uri is required when spec.merge.enabled is true")
+@ValidationRule(value = "!has(self.training) || !has(self.training.evalEverySteps) || self.training.evalEverySteps == 0 "
+        + "|| (has(self.dataset.validationSplit) && self.dataset.validationSplit > 0.0)",
+        message = "spec.training.evalEverySteps needs spec.dataset.validationSplit greater than 0")
+public record LoraFineTuneSpec(
+        @Required
+        @JsonPropertyDescription("The base model to fine-tune: a Hugging Face model folder.")
+        BaseModelSpec baseModel,
+
+        @Required
+        @JsonPropertyDescription("The training data: a JSONL file in alpaca, chat or text format.")
+        DatasetSpec dataset,
+
+        @JsonPropertyDescription("LoRA adapter settings: rank, alpha, dropout and the modules to adapt.")
+        LoraSpec lora,
+
+        @JsonPropertyDescription("Quantization of the frozen base weights: none (LoRA) or nf4 (QLoRA: 4-bit "
+                + "NormalFloat base, LoRA adapters in higher precision). Default none.")
+        Quantization quantization,
+
+        @JsonPropertyDescription("Settings of the nf4 quantization; only allowed with quantization: nf4.")
+        QuantizationConfig quantizationConfig,
+
+        @JsonPropertyDescription("Optimizer, schedule, batch size, precision and checkpointing.")
+        TrainingSpec training,
+
+        @Required
+        @JsonPropertyDescription("Where the adapter, metrics and checkpoints are written.")
+        OutputSpec output,
+
+        @JsonPropertyDescription("Optionally merge the trained adapter into the base weights and publish the "
+                + "merged model.")
+        MergeSpec merge,
+
+        @JsonPropertyDescription("Cluster resources of the training pod: GPUs, memory, CPU and scheduling.")
+        ResourcesSpec resources,
+
+        @JsonPropertyDescription("Trainer container image; overrides the operator's default trainer image.")
+        String image,
+
+        @JsonPropertyDescription("Service account of the training pod. Default: the namespace's default "
+                + "service account.")
+        String serviceAccountName,
+
+        @JsonPropertyDescription("Suspends the run: its pods are stopped until suspend is false again. "
+                + "Default false.")
+        Boolean suspend,
+
+        @JsonPropertyDescription("References to Secrets holding object-storage and model-hub credentials. "
+                + "Never put secret values in the spec.")
+        CredentialsSpec credentials,
+
+        @Min(0)
+        @JsonPropertyDescription("Retries of a failed training pod before the run is Failed. Default 0: "
+                + "the trainer resumes from its last checkpoint when retried.")
+        Integer backoffLimit,
+
+        @Min(1)
+        @JsonPropertyDescription("Wall-clock limit of the run in seconds; exceeding it fails the run.")
+        Long activeDeadlineSeconds,
+
+        @Min(0)
+        @JsonPropertyDescription("Seconds after the run finishes before its Job and pods are deleted "
+                + "(the LoraFineTune and its status stay).")
+        Integer ttlSecondsAfterFinished) {
+
+    public LoraFineTuneSpec {
+        lora = lora == null ? LoraSpec.defaults() : lora;
+        quantization = quantization == null ? Quantization.NONE : quantization;
+        quantizationConfig = quantizationConfig == null && quantization == Quantization.NF4
+                ? QuantizationConfig.defaults() : quantizationConfig;
+        training = training == null ? TrainingSpec.defaults() : training;
+        merge = merge == null ? MergeSpec.disabled() : merge;
+        resources = resources == null ? ResourcesSpec.defaults() : resources;
+        suspend = suspend != null && suspend;
+        backoffLimit = backoffLimit == null ? 0 : backoffLimit;
+    }
+
+    /** A minimal spec: everything else takes its default. */
+    public static LoraFineTuneSpec of(String baseModelUri, String datasetUri, String outputUri) {
+        return new LoraFineTuneSpec(new BaseModelSpec(baseModelUri), DatasetSpec.of(datasetUri), null, null,
+                null, null, new OutputSpec(outputUri), null, null, null, null, null, null, null, null, null);
+    }
+}

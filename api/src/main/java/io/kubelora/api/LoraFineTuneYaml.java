@@ -1,0 +1,139 @@
+package io.kubelora.api;
+
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.MapperFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.exc.InvalidFormatException;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Collection;
+import java.util.stream.Collectors;
+
+/**
+ * Reads a LoraFineTune document strictly (unknown fields, wrong types and fractions for integers are
+ * errors naming the field and line) and writes one back. The trainer reads the same YAML a user applies.
+ */
+public final class LoraFineTuneYaml {
+
+    private static final ObjectMapper STRICT = strict(YAMLMapper.builder(
+            YAMLFactory.builder().disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
+                    .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES).build()).build());
+
+    private LoraFineTuneYaml() {
+    }
+
+    /** A strict JSON mapper with the same rules, for callers that hold JSON. */
+    public static ObjectMapper strictJson() {
+        return strict(JsonMapper.builder().build());
+    }
+
+    private static ObjectMapper strict(ObjectMapper mapper) {
+        mapper.enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+                .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+                .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+                .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
+                .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
+                .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
+        return mapper;
+    }
+
+    /** Reads and validates a file; every problem is an {@link InvalidSpecException} naming file, field and line. */
+    public static LoraFineTune read(Path file) {
+        String text;
+        try {
+            text = Files.readString(file);
+        } catch (NoSuchFileException e) {
+            throw new IllegalArgumentException(file + ": no such file");
+        } catch (IOException e) {
+            throw new IllegalArgumentException(file + ": cannot read: " + e.getMessage(), e);
+        }
+        return parse(text, file.toString());
+    }
+
+    /** Parses and validates one LoraFineTune document. */
+    public static LoraFineTune parse(String yaml, String source) {
+        LoraFineTune resource;
+        try {
+            resource = STRICT.readValue(yaml, LoraFineTune.class);
+        } catch (JsonProcessingException e) {
+            throw new InvalidSpecException(source, java.util.List.of(describe(e)));
+        }
+        if (resource == null) {
+            throw new InvalidSpecException(source, java.util.List.of(new Violation("document", "is empty")));
+        }
+        if (!LoraFineTune.API_VERSION.equals(resource.getApiVersion())) {
+            throw new InvalidSpecException(source, java.util.List.of(new Violation("apiVersion",
+                    "must be " + LoraFineTune.API_VERSION + " (was " + resource.getApiVersion() + ")")));
+        }
+        if (!LoraFineTune.KIND.equals(resource.getKind())) {
+            throw new InvalidSpecException(source, java.util.List.of(new Violation("kind",
+                    "must be " + LoraFineTune.KIND + " (was " + resource.getKind() + ")")));
+        }
+        SpecValidator.requireValid(source, resource.getSpec());
+        return resource;
+    }
+
+    /** The document as YAML, defaults filled in. */
+    public static String write(LoraFineTune resource) {
+        try {
+            return STRICT.writeValueAsString(resource);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot write LoraFineTune as YAML", e);
+        }
+    }
+
+    private static Violation describe(JsonProcessingException e) {
+        String where = location(e.getLocation());
+        if (e instanceof UnrecognizedPropertyException u) {
+            return new Violation(path(u), "unknown field" + where + "; known fields: " + known(u.getKnownPropertyIds()));
+        }
+        if (e instanceof InvalidFormatException f) {
+            return new Violation(path(f), "invalid value '" + f.getValue() + "'" + where + ": expected "
+                    + expected(f.getTargetType()));
+        }
+        if (e instanceof JsonMappingException m && !m.getPath().isEmpty()) {
+            return new Violation(path(m), e.getOriginalMessage().replaceAll(" \\(class [^)]*\\)", "") + where);
+        }
+        return new Violation("document", "not valid YAML" + where + ": " + e.getOriginalMessage());
+    }
+
+    private static String expected(Class<?> type) {
+        if (type.isEnum()) {
+            return "one of " + java.util.Arrays.stream(type.getEnumConstants())
+                    .map(c -> c.toString().toLowerCase()).collect(Collectors.joining(", "));
+        }
+        return type.getSimpleName().replace("Integer", "an integer").replace("Long", "an integer")
+                .replace("Double", "a number").replace("Boolean", "true or false");
+    }
+
+    private static String path(JsonMappingException e) {
+        StringBuilder b = new StringBuilder();
+        for (JsonMappingException.Reference r : e.getPath()) {
+            if (r.getFieldName() != null) {
+                b.append(b.isEmpty() ? "" : ".").append(r.getFieldName());
+            } else if (r.getIndex() >= 0) {
+                b.append('[').append(r.getIndex()).append(']');
+            }
+        }
+        return b.isEmpty() ? "document" : b.toString();
+    }
+
+    private static String known(Collection<Object> ids) {
+        return ids == null ? "" : ids.stream().map(Object::toString).sorted().collect(Collectors.joining(", "));
+    }
+
+    private static String location(JsonLocation loc) {
+        return loc == null || loc.getLineNr() < 1 ? "" : " (line " + loc.getLineNr() + ")";
+    }
+}

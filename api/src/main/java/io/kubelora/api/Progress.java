@@ -1,0 +1,41 @@
+package io.kubelora.api;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+
+/** A snapshot of a running trainer, as shown by kubectl get lft. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record Progress(
+        @JsonPropertyDescription("Optimizer steps done.")
+        Long step,
+
+        @JsonPropertyDescription("Optimizer steps the run will take.")
+        Long totalSteps,
+
+        @JsonPropertyDescription("step/totalSteps, e.g. 120/900 (the Progress column).")
+        String steps,
+
+        @JsonPropertyDescription("Epochs done, fractional.")
+        Double epoch,
+
+        @JsonPropertyDescription("Training loss of the last logged step.")
+        Double loss,
+
+        @JsonPropertyDescription("Last measured evaluation loss.")
+        Double evalLoss,
+
+        @JsonPropertyDescription("Trained tokens per second, averaged over recent steps.")
+        Double tokensPerSecond,
+
+        @JsonPropertyDescription("Estimated time left, e.g. 1h02m.")
+        String eta,
+
+        @JsonPropertyDescription("When this snapshot was taken (RFC 3339).")
+        String lastUpdateTime) {
+
+    public Progress {
+        if (steps == null && step != null && totalSteps != null) {
+            steps = step + "/" + totalSteps;
+        }
+    }
+}

@@ -1,0 +1,198 @@
+package io.kubelora.api;
+
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Every rule of the CRD schema and its CEL rules, checked in Java. The operator runs it before creating
+ * anything (old clusters may not enforce CEL) and the trainer runs it on local files.
+ */
+public final class SpecValidator {
+
+    private static final Set<String> READ_SCHEMES = Set.of("s3", "hf", "pvc", "file");
+    private static final Set<String> WRITE_SCHEMES = Set.of("s3", "pvc", "file");
+
+    private final List<Violation> violations = new ArrayList<>();
+
+    private SpecValidator() {
+    }
+
+    /** All violations of the spec; empty when it may run. */
+    public static List<Violation> validate(LoraFineTuneSpec spec) {
+        SpecValidator v = new SpecValidator();
+        if (spec == null) {
+            v.fail("spec", "is required");
+        } else {
+            v.check(spec);
+        }
+        return List.copyOf(v.violations);
+    }
+
+    /** Throws {@link InvalidSpecException} naming every violation. */
+    public static void requireValid(String source, LoraFineTuneSpec spec) {
+        List<Violation> found = validate(spec);
+        if (!found.isEmpty()) {
+            throw new InvalidSpecException(source, found);
+        }
+    }
+
+    private void check(LoraFineTuneSpec spec) {
+        if (spec.baseModel() == null) {
+            fail("spec.baseModel", "is required");
+        } else {
+            uri("spec.baseModel.uri", spec.baseModel().uri(), READ_SCHEMES);
+        }
+        checkDataset(spec.dataset());
+        checkLora(spec.lora());
+        if (spec.quantizationConfig() != null && spec.quantization() != Quantization.NF4) {
+            fail("spec.quantizationConfig", "is only allowed with spec.quantization: nf4 (quantization is "
+                    + spec.quantization().name().toLowerCase() + ")");
+        }
+        checkTraining(spec.training(), spec.dataset());
+        if (spec.output() == null) {
+            fail("spec.output", "is required");
+        } else {
+            uri("spec.output.uri", spec.output().uri(), WRITE_SCHEMES);
+        }
+        checkMerge(spec.merge());
+        checkResources(spec.resources());
+        if (spec.backoffLimit() < 0) {
+            fail("spec.backoffLimit", "must be at least 0 (was " + spec.backoffLimit() + ")");
+        }
+        if (spec.activeDeadlineSeconds() != null && spec.activeDeadlineSeconds() < 1) {
+            fail("spec.activeDeadlineSeconds", "must be at least 1 (was " + spec.activeDeadlineSeconds() + ")");
+        }
+        if (spec.ttlSecondsAfterFinished() != null && spec.ttlSecondsAfterFinished() < 0) {
+            fail("spec.ttlSecondsAfterFinished", "must be at least 0 (was " + spec.ttlSecondsAfterFinished() + ")");
+        }
+    }
+
+    private void checkDataset(DatasetSpec dataset) {
+        if (dataset == null) {
+            fail("spec.dataset", "is required");
+            return;
+        }
+        uri("spec.dataset.uri", dataset.uri(), READ_SCHEMES);
+        range("spec.dataset.validationSplit", dataset.validationSplit(), 0.0, 0.5);
+        range("spec.dataset.maxSeqLength", dataset.maxSeqLength(), 16, 131072);
+    }
+
+    private void checkLora(LoraSpec lora) {
+        range("spec.lora.rank", lora.rank(), 1, 1024);
+        range("spec.lora.alpha", lora.alpha(), 1, 65536);
+        range("spec.lora.dropout", lora.dropout(), 0.0, 0.9);
+        List<String> modules = lora.targetModules();
+        if (modules.isEmpty()) {
+            fail("spec.lora.targetModules", "must name at least one module; allowed: " + allowedModules());
+            return;
+        }
+        Set<String> seen = new HashSet<>();
+        for (int i = 0; i < modules.size(); i++) {
+            String name = modules.get(i);
+            String field = "spec.lora.targetModules[" + i + "]";
+            if (!LoraSpec.ALL_LINEAR.equals(name) && !LoraSpec.LINEAR_MODULES.contains(name)) {
+                fail(field, "unknown module '" + name + "'; allowed: " + allowedModules());
+            } else if (!seen.add(name)) {
+                fail(field, "'" + name + "' is listed twice");
+            }
+        }
+        if (modules.contains(LoraSpec.ALL_LINEAR) && modules.size() > 1) {
+            fail("spec.lora.targetModules", "all-linear cannot be combined with other module names");
+        }
+    }
+
+    private void checkTraining(TrainingSpec t, DatasetSpec dataset) {
+        range("spec.training.epochs", t.epochs(), 1, 1000);
+        if (t.maxSteps() != null) {
+            range("spec.training.maxSteps", t.maxSteps(), 1, Integer.MAX_VALUE);
+        }
+        if (!(t.learningRate() > 0.0 && t.learningRate() <= 1.0)) {
+            fail("spec.training.learningRate", "must be greater than 0 and at most 1 (was " + t.learningRate() + ")");
+        }
+        range("spec.training.batchSize", t.batchSize(), 1, 4096);
+        range("spec.training.gradientAccumulationSteps", t.gradientAccumulationSteps(), 1, 4096);
+        range("spec.training.warmupRatio", t.warmupRatio(), 0.0, 1.0);
+        range("spec.training.weightDecay", t.weightDecay(), 0.0, 1.0);
+        range("spec.training.maxGradNorm", t.maxGradNorm(), 0.0, Double.MAX_VALUE);
+        range("spec.training.logEverySteps", t.logEverySteps(), 1, Integer.MAX_VALUE);
+        range("spec.training.evalEverySteps", t.evalEverySteps(), 0, Integer.MAX_VALUE);
+        range("spec.training.checkpointEverySteps", t.checkpointEverySteps(), 0, Integer.MAX_VALUE);
+        range("spec.training.checkpointsToKeep", t.checkpointsToKeep(), 1, Integer.MAX_VALUE);
+        if (t.evalEverySteps() > 0 && dataset != null && dataset.validationSplit() == 0.0) {
+            fail("spec.training.evalEverySteps", "needs spec.dataset.validationSplit greater than 0");
+        }
+    }
+
+    private void checkMerge(MergeSpec merge) {
+        if (merge.enabled() && (merge.output() == null || blank(merge.output().uri()))) {
+            fail("spec.merge.output.uri", "is required when spec.merge.enabled is true");
+        } else if (merge.output() != null) {
+            uri("spec.merge.output.uri", merge.output().uri(), Set.of("s3", "pvc", "file", "hf"));
+        }
+        if (!merge.maxShardSize().matches("^[0-9]+(B|KB|MB|GB|KiB|MiB|GiB)$")) {
+            fail("spec.merge.maxShardSize", "must be a size like 5GB, 500MB or 2GiB (was '"
+                    + merge.maxShardSize() + "')");
+        }
+    }
+
+    private void checkResources(ResourcesSpec r) {
+        range("spec.resources.gpus", r.gpus(), 0, 16);
+        if (r.gpuResourceName() != null && !r.gpuResourceName().matches("^[a-z0-9.-]+/[a-zA-Z0-9._-]+$")) {
+            fail("spec.resources.gpuResourceName", "must be an extended resource name like nvidia.com/gpu (was '"
+                    + r.gpuResourceName() + "')");
+        }
+    }
+
+    private void uri(String field, String value, Set<String> schemes) {
+        if (blank(value)) {
+            fail(field, "is required");
+            return;
+        }
+        int colon = value.indexOf("://");
+        if (colon < 0) {
+            return; // a plain local path
+        }
+        String scheme = value.substring(0, colon);
+        if (!schemes.contains(scheme)) {
+            fail(field, "scheme '" + scheme + "://' is not supported here; use one of "
+                    + schemes.stream().sorted().map(s -> s + "://").toList() + " or a local path");
+            return;
+        }
+        try {
+            URI parsed = new URI(value.replace(" ", "%20"));
+            if (!scheme.equals("file") && (parsed.getAuthority() == null || parsed.getAuthority().isBlank())) {
+                fail(field, "'" + value + "' names no " + (scheme.equals("s3") ? "bucket"
+                        : scheme.equals("pvc") ? "claim" : "repository"));
+            }
+        } catch (Exception e) {
+            fail(field, "'" + value + "' is not a valid URI: " + e.getMessage());
+        }
+    }
+
+    private void range(String field, Number value, double min, double max) {
+        double v = value.doubleValue();
+        if (Double.isNaN(v) || v < min || v > max) {
+            String hi = max == Integer.MAX_VALUE || max == Double.MAX_VALUE ? "" : " and at most " + format(max);
+            fail(field, "must be at least " + format(min) + hi + " (was " + value + ")");
+        }
+    }
+
+    private static String format(double d) {
+        return d == Math.rint(d) ? Long.toString((long) d) : Double.toString(d);
+    }
+
+    private static String allowedModules() {
+        return LoraSpec.ALL_LINEAR + ", " + String.join(", ", LoraSpec.LINEAR_MODULES);
+    }
+
+    private static boolean blank(String s) {
+        return s == null || s.isBlank();
+    }
+
+    private void fail(String field, String message) {
+        violations.add(new Violation(field, message));
+    }
+}
