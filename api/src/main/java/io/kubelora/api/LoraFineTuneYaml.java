@@ -3,6 +3,7 @@ package io.kubelora.api;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -17,7 +18,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.List;
 import java.util.stream.Collectors;
 
 /**
@@ -63,25 +66,38 @@ public final class LoraFineTuneYaml {
 
     /** Parses and validates one LoraFineTune document. */
     public static LoraFineTune parse(String yaml, String source) {
+        JsonNode tree;
+        try {
+            tree = STRICT.readTree(yaml);
+        } catch (JsonProcessingException e) {
+            throw invalid(source, new Violation("document", "not valid YAML" + location(e.getLocation()) + ": "
+                    + e.getOriginalMessage()));
+        }
+        if (tree == null || !tree.isObject()) {
+            throw invalid(source, new Violation("document", "must be a LoraFineTune mapping"));
+        }
+        requireText(source, tree, "apiVersion", LoraFineTune.API_VERSION);
+        requireText(source, tree, "kind", LoraFineTune.KIND);
         LoraFineTune resource;
         try {
-            resource = STRICT.readValue(yaml, LoraFineTune.class);
+            resource = STRICT.treeToValue(tree, LoraFineTune.class);
         } catch (JsonProcessingException e) {
-            throw new InvalidSpecException(source, java.util.List.of(describe(e)));
-        }
-        if (resource == null) {
-            throw new InvalidSpecException(source, java.util.List.of(new Violation("document", "is empty")));
-        }
-        if (!LoraFineTune.API_VERSION.equals(resource.getApiVersion())) {
-            throw new InvalidSpecException(source, java.util.List.of(new Violation("apiVersion",
-                    "must be " + LoraFineTune.API_VERSION + " (was " + resource.getApiVersion() + ")")));
-        }
-        if (!LoraFineTune.KIND.equals(resource.getKind())) {
-            throw new InvalidSpecException(source, java.util.List.of(new Violation("kind",
-                    "must be " + LoraFineTune.KIND + " (was " + resource.getKind() + ")")));
+            throw invalid(source, describe(e, yaml));
         }
         SpecValidator.requireValid(source, resource.getSpec());
         return resource;
+    }
+
+    private static void requireText(String source, JsonNode tree, String field, String expected) {
+        JsonNode value = tree.get(field);
+        if (value == null || !expected.equals(value.asText())) {
+            throw invalid(source, new Violation(field, "must be " + expected + " (was "
+                    + (value == null ? "missing" : value.asText()) + ")"));
+        }
+    }
+
+    private static InvalidSpecException invalid(String source, Violation violation) {
+        return new InvalidSpecException(source, List.of(violation));
     }
 
     /** The document as YAML, defaults filled in. */
@@ -93,8 +109,10 @@ public final class LoraFineTuneYaml {
         }
     }
 
-    private static Violation describe(JsonProcessingException e) {
-        String where = location(e.getLocation());
+    private static Violation describe(JsonProcessingException e, String yaml) {
+        List<Object> steps = e instanceof JsonMappingException m ? steps(m) : List.of();
+        String where = YamlLines.lineOf(yaml, steps).stream().mapToObj(n -> " (line " + n + ")").findFirst()
+                .orElse("");
         if (e instanceof UnrecognizedPropertyException u) {
             return new Violation(path(u), "unknown field" + where + "; known fields: " + known(u.getKnownPropertyIds()));
         }
@@ -105,7 +123,15 @@ public final class LoraFineTuneYaml {
         if (e instanceof JsonMappingException m && !m.getPath().isEmpty()) {
             return new Violation(path(m), e.getOriginalMessage().replaceAll(" \\(class [^)]*\\)", "") + where);
         }
-        return new Violation("document", "not valid YAML" + where + ": " + e.getOriginalMessage());
+        return new Violation("document", e.getOriginalMessage() + where);
+    }
+
+    private static List<Object> steps(JsonMappingException e) {
+        List<Object> steps = new ArrayList<>();
+        for (JsonMappingException.Reference r : e.getPath()) {
+            steps.add(r.getFieldName() != null ? r.getFieldName() : (Object) r.getIndex());
+        }
+        return steps;
     }
 
     private static String expected(Class<?> type) {

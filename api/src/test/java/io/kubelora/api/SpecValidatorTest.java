@@ -1,0 +1,118 @@
+package io.kubelora.api;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.api.Test;
+
+class SpecValidatorTest {
+
+    private static final String HEAD = """
+            apiVersion: kubelora.io/v1alpha1
+            kind: LoraFineTune
+            metadata:
+              name: t
+            spec:
+              baseModel:
+                uri: s3://models/llama
+              dataset:
+                uri: s3://data/train.jsonl
+              output:
+                uri: s3://out/run
+            """;
+
+    @Test
+    void minimalSpecIsValidAndTakesDefaults() {
+        LoraFineTuneSpec spec = LoraFineTuneYaml.parse(HEAD, "t.yaml").getSpec();
+        assertEquals(16, spec.lora().rank());
+        assertEquals(32, spec.lora().alpha());
+        assertEquals(List.of("all-linear"), spec.lora().targetModules());
+        assertEquals(LoraSpec.LINEAR_MODULES, spec.lora().resolvedTargetModules());
+        assertEquals(2.0, spec.lora().scaling());
+        assertEquals(Quantization.NONE, spec.quantization());
+        assertEquals(2e-4, spec.training().learningRate());
+        assertEquals(DatasetFormat.AUTO, spec.dataset().format());
+        assertEquals(2048, spec.dataset().maxSeqLength());
+        assertEquals(1, spec.resources().gpus());
+        assertTrue(spec.training().gradientCheckpointing());
+    }
+
+    @Test
+    void rsloraScalesByRootOfRank() {
+        LoraSpec lora = new LoraSpec(64, 16, null, null, true);
+        assertEquals(2.0, lora.scaling(), 1e-12);
+    }
+
+    @Test
+    void nf4GetsDoubleQuantByDefault() {
+        LoraFineTuneSpec spec = LoraFineTuneYaml.parse(HEAD + "  quantization: nf4\n", "t.yaml").getSpec();
+        assertTrue(spec.quantizationConfig().doubleQuant());
+    }
+
+    static Stream<Arguments> invalidSpecs() {
+        return Stream.of(
+                Arguments.of("  lora:\n    rank: 0\n", "spec.lora.rank", "at least 1 and at most 1024"),
+                Arguments.of("  lora:\n    rank: 2048\n", "spec.lora.rank", "at most 1024"),
+                Arguments.of("  lora:\n    dropout: 0.95\n", "spec.lora.dropout", "at most 0.9"),
+                Arguments.of("  lora:\n    targetModules: [q_proj, lm_head]\n", "spec.lora.targetModules[1]",
+                        "unknown module 'lm_head'; allowed: all-linear, q_proj"),
+                Arguments.of("  lora:\n    targetModules: [all-linear, q_proj]\n", "spec.lora.targetModules",
+                        "cannot be combined"),
+                Arguments.of("  lora:\n    targetModules: []\n", "spec.lora.targetModules", "at least one"),
+                Arguments.of("  lora:\n    targetModules: [v_proj, v_proj]\n", "spec.lora.targetModules[1]",
+                        "listed twice"),
+                Arguments.of("  training:\n    learningRate: 0\n", "spec.training.learningRate", "greater than 0"),
+                Arguments.of("  training:\n    batchSize: 0\n", "spec.training.batchSize", "at least 1"),
+                Arguments.of("  training:\n    warmupRatio: 1.5\n", "spec.training.warmupRatio", "at most 1"),
+                Arguments.of("  training:\n    epochs: 0\n", "spec.training.epochs", "at least 1"),
+                Arguments.of("  training:\n    evalEverySteps: 10\n", "spec.training.evalEverySteps",
+                        "validationSplit"),
+                Arguments.of("  quantizationConfig:\n    doubleQuant: false\n", "spec.quantizationConfig",
+                        "only allowed with spec.quantization: nf4"),
+                Arguments.of("  merge:\n    enabled: true\n", "spec.merge.output.uri", "required"),
+                Arguments.of("  merge:\n    maxShardSize: 5 gigs\n", "spec.merge.maxShardSize", "a size like"),
+                Arguments.of("  resources:\n    gpus: 17\n", "spec.resources.gpus", "at most 16"));
+    }
+
+    @ParameterizedTest
+    @MethodSource("invalidSpecs")
+    void invalidValueNamesTheFieldAndTheRange(String extra, String field, String message) {
+        InvalidSpecException e = org.junit.jupiter.api.Assertions.assertThrows(InvalidSpecException.class,
+                () -> LoraFineTuneYaml.parse(HEAD + extra, "bad.yaml"));
+        Violation v = e.violations().stream().filter(x -> x.field().equals(field)).findFirst()
+                .orElseThrow(() -> new AssertionError("no violation of " + field + " in " + e.getMessage()));
+        assertTrue(v.message().contains(message), v.message());
+        assertTrue(e.getMessage().startsWith("bad.yaml: "), e.getMessage());
+    }
+
+    @Test
+    void unsupportedUriSchemeIsNamed() {
+        String yaml = HEAD.replace("s3://data/train.jsonl", "ftp://host/train.jsonl");
+        InvalidSpecException e = org.junit.jupiter.api.Assertions.assertThrows(InvalidSpecException.class,
+                () -> LoraFineTuneYaml.parse(yaml, "bad.yaml"));
+        assertTrue(e.getMessage().contains("spec.dataset.uri: scheme 'ftp://' is not supported"), e.getMessage());
+    }
+
+    @Test
+    void outputCannotBeAHubRepository() {
+        String yaml = HEAD.replace("s3://out/run", "hf://me/out");
+        InvalidSpecException e = org.junit.jupiter.api.Assertions.assertThrows(InvalidSpecException.class,
+                () -> LoraFineTuneYaml.parse(yaml, "bad.yaml"));
+        assertTrue(e.getMessage().contains("spec.output.uri"), e.getMessage());
+    }
+
+    @Test
+    void missingRequiredSectionsAreEachNamed() {
+        String yaml = "apiVersion: kubelora.io/v1alpha1\nkind: LoraFineTune\nmetadata:\n  name: t\nspec:\n"
+                + "  lora:\n    rank: 8\n";
+        InvalidSpecException e = org.junit.jupiter.api.Assertions.assertThrows(InvalidSpecException.class,
+                () -> LoraFineTuneYaml.parse(yaml, "bad.yaml"));
+        List<String> fields = e.violations().stream().map(Violation::field).toList();
+        assertEquals(List.of("spec.baseModel", "spec.dataset", "spec.output"), fields);
+    }
+}

@@ -1,0 +1,24 @@
+package io.kubelora.trainer.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The kubelora command line: the same program runs locally and in the training pod. */
+@Command(name = "kubelora", mixinStandardHelpOptions = true, versionProvider = Version.class,
+        description = "LoRA and QLoRA fine-tuning of Llama, Mistral and Qwen2 models.",
+        subcommands = {TrainCommand.class, InitModelCommand.class, GenerateCommand.class, BenchCommand.class,
+                CommandLine.HelpCommand.class})
+public final class Main {
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    /** Runs a command line and returns its exit code; errors are reported as one clear message. */
+    public static int run(String... args) {
+        return new CommandLine(new Main())
+                .setExecutionExceptionHandler(new ErrorReporter())
+                .setCaseInsensitiveEnumValuesAllowed(true)
+                .execute(args);
+    }
+}

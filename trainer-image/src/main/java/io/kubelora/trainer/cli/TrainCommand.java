@@ -1,0 +1,61 @@
+package io.kubelora.trainer.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.kubelora.api.LoraFineTune;
+import io.kubelora.api.LoraFineTuneYaml;
+import io.kubelora.trainer.storage.Storage;
+import io.kubelora.trainer.train.FineTuneRun;
+import io.kubelora.trainer.train.TrainerMetrics;
+import io.kubelora.trainer.train.TrainingObserver;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** kubelora train -f FILE.yaml: runs a LoraFineTune on this machine (or in the training pod). */
+@Command(name = "train", mixinStandardHelpOptions = true,
+        description = "Fine-tune a model as described by a LoraFineTune YAML file.")
+final class TrainCommand implements Callable<Integer> {
+
+    @Option(names = {"-f", "--config"}, required = true, paramLabel = "FILE",
+            description = "The LoraFineTune YAML (the same file you would kubectl apply).")
+    Path config;
+
+    @Option(names = "--metrics-port", paramLabel = "PORT",
+            description = "Serve Prometheus metrics on this port while training (0 picks a free port).")
+    Integer metricsPort;
+
+    @Option(names = "--work-dir", paramLabel = "DIR",
+            description = "Local folder for staging and downloads (default: KUBELORA_CACHE_DIR or ./.kubelora).")
+    Path workDir;
+
+    @Override
+    public Integer call() throws Exception {
+        LoraFineTune resource = LoraFineTuneYaml.read(config);
+        Path work = workDir != null ? workDir
+                : Path.of(System.getenv().getOrDefault("KUBELORA_CACHE_DIR", ".kubelora"));
+        List<TrainingObserver> observers = new ArrayList<>();
+        TrainerMetrics metrics = metricsPort == null ? null : new TrainerMetrics(metricsPort);
+        if (metrics != null) {
+            observers.add(metrics);
+            System.err.println("Serving metrics on :" + metrics.port() + "/metrics");
+        }
+        try (Storage storage = Storage.fromEnvironment(System.getenv(), Path.of("").toAbsolutePath())) {
+            FineTuneRun.Result result = new FineTuneRun(resource, storage, work, System.err, observers).execute();
+            ObjectNode message = new ObjectMapper().createObjectNode();
+            message.put("adapterUri", result.adapterUri());
+            message.put("finalLoss", result.summary().finalLoss());
+            message.put("steps", result.summary().steps());
+            TerminationMessage.write(message.toString());
+            System.out.println(result.adapterUri());
+            return 0;
+        } finally {
+            if (metrics != null) {
+                metrics.close();
+            }
+        }
+    }
+}

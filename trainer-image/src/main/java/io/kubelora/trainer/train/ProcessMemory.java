@@ -1,0 +1,35 @@
+package io.kubelora.trainer.train;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** Resident memory of this process, from /proc/self/status (Linux); 0 where that is not available. */
+public final class ProcessMemory {
+
+    private ProcessMemory() {
+    }
+
+    /** Current resident set size (VmRSS) in bytes. */
+    public static long residentBytes() {
+        return read("VmRSS:");
+    }
+
+    /** Peak resident set size (VmHWM) in bytes. */
+    public static long peakResidentBytes() {
+        return read("VmHWM:");
+    }
+
+    private static long read(String key) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith(key)) {
+                    return Long.parseLong(line.substring(key.length()).trim().split("\\s+")[0]) * 1024;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return 0;
+        }
+        return 0;
+    }
+}

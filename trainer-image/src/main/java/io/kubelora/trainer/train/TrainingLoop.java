@@ -1,0 +1,158 @@
+package io.kubelora.trainer.train;
+
+import ai.djl.ndarray.NDManager;
+import io.kubelora.api.TrainingSpec;
+import io.kubelora.trainer.data.Batch;
+import io.kubelora.trainer.data.TrainingData;
+import io.kubelora.trainer.model.CausalLm;
+import io.kubelora.trainer.model.LossSum;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The optimizer loop: gradient accumulation over micro-batches, global-norm clipping, AdamW with a warmup
+ * schedule, periodic evaluation, and reports to the observers.
+ *
+ * <p>Micro-batches form one flat sequence over the epochs, so optimizer step s always consumes micro-batches
+ * [s*accum, (s+1)*accum): the data position is a function of the step, which makes runs reproducible and
+ * resumable. maxSteps, when set, overrides epochs (cycling through further epochs if needed).
+ */
+public final class TrainingLoop {
+
+    private final CausalLm model;
+    private final TrainingData data;
+    private final TrainingSpec spec;
+    private final List<TrainingObserver> observers;
+    private final int batchesPerEpoch;
+    private final int totalSteps;
+    private final LrSchedule schedule;
+
+    public TrainingLoop(CausalLm model, TrainingData data, TrainingSpec spec, List<TrainingObserver> observers) {
+        this.model = model;
+        this.data = data;
+        this.spec = spec;
+        this.observers = List.copyOf(observers);
+        this.batchesPerEpoch = data.train().batchesPerEpoch(spec.batchSize());
+        if (batchesPerEpoch == 0) {
+            throw new IllegalArgumentException("the dataset has no trainable example");
+        }
+        this.totalSteps = totalSteps(spec, batchesPerEpoch);
+        this.schedule = LrSchedule.of(spec.lrScheduler(), spec.learningRate(), spec.warmupRatio(), totalSteps);
+    }
+
+    /** Optimizer steps of the run: maxSteps, or every micro-batch of every epoch grouped by accumulation. */
+    public static int totalSteps(TrainingSpec spec, int batchesPerEpoch) {
+        if (spec.maxSteps() != null) {
+            return spec.maxSteps();
+        }
+        long microBatches = (long) spec.epochs() * batchesPerEpoch;
+        return (int) Math.max(1, (microBatches + spec.gradientAccumulationSteps() - 1)
+                / spec.gradientAccumulationSteps());
+    }
+
+    public int totalSteps() {
+        return totalSteps;
+    }
+
+    /** Runs steps [startStep, totalSteps) and returns the summary of what ran. */
+    public LoopResult run(int startStep, AdamW optimizer) {
+        long started = System.nanoTime();
+        long windowStart = started;
+        double windowLoss = 0;
+        long windowLossTokens = 0;
+        long windowTokens = 0;
+        long trainedTokens = 0;
+        long lossTokens = 0;
+        double lastLoss = Double.NaN;
+        double lastEval = Double.NaN;
+        int stepsRun = 0;
+        for (int step = startStep; step < totalSteps; step++) {
+            List<Batch> micro = microBatches(step);
+            long stepTargets = micro.stream().mapToLong(Batch::targetTokens).sum();
+            float lossScale = 1f / Math.max(1, stepTargets);
+            for (Batch batch : micro) {
+                LossSum loss = model.forwardBackward(batch, lossScale);
+                windowLoss += loss.sum();
+                windowLossTokens += loss.tokens();
+                long inputs = (long) batch.batchSize() * batch.seqLen();
+                windowTokens += inputs;
+                trainedTokens += inputs;
+                lossTokens += loss.tokens();
+            }
+            double gradNorm = optimizer.gradientNorm();
+            double clip = spec.maxGradNorm() > 0 && gradNorm > spec.maxGradNorm()
+                    ? spec.maxGradNorm() / (gradNorm + 1e-6) : 1.0;
+            double lr = schedule.at(step);
+            optimizer.step(lr, clip);
+            optimizer.zeroGradients();
+            stepsRun++;
+
+            int done = step + 1;
+            boolean evalNow = data.hasValidation()
+                    && ((spec.evalEverySteps() > 0 && done % spec.evalEverySteps() == 0) || done == totalSteps);
+            if (evalNow) {
+                lastEval = evaluate();
+            }
+            if (done % spec.logEverySteps() == 0 || done == totalSteps || evalNow) {
+                long now = System.nanoTime();
+                double windowSeconds = (now - windowStart) / 1e9;
+                double elapsed = (now - started) / 1e9;
+                lastLoss = windowLoss / Math.max(1, windowLossTokens);
+                double eta = elapsed / stepsRun * (totalSteps - done);
+                StepReport report = new StepReport(done, totalSteps, epochAt(done), lastLoss,
+                        evalNow ? lastEval : Double.NaN, lr, gradNorm, windowTokens / Math.max(1e-9, windowSeconds),
+                        trainedTokens, eta);
+                observers.forEach(o -> o.onReport(report));
+                windowStart = now;
+                windowLoss = 0;
+                windowLossTokens = 0;
+                windowTokens = 0;
+            }
+        }
+        return new LoopResult(stepsRun, lastLoss, lastEval, trainedTokens, lossTokens,
+                (System.nanoTime() - started) / 1e9, epochAt(totalSteps));
+    }
+
+    /** Mean token loss over the validation examples, without gradients. */
+    public double evaluate() {
+        double sum = 0;
+        long tokens = 0;
+        int n = data.validation().batchesPerEpoch(spec.batchSize());
+        for (int i = 0; i < n; i++) {
+            LossSum loss = model.loss(data.validation().batch(0, i, spec.batchSize()));
+            sum += loss.sum();
+            tokens += loss.tokens();
+        }
+        return sum / Math.max(1, tokens);
+    }
+
+    private List<Batch> microBatches(int step) {
+        List<Batch> batches = new ArrayList<>();
+        long first = (long) step * spec.gradientAccumulationSteps();
+        long lastExclusive = first + spec.gradientAccumulationSteps();
+        if (spec.maxSteps() == null) {
+            // Without maxSteps the final step takes what is left of the last epoch.
+            lastExclusive = Math.min(lastExclusive, (long) spec.epochs() * batchesPerEpoch);
+        }
+        for (long m = first; m < lastExclusive; m++) {
+            batches.add(data.train().batch((int) (m / batchesPerEpoch), (int) (m % batchesPerEpoch),
+                    spec.batchSize()));
+        }
+        return batches;
+    }
+
+    private double epochAt(int stepsDone) {
+        double epochs = (double) stepsDone * spec.gradientAccumulationSteps() / batchesPerEpoch;
+        return spec.maxSteps() == null ? Math.min(epochs, spec.epochs()) : epochs;
+    }
+
+    /** What a call of {@link #run} did. */
+    public record LoopResult(int stepsRun, double finalLoss, double finalEvalLoss, long trainedTokens,
+                             long lossTokens, double seconds, double epochs) {
+    }
+
+    /** The manager the optimizer state should live in. */
+    public NDManager manager() {
+        return model.manager();
+    }
+}

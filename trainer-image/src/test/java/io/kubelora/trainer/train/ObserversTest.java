@@ -1,0 +1,120 @@
+package io.kubelora.trainer.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ObserversTest {
+
+    private static final StepReport PLAIN = new StepReport(10, 40, 0.25, 2.5, Double.NaN, 1e-4, 0.8, 1234.5, 5120, 95);
+    private static final StepReport WITH_EVAL = new StepReport(20, 40, 0.5, 2.0, 2.2, 2e-4, 0.5, 1500, 10240, 40);
+
+    @Test
+    void metricsJsonlHasOneObjectPerReportAndEvalLossOnlyWhenMeasured(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("metrics.jsonl");
+        try (MetricsJsonl m = new MetricsJsonl(file, false)) {
+            m.onReport(PLAIN);
+            m.onReport(WITH_EVAL);
+        }
+        List<String> lines = Files.readAllLines(file);
+        assertEquals(2, lines.size());
+        JsonNode first = new ObjectMapper().readTree(lines.get(0));
+        assertEquals(10, first.get("step").asInt());
+        assertEquals(2.5, first.get("loss").asDouble());
+        assertEquals(0.25, first.get("epoch").asDouble());
+        assertEquals(1e-4, first.get("learning_rate").asDouble());
+        assertEquals(0.8, first.get("grad_norm").asDouble());
+        assertEquals(1234.5, first.get("tokens_per_second").asDouble());
+        assertFalse(first.has("eval_loss"));
+        assertEquals(2.2, new ObjectMapper().readTree(lines.get(1)).get("eval_loss").asDouble());
+    }
+
+    @Test
+    void metricsJsonlAppendsWhenResuming(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("metrics.jsonl");
+        try (MetricsJsonl m = new MetricsJsonl(file, false)) {
+            m.onReport(PLAIN);
+        }
+        try (MetricsJsonl m = new MetricsJsonl(file, true)) {
+            m.onReport(WITH_EVAL);
+        }
+        assertEquals(2, Files.readAllLines(file).size());
+    }
+
+    @Test
+    void plainProgressLinesForLogs() {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        new ProgressPrinter(new PrintStream(bytes, true, StandardCharsets.UTF_8), false).onReport(PLAIN);
+        String line = bytes.toString(StandardCharsets.UTF_8);
+        assertEquals("step 10/40  epoch 0.25  loss 2.5000  lr 1.00e-04  1,235 tok/s  ETA 1m35s\n", line);
+    }
+
+    @Test
+    void terminalProgressOverwritesOneLine() {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        new ProgressPrinter(new PrintStream(bytes, true, StandardCharsets.UTF_8), true).onReport(PLAIN);
+        String line = bytes.toString(StandardCharsets.UTF_8);
+        assertTrue(line.startsWith("\r\033[2K[#####...............]  25% step 10/40"), line);
+        assertFalse(line.endsWith("\n"));
+    }
+
+    @Test
+    void durationsReadWell() {
+        assertEquals("1h02m", ProgressPrinter.formatDuration(3725));
+        assertEquals("1m35s", ProgressPrinter.formatDuration(95));
+        assertEquals("7s", ProgressPrinter.formatDuration(7.4));
+        assertEquals("?", ProgressPrinter.formatDuration(Double.NaN));
+    }
+
+    @Test
+    void prometheusEndpointServesTheProgressGauges() throws Exception {
+        try (TrainerMetrics metrics = new TrainerMetrics(0)) {
+            metrics.starting(0, 40);
+            metrics.onReport(WITH_EVAL);
+            HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + metrics.port() + "/metrics")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            String body = response.body();
+            assertEquals(200, response.statusCode());
+            assertTrue(body.contains("kubelora_step 20.0"), body);
+            assertTrue(body.contains("kubelora_total_steps 40.0"), body);
+            assertTrue(body.contains("kubelora_loss 2.0"), body);
+            assertTrue(body.contains("kubelora_eval_loss 2.2"), body);
+            assertTrue(body.contains("kubelora_eta_seconds 40.0"), body);
+            assertTrue(body.contains("kubelora_trained_tokens_total 10240.0"), body);
+            assertTrue(body.contains("process_resident_memory_bytes"), body);
+        }
+    }
+
+    @Test
+    void lossPlotIsAPng(@TempDir Path dir) throws Exception {
+        LossPlot plot = new LossPlot();
+        plot.onReport(PLAIN);
+        plot.onReport(WITH_EVAL);
+        Path png = dir.resolve("loss.png");
+        plot.write(png, "test");
+        assertEquals(900, ImageIO.read(png.toFile()).getWidth());
+    }
+
+    @Test
+    void peftParameterLine() {
+        assertEquals("trainable params: 1,703,936 || all params: 1,237,518,336 || trainable%: 0.1377",
+                FineTuneRun.parameterLine(1_703_936, 1_237_518_336L));
+    }
+}
