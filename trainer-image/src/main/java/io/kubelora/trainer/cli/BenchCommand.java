@@ -59,7 +59,7 @@ final class BenchCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Path dir = Files.createTempDirectory("kubelora-bench");
-        ModelInitializer.write(Architecture.LLAMA, Preset.BENCH, vocab, 42, dir);
+        ModelInitializer.write(Architecture.LLAMA, Preset.SMALL, vocab, 42, dir);
         Device device = Engine.getInstance().getGpuCount() > 0 ? Device.gpu() : Device.cpu();
         LoraSpec lora = new LoraSpec(16, 32, 0.0, List.of(LoraSpec.ALL_LINEAR), false);
         ModelOptions options = new ModelOptions(device, false, lora, nf4 ? Quantization.NF4 : Quantization.NONE,

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import io.kubelora.api.LoraFineTune;
 import io.kubelora.api.LoraFineTuneSpec;
 import io.kubelora.api.Precision;
+import io.kubelora.api.ResumePolicy;
 import io.kubelora.trainer.data.TextTokenizer;
 import io.kubelora.trainer.data.TrainingData;
 import io.kubelora.trainer.model.CausalLm;
@@ -15,11 +16,13 @@ import io.kubelora.trainer.storage.Publication;
 import io.kubelora.trainer.storage.Storage;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.stream.Stream;
 
 /**
@@ -28,6 +31,8 @@ import java.util.stream.Stream;
  */
 public final class FineTuneRun {
 
+    /** Seconds a SIGTERM waits for the final checkpoint; below Kubernetes' default 30 s grace period. */
+    private static final long GRACE_SECONDS = 25;
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     private final LoraFineTune resource;
@@ -69,7 +74,9 @@ public final class FineTuneRun {
                 || (spec.training().precision() == Precision.AUTO && device.isGpu());
         Engine.getInstance().setRandomSeed((int) (long) spec.training().seed());
 
-        Path workDir = localOutput(spec.output().uri()).orElse(workRoot.resolve("runs").resolve(name));
+        // Reports go straight into a local output; for a remote one they are kept here and uploaded at the end.
+        boolean localOutput = storage.isLocal(spec.output().uri());
+        Path workDir = localOutput ? storage.localPath(spec.output().uri()) : workRoot.resolve("runs").resolve(name);
         Files.createDirectories(workDir);
         try (TextTokenizer tokenizer = TextTokenizer.load(modelDir)) {
             TrainingData data = TrainingData.load(datasetFile, spec.dataset(), tokenizer, spec.training().seed());
@@ -77,41 +84,98 @@ public final class FineTuneRun {
             ModelOptions options = new ModelOptions(device, bf16, spec.lora(), spec.quantization(),
                     spec.quantizationConfig(), spec.training().gradientCheckpointing(), spec.training().seed());
             try (CausalLm model = CausalLm.load(modelDir, options);
-                 MetricsJsonl metrics = new MetricsJsonl(workDir.resolve("metrics.jsonl"), false);
                  AdamW optimizer = new AdamW(model.trainableParameters(), spec.training().weightDecay(),
-                         model.manager())) {
+                         model.manager());
+                 GracefulStop stop = new GracefulStop(GRACE_SECONDS)) {
                 log.println(parameterLine(model.trainableParameterCount(), model.parameterCount()));
                 log.println("Training on " + device + (bf16 ? " (bf16 compute)" : " (fp32)"));
+
+                Path metricsFile = workDir.resolve("metrics.jsonl");
+                Checkpoints checkpoints = new Checkpoints(storage, spec.output().uri(), RunFingerprint.of(spec),
+                        spec.training().checkpointsToKeep(), workRoot.resolve("staging").resolve(name));
+                int startStep = resume(spec, checkpoints, model, optimizer, metricsFile);
                 LossPlot plot = new LossPlot();
-                List<TrainingObserver> observers = new ArrayList<>(List.of(metrics, ProgressPrinter.forConsole(), plot));
-                observers.addAll(extraObservers);
-                TrainingLoop loop = new TrainingLoop(model, data, spec.training(), observers);
-                extraObservers.stream().filter(TrainerMetrics.class::isInstance).map(TrainerMetrics.class::cast)
-                        .forEach(m -> m.starting(0, loop.totalSteps()));
-                TrainingLoop.LoopResult result = loop.run(0, optimizer);
-
-                Path staged = workRoot.resolve("staging").resolve(name).resolve("adapter");
-                deleteRecursively(staged);
-                model.saveAdapter(staged, spec.baseModel().uri());
-                String adapterUri = publish(spec.output().uri(), "adapter", staged);
-                deleteRecursively(staged);
-
-                double seconds = (System.nanoTime() - started) / 1e9;
-                RunSummary summary = new RunSummary(result.stepsRun(), result.epochs(), result.finalLoss(),
-                        Double.isNaN(result.finalEvalLoss()) ? null : result.finalEvalLoss(),
-                        result.trainedTokens(), result.lossTokens(), seconds, result.trainedTokens() / result.seconds(),
-                        ProcessMemory.peakResidentBytes(), model.trainableParameterCount(), model.parameterCount(),
-                        data.trainExamples(), data.validationExamples(), data.skippedExamples(), device.toString());
-                JSON.writeValue(workDir.resolve("summary.json").toFile(), summary);
-                plot.write(workDir.resolve("loss.png"), "LoraFineTune " + name);
-                observers.forEach(o -> o.onFinished(summary));
-                if (localOutput(spec.output().uri()).isEmpty()) {
-                    storage.uploadDirectory(workDir, spec.output().uri());
+                if (startStep > 0) {
+                    plot.addHistory(metricsFile);
                 }
-                log.println("Adapter written to " + adapterUri);
-                return new Result(adapterUri, summary);
+                try (MetricsJsonl metrics = new MetricsJsonl(metricsFile, startStep > 0)) {
+                    List<TrainingObserver> observers = new ArrayList<>(
+                            List.of(metrics, ProgressPrinter.forConsole(), plot));
+                    observers.addAll(extraObservers);
+                    TrainingLoop loop = new TrainingLoop(model, data, spec.training(), observers);
+                    int total = loop.totalSteps();
+                    extraObservers.stream().filter(TrainerMetrics.class::isInstance).map(TrainerMetrics.class::cast)
+                            .forEach(m -> m.starting(startStep, total));
+                    int every = spec.training().checkpointEverySteps();
+                    TrainingLoop.LoopResult result = loop.run(startStep, optimizer, done -> {
+                        boolean stopping = stop.requested();
+                        if (stopping || (every > 0 && done % every == 0 && done < total)) {
+                            saveCheckpoint(checkpoints, done, total, model, optimizer, spec, metricsFile);
+                        }
+                        if (stopping) {
+                            stop.saved();
+                        }
+                        return stopping;
+                    });
+                    if (result.stepsDone() < total) {
+                        throw new IllegalStateException("stopped by SIGTERM after step " + result.stepsDone() + "/"
+                                + total + "; a checkpoint was written and a restart resumes from it");
+                    }
+                    return deliver(spec, name, started, model, data, device, workDir, plot, observers, result);
+                }
             }
         }
+    }
+
+    private int resume(LoraFineTuneSpec spec, Checkpoints checkpoints, CausalLm model, AdamW optimizer,
+                       Path metricsFile) throws IOException {
+        if (spec.training().resume() == ResumePolicy.NEVER) {
+            checkpoints.clear();
+            return 0;
+        }
+        long begin = System.nanoTime();
+        Optional<Checkpoints.Found> found = checkpoints.latest();
+        if (found.isEmpty()) {
+            return 0;
+        }
+        int step = checkpoints.restore(found.get(), model, optimizer, metricsFile);
+        log.printf(Locale.ROOT, "Resumed from checkpoint step-%d of %s in %.1f s%n", step, checkpoints.folderUri(),
+                (System.nanoTime() - begin) / 1e9);
+        return step;
+    }
+
+    private void saveCheckpoint(Checkpoints checkpoints, int step, int total, CausalLm model, AdamW optimizer,
+                                LoraFineTuneSpec spec, Path metricsFile) {
+        try {
+            checkpoints.save(step, total, model, optimizer, spec.baseModel().uri(), metricsFile);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write checkpoint step-" + step + ": " + e.getMessage(), e);
+        }
+    }
+
+    private Result deliver(LoraFineTuneSpec spec, String name, long started, CausalLm model, TrainingData data,
+                           Device device, Path workDir, LossPlot plot, List<TrainingObserver> observers,
+                           TrainingLoop.LoopResult result) throws IOException {
+        Path staged = workRoot.resolve("staging").resolve(name).resolve("adapter");
+        deleteRecursively(staged);
+        model.saveAdapter(staged, spec.baseModel().uri());
+        String adapterUri = publish(spec.output().uri(), "adapter", staged);
+        deleteRecursively(staged);
+
+        double seconds = (System.nanoTime() - started) / 1e9;
+        RunSummary summary = new RunSummary(result.stepsDone(), result.epochs(), result.finalLoss(),
+                Double.isNaN(result.finalEvalLoss()) ? null : result.finalEvalLoss(),
+                result.trainedTokens(), result.lossTokens(), seconds, result.trainedTokens() / result.seconds(),
+                ProcessMemory.peakResidentBytes(), model.trainableParameterCount(), model.parameterCount(),
+                data.trainExamples(), data.validationExamples(), data.skippedExamples(), device.toString());
+        JSON.writeValue(workDir.resolve("summary.json").toFile(), summary);
+        plot.write(workDir.resolve("loss.png"), "LoraFineTune " + name);
+        observers.forEach(o -> o.onFinished(summary));
+        if (!storage.isLocal(spec.output().uri())) {
+            storage.uploadDirectory(workDir, spec.output().uri());
+        }
+        log.println("Adapter written to " + adapterUri);
+        return new Result(adapterUri, summary);
     }
 
     private String publish(String outputUri, String folder, Path localDir) throws IOException {
@@ -122,11 +186,6 @@ public final class FineTuneRun {
             }
         }
         return publication.commit();
-    }
-
-    /** The folder itself when the output is on this machine (a path, file:// or a mounted pvc://). */
-    private java.util.Optional<Path> localOutput(String uri) {
-        return storage.localPath(uri);
     }
 
     /** The line peft users know: trainable params: 1,703,936 || all params: ... || trainable%: 0.1377 */

@@ -1,8 +1,11 @@
 package io.kubelora.trainer.train;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -32,9 +35,17 @@ public final class LossPlot implements TrainingObserver {
         }
     }
 
-    /** Adds points logged before a resume (read back from metrics.jsonl). */
-    public void addHistory(int step, double loss, Double evalLoss) {
-        onReport(new StepReport(step, step, 0, loss, evalLoss == null ? Double.NaN : evalLoss, 0, 0, 0, 0, 0));
+    /** Adds the points logged before a resume, read back from metrics.jsonl. */
+    public void addHistory(Path metricsJsonl) throws IOException {
+        ObjectMapper json = new ObjectMapper();
+        for (String line : Files.readAllLines(metricsJsonl)) {
+            if (line.isBlank()) {
+                continue;
+            }
+            JsonNode n = json.readTree(line);
+            double eval = n.has("eval_loss") ? n.get("eval_loss").asDouble() : Double.NaN;
+            onReport(new StepReport(n.get("step").asInt(), 0, 0, n.get("loss").asDouble(), eval, 0, 0, 0, 0, 0));
+        }
     }
 
     /** Writes the chart as a PNG; nothing when no step was logged. */
@@ -44,15 +55,18 @@ public final class LossPlot implements TrainingObserver {
         }
         XYChart chart = new XYChartBuilder().width(900).height(500).title(title).xAxisTitle("step")
                 .yAxisTitle("loss").build();
-        chart.getStyler().setChartBackgroundColor(Color.WHITE).setPlotGridLinesVisible(true)
-                .setLegendVisible(true).setMarkerSize(5);
+        chart.getStyler().setChartBackgroundColor(Color.WHITE);
+        chart.getStyler().setPlotGridLinesVisible(true);
+        chart.getStyler().setMarkerSize(5);
         XYSeries train = chart.addSeries("training loss", steps, losses);
-        train.setMarker(SeriesMarkers.NONE).setLineColor(new Color(31, 119, 180))
-                .setLineStyle(new BasicStroke(2f));
+        train.setMarker(SeriesMarkers.NONE);
+        train.setLineColor(new Color(31, 119, 180));
+        train.setLineStyle(new BasicStroke(2f));
         if (!evalSteps.isEmpty()) {
             XYSeries eval = chart.addSeries("evaluation loss", evalSteps, evalLosses);
-            eval.setMarker(SeriesMarkers.CIRCLE).setLineColor(new Color(255, 127, 14))
-                    .setMarkerColor(new Color(255, 127, 14));
+            eval.setMarker(SeriesMarkers.CIRCLE);
+            eval.setLineColor(new Color(255, 127, 14));
+            eval.setMarkerColor(new Color(255, 127, 14));
         }
         String file = png.toString();
         BitmapEncoder.saveBitmap(chart, file.endsWith(".png") ? file.substring(0, file.length() - 4) : file,

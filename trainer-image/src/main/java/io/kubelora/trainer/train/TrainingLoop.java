@@ -1,5 +1,6 @@
 package io.kubelora.trainer.train;
 
+import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
 import io.kubelora.api.TrainingSpec;
 import io.kubelora.trainer.data.Batch;
@@ -54,8 +55,23 @@ public final class TrainingLoop {
         return totalSteps;
     }
 
+    /** Called after every optimizer step, e.g. to checkpoint. */
+    @FunctionalInterface
+    public interface StepListener {
+        /** @return true to stop training after this step (a graceful shutdown) */
+        boolean afterStep(int stepsDone);
+    }
+
     /** Runs steps [startStep, totalSteps) and returns the summary of what ran. */
     public LoopResult run(int startStep, AdamW optimizer) {
+        return run(startStep, optimizer, done -> false);
+    }
+
+    /**
+     * Runs steps [startStep, totalSteps), or until the listener asks to stop. Each step reseeds the engine
+     * from (seed, step): dropout masks depend on the step alone, so a resumed run repeats them exactly.
+     */
+    public LoopResult run(int startStep, AdamW optimizer, StepListener listener) {
         long started = System.nanoTime();
         long windowStart = started;
         double windowLoss = 0;
@@ -67,6 +83,7 @@ public final class TrainingLoop {
         double lastEval = Double.NaN;
         int stepsRun = 0;
         for (int step = startStep; step < totalSteps; step++) {
+            Engine.getInstance().setRandomSeed(stepSeed(spec.seed(), step));
             List<Batch> micro = microBatches(step);
             long stepTargets = micro.stream().mapToLong(Batch::targetTokens).sum();
             float lossScale = 1f / Math.max(1, stepTargets);
@@ -108,9 +125,12 @@ public final class TrainingLoop {
                 windowLossTokens = 0;
                 windowTokens = 0;
             }
+            if (listener.afterStep(done)) {
+                break;
+            }
         }
-        return new LoopResult(stepsRun, lastLoss, lastEval, trainedTokens, lossTokens,
-                (System.nanoTime() - started) / 1e9, epochAt(totalSteps));
+        return new LoopResult(startStep + stepsRun, lastLoss, lastEval, trainedTokens, lossTokens,
+                (System.nanoTime() - started) / 1e9, epochAt(startStep + stepsRun));
     }
 
     /** Mean token loss over the validation examples, without gradients. */
@@ -124,6 +144,13 @@ public final class TrainingLoop {
             tokens += loss.tokens();
         }
         return sum / Math.max(1, tokens);
+    }
+
+    /** A 31-bit seed from the run seed and the step (libtorch takes an int seed through DJL). */
+    static int stepSeed(long seed, int step) {
+        long h = seed * 0x9E3779B97F4A7C15L + step * 0xC2B2AE3D27D4EB4FL;
+        h ^= h >>> 29;
+        return (int) (h & 0x7fffffff);
     }
 
     private List<Batch> microBatches(int step) {
@@ -146,8 +173,8 @@ public final class TrainingLoop {
         return spec.maxSteps() == null ? Math.min(epochs, spec.epochs()) : epochs;
     }
 
-    /** What a call of {@link #run} did. */
-    public record LoopResult(int stepsRun, double finalLoss, double finalEvalLoss, long trainedTokens,
+    /** What a call of {@link #run} did; {@code stepsDone} counts steps before a resume too. */
+    public record LoopResult(int stepsDone, double finalLoss, double finalEvalLoss, long trainedTokens,
                              long lossTokens, double seconds, double epochs) {
     }
 

@@ -1,0 +1,189 @@
+package io.kubelora.trainer.train;
+
+import ai.djl.ndarray.NDArray;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.kubelora.trainer.lora.LoraParameter;
+import io.kubelora.trainer.model.CausalLm;
+import io.kubelora.trainer.safetensors.DType;
+import io.kubelora.trainer.safetensors.SafetensorsFile;
+import io.kubelora.trainer.safetensors.SafetensorsWriter;
+import io.kubelora.trainer.storage.Publication;
+import io.kubelora.trainer.storage.Storage;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Resumable checkpoints under {@code <output>/checkpoints/step-N}: the adapter (PEFT files), the AdamW moments
+ * (optimizer.safetensors), trainer_state.json (step, fingerprint) and the metrics logged so far. Dropout and
+ * data order are functions of (seed, step), so the step is the whole position: a resumed run continues the
+ * same sequence of batches and masks. Each checkpoint is published atomically, so a kill mid-write leaves
+ * the previous one usable.
+ */
+public final class Checkpoints {
+
+    private static final Pattern STEP_FOLDER = Pattern.compile("step-(\\d+)");
+    private static final ObjectMapper JSON = new ObjectMapper();
+    static final String STATE_FILE = "trainer_state.json";
+    static final String OPTIMIZER_FILE = "optimizer.safetensors";
+    static final String METRICS_FILE = "metrics.jsonl";
+
+    private final Storage storage;
+    private final String folderUri;
+    private final String fingerprint;
+    private final int keep;
+    private final Path staging;
+
+    public Checkpoints(Storage storage, String outputUri, String fingerprint, int keep, Path staging) {
+        this.storage = storage;
+        this.folderUri = storage.resolve(outputUri, "checkpoints");
+        this.fingerprint = fingerprint;
+        this.keep = keep;
+        this.staging = staging;
+    }
+
+    /** What trainer_state.json holds. */
+    public record State(@JsonProperty("step") int step, @JsonProperty("total_steps") int totalSteps,
+                        @JsonProperty("fingerprint") String fingerprint,
+                        @JsonProperty("optimizer_steps") long optimizerSteps) {
+    }
+
+    /** A checkpoint found in the output, fetched to a local folder. */
+    public record Found(State state, Path folder) {
+    }
+
+    public String folderUri() {
+        return folderUri;
+    }
+
+    /** Checkpoint steps present in the output, newest first. */
+    public List<Integer> steps() {
+        List<Integer> steps = new ArrayList<>();
+        for (String name : storage.list(folderUri)) {
+            Matcher m = STEP_FOLDER.matcher(name.endsWith("/") ? name.substring(0, name.length() - 1) : name);
+            if (m.matches()) {
+                steps.add(Integer.parseInt(m.group(1)));
+            }
+        }
+        steps.sort(Comparator.reverseOrder());
+        return steps;
+    }
+
+    /**
+     * The newest complete checkpoint of this configuration. A checkpoint of another configuration is an
+     * error: resuming it would silently mix two runs.
+     */
+    public Optional<Found> latest() throws IOException {
+        for (int step : steps()) {
+            Path folder;
+            try {
+                folder = storage.fetchDirectory(storage.resolve(folderUri, "step-" + step));
+            } catch (RuntimeException incomplete) {
+                continue; // an interrupted upload: fall back to an older checkpoint
+            }
+            Path stateFile = folder.resolve(STATE_FILE);
+            if (!Files.exists(stateFile)) {
+                continue;
+            }
+            State state = JSON.readValue(stateFile.toFile(), State.class);
+            if (!fingerprint.equals(state.fingerprint())) {
+                throw new IllegalStateException(folderUri + " holds checkpoints of a different configuration ("
+                        + state.fingerprint() + ", this run is " + fingerprint + "): use a new output.uri, delete "
+                        + folderUri + ", or set training.resume: never");
+            }
+            return Optional.of(new Found(state, folder));
+        }
+        return Optional.empty();
+    }
+
+    /** Restores adapter weights and optimizer moments; returns the step to continue from. */
+    public int restore(Found found, CausalLm model, AdamW optimizer, Path metricsFile) throws IOException {
+        model.loadAdapter(found.folder().resolve("adapter"));
+        try (SafetensorsFile file = SafetensorsFile.open(found.folder().resolve(OPTIMIZER_FILE))) {
+            List<LoraParameter> params = model.trainableParameters();
+            for (int i = 0; i < params.size(); i++) {
+                String name = params.get(i).name();
+                optimizer.firstMoments().get(i).set(file.readFloats("exp_avg." + name));
+                optimizer.secondMoments().get(i).set(file.readFloats("exp_avg_sq." + name));
+            }
+        }
+        optimizer.restoreSteps(found.state().optimizerSteps());
+        Path metrics = found.folder().resolve(METRICS_FILE);
+        if (Files.exists(metrics)) {
+            Files.copy(metrics, metricsFile, StandardCopyOption.REPLACE_EXISTING);
+        }
+        return found.state().step();
+    }
+
+    /** Writes step-N and deletes all but the newest {@code keep} checkpoints. */
+    public void save(int step, int totalSteps, CausalLm model, AdamW optimizer, String baseModel, Path metricsFile)
+            throws IOException {
+        Path dir = staging.resolve("step-" + step);
+        deleteRecursively(dir);
+        Files.createDirectories(dir);
+        model.saveAdapter(dir.resolve("adapter"), baseModel);
+        writeOptimizer(dir.resolve(OPTIMIZER_FILE), model.trainableParameters(), optimizer);
+        JSON.writeValue(dir.resolve(STATE_FILE).toFile(), new State(step, totalSteps, fingerprint, optimizer.steps()));
+        if (Files.exists(metricsFile)) {
+            Files.copy(metricsFile, dir.resolve(METRICS_FILE));
+        }
+        Publication publication = storage.publish(folderUri, "step-" + step);
+        try (var files = Files.walk(dir)) {
+            for (Path f : files.filter(Files::isRegularFile).sorted().toList()) {
+                publication.addFile(dir.relativize(f).toString().replace('\\', '/'), f);
+            }
+        }
+        publication.commit();
+        deleteRecursively(dir);
+        List<Integer> steps = steps();
+        for (int old : steps.subList(Math.min(keep, steps.size()), steps.size())) {
+            storage.delete(storage.resolve(folderUri, "step-" + old));
+        }
+    }
+
+    /** Removes every checkpoint (training.resume: never starts over). */
+    public void clear() {
+        for (int step : steps()) {
+            storage.delete(storage.resolve(folderUri, "step-" + step));
+        }
+    }
+
+    private static void writeOptimizer(Path file, List<LoraParameter> params, AdamW optimizer) throws IOException {
+        List<SafetensorsWriter.Entry> entries = new ArrayList<>();
+        for (LoraParameter p : params) {
+            long[] shape = p.array().getShape().getShape();
+            entries.add(new SafetensorsWriter.Entry("exp_avg." + p.name(), DType.F32, shape));
+            entries.add(new SafetensorsWriter.Entry("exp_avg_sq." + p.name(), DType.F32, shape));
+        }
+        try (SafetensorsWriter writer = SafetensorsWriter.create(file, entries, Map.of("format", "kubelora-adamw"))) {
+            for (int i = 0; i < params.size(); i++) {
+                writer.write("exp_avg." + params.get(i).name(), floats(optimizer.firstMoments().get(i)));
+                writer.write("exp_avg_sq." + params.get(i).name(), floats(optimizer.secondMoments().get(i)));
+            }
+        }
+    }
+
+    private static float[] floats(NDArray array) {
+        return array.toFloatArray();
+    }
+
+    private static void deleteRecursively(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (var paths = Files.walk(dir)) {
+            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+}
