@@ -4,12 +4,14 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 
 /** The training data and how it becomes token sequences. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record DatasetSpec(
         @Required
+        @Pattern(SourcePatterns.STORAGE_URI)
         @JsonPropertyDescription("Location of the JSONL dataset: hf://datasets/org/repo[@revision]/file.jsonl, "
                 + "s3://bucket/key, pvc://claim/path, file:///path or a local path.")
         String uri,

@@ -1,6 +1,7 @@
 package io.kubelora.api;
 
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
+import io.fabric8.generator.annotation.Required;
 import io.fabric8.kubernetes.api.model.Namespaced;
 import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.model.annotation.Group;
@@ -31,6 +32,13 @@ public class LoraFineTune extends CustomResource<LoraFineTuneSpec, LoraFineTuneS
     public static final String VERSION = "v1alpha1";
     public static final String KIND = "LoraFineTune";
     public static final String API_VERSION = GROUP + "/" + VERSION;
+
+    /** Declared again only to mark spec as required in the generated schema. */
+    @Override
+    @Required
+    public LoraFineTuneSpec getSpec() {
+        return super.getSpec();
+    }
 
     // Spec and status are immutable records without no-arg constructors: start empty.
     @Override

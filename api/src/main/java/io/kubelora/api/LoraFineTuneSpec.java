@@ -16,6 +16,8 @@ import io.fabric8.generator.annotation.ValidationRule;
 @ValidationRule(value = "!has(self.training) || !has(self.training.evalEverySteps) || self.training.evalEverySteps == 0 "
         + "|| (has(self.dataset.validationSplit) && self.dataset.validationSplit > 0.0)",
         message = "spec.training.evalEverySteps needs spec.dataset.validationSplit greater than 0")
+@ValidationRule(value = "!self.output.uri.startsWith('hf://')",
+        message = "spec.output.uri: hf:// is only supported for spec.merge.output.uri")
 public record LoraFineTuneSpec(
         @Required
         @JsonPropertyDescription("The base model to fine-tune: a Hugging Face model folder.")

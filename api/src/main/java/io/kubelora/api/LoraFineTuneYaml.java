@@ -80,9 +80,13 @@ public final class LoraFineTuneYaml {
         requireText(source, tree, "kind", LoraFineTune.KIND);
         LoraFineTune resource;
         try {
-            resource = STRICT.treeToValue(tree, LoraFineTune.class);
+            // Trailing-token checks apply to documents, not to sub-trees (fabric8's Quantity reads one).
+            resource = STRICT.readerFor(LoraFineTune.class)
+                    .without(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).readValue(tree);
         } catch (JsonProcessingException e) {
             throw invalid(source, describe(e, yaml));
+        } catch (java.io.IOException e) {
+            throw invalid(source, new Violation("document", e.getMessage()));
         }
         SpecValidator.requireValid(source, resource.getSpec());
         return resource;

@@ -18,6 +18,8 @@ import java.util.List;
         + "'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'])",
         message = "spec.lora.targetModules: allowed names are all-linear, q_proj, k_proj, v_proj, o_proj, "
                 + "gate_proj, up_proj, down_proj")
+@ValidationRule(value = "!has(self.targetModules) || self.targetModules.all(m, self.targetModules.exists_one(x, x == m))",
+        message = "spec.lora.targetModules: a module is listed twice")
 public record LoraSpec(
         @Min(1)
         @Max(1024)

@@ -2,12 +2,14 @@ package io.kubelora.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 
 /** Where results are written. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record OutputSpec(
         @Required
+        @Pattern(SourcePatterns.STORAGE_URI)
         @JsonPropertyDescription("Output location: s3://bucket/prefix, pvc://claim/path, file:///path or a local "
                 + "path (hf://org/repo only for merge.output). Receives adapter/ (PEFT format), "
                 + "metrics.jsonl, summary.json, loss.png and checkpoints/.")

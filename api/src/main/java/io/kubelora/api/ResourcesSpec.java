@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.kubernetes.api.model.Affinity;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.Toleration;
@@ -18,6 +19,7 @@ public record ResourcesSpec(
         @JsonPropertyDescription("GPUs of the training pod, 0 to 16 (0 trains on CPU). Default 1.")
         Integer gpus,
 
+        @Pattern("^[a-z0-9.-]+/[a-zA-Z0-9._-]+$")
         @JsonPropertyDescription("Extended resource name of a GPU. Default: the operator's setting, "
                 + "nvidia.com/gpu unless configured otherwise.")
         String gpuResourceName,

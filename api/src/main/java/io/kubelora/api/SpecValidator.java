@@ -1,5 +1,6 @@
 package io.kubelora.api;
 
+import io.fabric8.kubernetes.api.model.Quantity;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -140,9 +141,24 @@ public final class SpecValidator {
 
     private void checkResources(ResourcesSpec r) {
         range("spec.resources.gpus", r.gpus(), 0, 16);
+        quantity("spec.resources.memory", r.memory());
+        quantity("spec.resources.cpu", r.cpu());
         if (r.gpuResourceName() != null && !r.gpuResourceName().matches("^[a-z0-9.-]+/[a-zA-Z0-9._-]+$")) {
             fail("spec.resources.gpuResourceName", "must be an extended resource name like nvidia.com/gpu (was '"
                     + r.gpuResourceName() + "')");
+        }
+    }
+
+    private void quantity(String field, Quantity value) {
+        if (value == null) {
+            return;
+        }
+        try {
+            if (Quantity.getAmountInBytes(value).signum() <= 0) {
+                fail(field, "must be a positive quantity like 32Gi or 4 (was '" + value + "')");
+            }
+        } catch (RuntimeException e) {
+            fail(field, "must be a quantity like 32Gi, 500m or 4 (was '" + value + "')");
         }
     }
 

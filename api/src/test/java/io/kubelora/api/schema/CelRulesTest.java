@@ -34,6 +34,12 @@ class CelRulesTest {
                 + "gate_proj, up_proj, down_proj", new Case(
                 "lora: {targetModules: [q_proj, qkv_proj]}",
                 "lora: {targetModules: [q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj]}"));
+        CASES.put("spec.lora.targetModules: a module is listed twice", new Case(
+                "lora: {targetModules: [q_proj, v_proj, q_proj]}",
+                "lora: {targetModules: [q_proj, v_proj]}"));
+        CASES.put("spec.output.uri: hf:// is only supported for spec.merge.output.uri", new Case(
+                "output: {uri: 'hf://me/adapter'}",
+                "{output: {uri: 's3://bucket/run'}, merge: {enabled: true, output: {uri: 'hf://me/merged'}}}"));
         CASES.put("spec.training.learningRate must be greater than 0", new Case(
                 "training: {learningRate: 0.0}",
                 "training: {learningRate: 0.0002}"));

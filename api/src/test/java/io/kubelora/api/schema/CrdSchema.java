@@ -86,7 +86,7 @@ public final class CrdSchema {
     public ObjectNode jsonSchema() {
         ObjectNode root = strict(openApiSchema);
         root.put("$schema", "http://json-schema.org/draft-04/schema#");
-        ObjectNode properties = root.with("properties");
+        ObjectNode properties = root.withObjectProperty("properties");
         properties.set("apiVersion", NODES.objectNode().put("type", "string")
                 .set("enum", NODES.arrayNode().add(apiVersion())));
         properties.set("kind", NODES.objectNode().put("type", "string")

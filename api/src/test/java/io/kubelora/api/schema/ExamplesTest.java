@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import io.kubelora.api.LoraFineTune;
 import io.kubelora.api.LoraFineTuneYaml;
+import io.kubelora.api.TrainingSpec;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -84,6 +85,17 @@ class ExamplesTest {
         assertEquals(0, run.getSpec().resources().gpus());
         List<String> lines = Files.readAllLines(dataset);
         assertTrue(lines.size() >= 200 && lines.size() <= 400, "quickstart dataset has " + lines.size() + " lines");
+        // A quick run: some 60 to 120 optimizer steps, whether or not a last partial batch counts.
+        TrainingSpec training = run.getSpec().training();
+        double trainExamples = lines.size() * (1 - run.getSpec().dataset().validationSplit());
+        double stepsPerEpoch = trainExamples / (training.batchSize() * training.gradientAccumulationSteps());
+        long fewest = (long) Math.floor(stepsPerEpoch) * training.epochs();
+        long most = (long) Math.ceil(stepsPerEpoch) * training.epochs();
+        if (training.maxSteps() != null) {
+            fewest = Math.min(fewest, training.maxSteps());
+            most = Math.min(most, training.maxSteps());
+        }
+        assertTrue(fewest >= 60 && most <= 120, "quickstart takes " + fewest + " to " + most + " steps");
         for (int i = 0; i < lines.size(); i++) {
             JsonNode record = YAML.readTree(lines.get(i));
             for (String field : List.of("instruction", "input", "output")) {

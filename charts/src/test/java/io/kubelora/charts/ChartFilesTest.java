@@ -1,0 +1,45 @@
+package io.kubelora.charts;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Files the chart ships as they are: the CRD (a copy of the generated one) and the Grafana dashboard. */
+class ChartFilesTest {
+
+    private static final String CRD = "lorafinetunes.kubelora.io-v1.yml";
+
+    @Test
+    void chartCrdIsTheGeneratedCrd() throws IOException {
+        String generated = Files.readString(Path.of("..", "crds", CRD));
+        String shipped = Files.readString(RenderedChart.CHART.resolve("crds").resolve(CRD));
+        assertEquals(generated, shipped, "charts/kubelora/crds/" + CRD + " differs from crds/" + CRD
+                + ": copy it again (cp crds/" + CRD + " charts/kubelora/crds/)");
+    }
+
+    @Test
+    void dashboardShowsEveryTrainerMetricPerRun() throws IOException {
+        JsonNode dashboard = new ObjectMapper().readTree(
+                RenderedChart.CHART.resolve("files").resolve("kubelora-training-dashboard.json").toFile());
+        List<String> queries = new ArrayList<>();
+        dashboard.path("panels").forEach(p -> p.path("targets").forEach(t -> queries.add(t.path("expr").asText())));
+        String all = String.join("\n", queries);
+        for (String metric : List.of("kubelora_step", "kubelora_total_steps", "kubelora_loss", "kubelora_eval_loss",
+                "kubelora_tokens_per_second", "kubelora_eta_seconds")) {
+            assertTrue(all.matches("(?s).*\\b" + metric + "\\{.*"), "no panel queries " + metric);
+        }
+        assertTrue(queries.stream().allMatch(q -> q.contains("run=~\"$run\"")), "a query ignores the run variable");
+        List<String> variables = new ArrayList<>();
+        dashboard.at("/templating/list").forEach(v -> variables.add(v.path("name").asText()));
+        assertEquals(List.of("datasource", "namespace", "run"), variables);
+        assertTrue(dashboard.path("uid").asText().matches("[a-z0-9-]{1,40}"));
+    }
+}
