@@ -53,7 +53,7 @@ final class GenerateCommand implements Callable<Integer> {
             Random random = new Random(seed);
             while (length < ids.length) {
                 // Full forward per token: generation here is for inspecting small models, not serving.
-                float[][] logits = lm.logits(Arrays.copyOf(ids, length));
+                float[][] logits = lm.logits(Arrays.copyOf(ids, length), true);
                 long next = pick(logits[logits.length - 1], random);
                 ids[length++] = next;
                 if (next == tokenizer.eosTokenId()) {

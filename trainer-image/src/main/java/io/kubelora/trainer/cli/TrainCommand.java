@@ -47,10 +47,14 @@ final class TrainCommand implements Callable<Integer> {
             FineTuneRun.Result result = new FineTuneRun(resource, storage, work, System.err, observers).execute();
             ObjectNode message = new ObjectMapper().createObjectNode();
             message.put("adapterUri", result.adapterUri());
+            if (result.mergedModelUri() != null) {
+                message.put("mergedModelUri", result.mergedModelUri());
+            }
             message.put("finalLoss", result.summary().finalLoss());
             message.put("steps", result.summary().steps());
             TerminationMessage.write(message.toString());
-            System.out.println(result.adapterUri());
+            System.out.println(result.mergedModelUri() == null ? result.adapterUri()
+                    : result.adapterUri() + "\n" + result.mergedModelUri());
             return 0;
         } finally {
             if (metrics != null) {

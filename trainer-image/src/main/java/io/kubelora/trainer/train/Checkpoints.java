@@ -8,7 +8,6 @@ import io.kubelora.trainer.model.CausalLm;
 import io.kubelora.trainer.safetensors.DType;
 import io.kubelora.trainer.safetensors.SafetensorsFile;
 import io.kubelora.trainer.safetensors.SafetensorsWriter;
-import io.kubelora.trainer.storage.Publication;
 import io.kubelora.trainer.storage.Storage;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -136,13 +135,7 @@ public final class Checkpoints {
         if (Files.exists(metricsFile)) {
             Files.copy(metricsFile, dir.resolve(METRICS_FILE));
         }
-        Publication publication = storage.publish(folderUri, "step-" + step);
-        try (var files = Files.walk(dir)) {
-            for (Path f : files.filter(Files::isRegularFile).sorted().toList()) {
-                publication.addFile(dir.relativize(f).toString().replace('\\', '/'), f);
-            }
-        }
-        publication.commit();
+        storage.publishDirectory(folderUri, "step-" + step, dir);
         deleteRecursively(dir);
         List<Integer> steps = steps();
         for (int old : steps.subList(Math.min(keep, steps.size()), steps.size())) {

@@ -11,8 +11,9 @@ import io.kubelora.api.ResumePolicy;
 import io.kubelora.trainer.data.TextTokenizer;
 import io.kubelora.trainer.data.TrainingData;
 import io.kubelora.trainer.model.CausalLm;
+import io.kubelora.trainer.merge.MergeOptions;
+import io.kubelora.trainer.merge.MergedModelPublisher;
 import io.kubelora.trainer.model.ModelOptions;
-import io.kubelora.trainer.storage.Publication;
 import io.kubelora.trainer.storage.Storage;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -55,7 +56,7 @@ public final class FineTuneRun {
     }
 
     /** What a finished run delivered. */
-    public record Result(String adapterUri, RunSummary summary) {
+    public record Result(String adapterUri, String mergedModelUri, RunSummary summary) {
     }
 
     public Result execute() throws IOException {
@@ -68,6 +69,10 @@ public final class FineTuneRun {
         Path modelDir = storage.fetchDirectory(spec.baseModel().uri());
         log.println("Fetching dataset " + spec.dataset().uri());
         Path datasetFile = storage.fetchFile(spec.dataset().uri());
+        MergedModelPublisher merger = new MergedModelPublisher(storage, System.getenv(), workRoot);
+        if (spec.merge().enabled()) {
+            merger.checkDestination(spec.merge().output().uri()); // fail before training, not after
+        }
 
         Device device = Engine.getInstance().getGpuCount() > 0 ? Device.gpu() : Device.cpu();
         boolean bf16 = spec.training().precision() == Precision.BF16
@@ -121,7 +126,8 @@ public final class FineTuneRun {
                         throw new IllegalStateException("stopped by SIGTERM after step " + result.stepsDone() + "/"
                                 + total + "; a checkpoint was written and a restart resumes from it");
                     }
-                    return deliver(spec, name, started, model, data, device, workDir, plot, observers, result);
+                    Delivery delivery = new Delivery(modelDir, workDir, merger, plot, observers);
+                    return deliver(spec, name, started, model, data, device, delivery, result);
                 }
             }
         }
@@ -153,13 +159,20 @@ public final class FineTuneRun {
         }
     }
 
+    /** Where a finished run's results come from and go. */
+    private record Delivery(Path modelDir, Path workDir, MergedModelPublisher merger, LossPlot plot,
+                            List<TrainingObserver> observers) {
+    }
+
     private Result deliver(LoraFineTuneSpec spec, String name, long started, CausalLm model, TrainingData data,
-                           Device device, Path workDir, LossPlot plot, List<TrainingObserver> observers,
-                           TrainingLoop.LoopResult result) throws IOException {
+                           Device device, Delivery delivery, TrainingLoop.LoopResult result) throws IOException {
+        Path workDir = delivery.workDir();
         Path staged = workRoot.resolve("staging").resolve(name).resolve("adapter");
         deleteRecursively(staged);
         model.saveAdapter(staged, spec.baseModel().uri());
-        String adapterUri = publish(spec.output().uri(), "adapter", staged);
+        String adapterUri = storage.publishDirectory(spec.output().uri(), "adapter", staged);
+        log.println("Adapter written to " + adapterUri);
+        String mergedUri = spec.merge().enabled() ? merge(spec, name, delivery, staged) : null;
         deleteRecursively(staged);
 
         double seconds = (System.nanoTime() - started) / 1e9;
@@ -169,24 +182,34 @@ public final class FineTuneRun {
                 ProcessMemory.peakResidentBytes(), model.trainableParameterCount(), model.parameterCount(),
                 data.trainExamples(), data.validationExamples(), data.skippedExamples(), device.toString());
         JSON.writeValue(workDir.resolve("summary.json").toFile(), summary);
-        plot.write(workDir.resolve("loss.png"), "LoraFineTune " + name);
-        observers.forEach(o -> o.onFinished(summary));
+        delivery.plot().write(workDir.resolve("loss.png"), "LoraFineTune " + name);
+        delivery.observers().forEach(o -> o.onFinished(summary));
         if (!storage.isLocal(spec.output().uri())) {
             storage.uploadDirectory(workDir, spec.output().uri());
         }
-        log.println("Adapter written to " + adapterUri);
-        return new Result(adapterUri, summary);
+        return new Result(adapterUri, mergedUri, summary);
     }
 
-    private String publish(String outputUri, String folder, Path localDir) throws IOException {
-        Publication publication = storage.publish(outputUri, folder);
-        try (Stream<Path> files = Files.walk(localDir)) {
-            for (Path file : files.filter(Files::isRegularFile).sorted().toList()) {
-                publication.addFile(localDir.relativize(file).toString().replace('\\', '/'), file);
-            }
-        }
-        return publication.commit();
+    /**
+     * Folds the adapter into the base model read again from its folder, so a QLoRA run merges into the
+     * original 16-bit weights, not the 4-bit ones it trained against.
+     */
+    private String merge(LoraFineTuneSpec spec, String name, Delivery delivery, Path adapterDir) throws IOException {
+        List<TrainerMetrics> metrics = delivery.observers().stream().filter(TrainerMetrics.class::isInstance)
+                .map(TrainerMetrics.class::cast).toList();
+        metrics.forEach(m -> m.setMerging(true));
+        long begin = System.nanoTime();
+        log.println("Merging the adapter into " + spec.baseModel().uri());
+        MergedModelPublisher.Published merged = delivery.merger().mergeAndPublish(delivery.modelDir(), adapterDir,
+                spec.merge().output().uri(), MergeOptions.of(spec.merge().dtype(), spec.merge().maxShardSize()),
+                "Merge LoRA adapter of LoraFineTune " + name);
+        metrics.forEach(m -> m.setMerging(false));
+        log.printf(Locale.ROOT, "Merged model written to %s (%d shard(s), %.1f s)%n", merged.uri(),
+                merged.result().shards(), (System.nanoTime() - begin) / 1e9);
+        return merged.uri();
     }
+
+
 
     /** The line peft users know: trainable params: 1,703,936 || all params: ... || trainable%: 0.1377 */
     public static String parameterLine(long trainable, long all) {

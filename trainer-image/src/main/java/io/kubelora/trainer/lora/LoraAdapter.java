@@ -1,0 +1,104 @@
+package io.kubelora.trainer.lora;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * The trainable low-rank update of one frozen linear (Hu et al. 2021): delta(x) = scaling * dropout(x) A^T B^T
+ * with A [r, in] initialised kaiming-uniform (a = sqrt(5), i.e. U(-1/sqrt(in), 1/sqrt(in))) and B [out, r]
+ * zeros, so a fresh adapter leaves the model unchanged. A and B are fp32 arrays with gradients.
+ */
+public final class LoraAdapter implements AutoCloseable {
+
+    private final String keyA;
+    private final String keyB;
+    private final NDArray a;       // [r, in]
+    private final NDArray b;       // [out, r]
+    private final NDArray scaling; // scalar, kept alive for backward
+    private final float dropout;
+
+    private LoraAdapter(String keyA, String keyB, NDArray a, NDArray b, NDArray scaling, float dropout) {
+        this.keyA = keyA;
+        this.keyB = keyB;
+        this.a = a;
+        this.b = b;
+        this.scaling = scaling;
+        this.dropout = dropout;
+    }
+
+    /**
+     * A fresh adapter for a linear [out, in].
+     *
+     * @param keyA    PEFT key of A
+     * @param keyB    PEFT key of B
+     * @param random  source of A's initial values
+     * @param manager long-lived owner of the parameters
+     */
+    public static LoraAdapter create(String keyA, String keyB, long out, long in, int rank, double scaling,
+                                     double dropout, SplittableRandom random, NDManager manager) {
+        if (rank <= 0) {
+            throw new IllegalArgumentException("LoRA rank must be positive, got " + rank);
+        }
+        float[] initialA = new float[Math.toIntExact(rank * in)];
+        double bound = 1.0 / Math.sqrt(in);
+        for (int i = 0; i < initialA.length; i++) {
+            initialA[i] = (float) random.nextDouble(-bound, bound);
+        }
+        NDArray a = manager.create(initialA, new Shape(rank, in));
+        NDArray b = manager.zeros(new Shape(out, rank));
+        a.setRequiresGradient(true);
+        b.setRequiresGradient(true);
+        return new LoraAdapter(keyA, keyB, a, b, manager.create((float) scaling), (float) dropout);
+    }
+
+    /** scaling * dropout(x) A^T B^T for x [..., in], giving [..., out]. Dropout only when {@code training}. */
+    public NDArray delta(NDArray x, boolean training) {
+        NDArray input = training && dropout > 0 ? x.getNDArrayInternal().dropout(x, dropout, true).singletonOrThrow()
+                : x;
+        NDArray down = JniUtils.linear((PtNDArray) input, (PtNDArray) a, null); // [..., r]
+        return JniUtils.linear((PtNDArray) down.mul(scaling), (PtNDArray) b, null); // [..., out]
+    }
+
+    /** A then B, with their PEFT keys. */
+    public List<LoraParameter> parameters() {
+        return List.of(new LoraParameter(keyA, a), new LoraParameter(keyB, b));
+    }
+
+    public long parameterCount() {
+        return a.size() + b.size();
+    }
+
+    /** [r, in] */
+    public long[] shapeA() {
+        return a.getShape().getShape();
+    }
+
+    /** [out, r] */
+    public long[] shapeB() {
+        return b.getShape().getShape();
+    }
+
+    /** Overwrites A and B in place (the arrays, and so any optimizer holding them, stay the same). */
+    public void set(float[] valuesA, float[] valuesB) {
+        boolean gradMode = JniUtils.isGradMode();
+        JniUtils.setGradMode(false); // an in-place write to a leaf that requires grad is refused otherwise
+        try {
+            a.set(valuesA);
+            b.set(valuesB);
+        } finally {
+            JniUtils.setGradMode(gradMode);
+        }
+    }
+
+    @Override
+    public void close() {
+        a.close();
+        b.close();
+        scaling.close();
+    }
+}

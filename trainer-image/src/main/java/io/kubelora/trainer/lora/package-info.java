@@ -1,0 +1,5 @@
+/**
+ * LoRA (Hu et al. 2021): the trainable low-rank update beside each frozen decoder linear, and the PEFT
+ * adapter folder format (adapter_config.json + adapter_model.safetensors) that peft, vLLM and TGI load.
+ */
+package io.kubelora.trainer.lora;

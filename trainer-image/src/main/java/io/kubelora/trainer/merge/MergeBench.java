@@ -1,0 +1,149 @@
+package io.kubelora.trainer.merge;
+
+import io.kubelora.api.LoraSpec;
+import io.kubelora.api.MergeDtype;
+import io.kubelora.trainer.lora.PeftAdapter;
+import io.kubelora.trainer.lora.PeftAdapterConfig;
+import io.kubelora.trainer.model.Architecture;
+import io.kubelora.trainer.model.ModelConfig;
+import io.kubelora.trainer.model.ModelInitializer;
+import io.kubelora.trainer.model.WeightNames;
+import io.kubelora.trainer.safetensors.DType;
+import io.kubelora.trainer.safetensors.SafetensorsWriter;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.stream.Stream;
+
+/**
+ * Merge throughput against a plain copy of the same model files, in the same run and on the same disk:
+ * {@code java -cp ... io.kubelora.trainer.merge.MergeBench [layers] [workDir]}. Writes a random bf16 Llama
+ * (D 1024, I 2816, 16 heads / 4 KV heads, vocab 32000; 16 layers is ~490 MB) and an all-linear r=16 adapter,
+ * then alternates copy and merge (bf16 out, 5GB shards) three times and reports the best of each in GB/s of
+ * output and the merge/copy ratio (target: at least 0.5). The merge is CPU-bound (decode, r multiply-adds per
+ * weight, encode) where the copy is not, so the CPU seconds and load average are printed with each round: on a
+ * shared machine the ratio mostly measures the other tenants.
+ */
+public final class MergeBench {
+
+    private static final int ROUNDS = 3;
+    private static final int RANK = 16;
+
+    private MergeBench() {
+    }
+
+    public static void main(String[] args) throws IOException {
+        int layers = args.length > 0 ? Integer.parseInt(args[0]) : 16;
+        Path work = args.length > 1 ? Files.createDirectories(Path.of(args[1]))
+                : Files.createTempDirectory("kubelora-merge-bench");
+        Path model = work.resolve("base");
+        Path adapter = work.resolve("adapter");
+        try {
+            ModelConfig config = new ModelConfig(Architecture.LLAMA, 1024, 2816, layers, 16, 4, 64, 1e-5, 500_000.0,
+                    null, 32_000, false, "bfloat16", false, 4096, null, 1L, List.of(2L), null);
+            long start = System.nanoTime();
+            ModelInitializer.write(config, 1, model);
+            writeAdapter(config, adapter);
+            System.out.printf(Locale.ROOT, "model: %d layers, %.1f MB bf16 (written in %.1f s); adapter r=%d on %s%n",
+                    layers, folderBytes(model) / 1e6, (System.nanoTime() - start) / 1e9, RANK,
+                    LoraSpec.LINEAR_MODULES);
+            double bestCopy = 0;
+            double bestMerge = 0;
+            for (int round = 1; round <= ROUNDS; round++) {
+                Path copyDir = work.resolve("copy-" + round);
+                long t0 = System.nanoTime();
+                Files.createDirectories(copyDir);
+                try (Stream<Path> files = Files.list(model)) {
+                    for (Path f : files.toList()) {
+                        Files.copy(f, copyDir.resolve(f.getFileName()));
+                    }
+                }
+                double copySeconds = (System.nanoTime() - t0) / 1e9;
+                double copyRate = folderBytes(copyDir) / 1e9 / copySeconds;
+
+                Path mergedDir = work.resolve("merged-" + round);
+                long cpu0 = processCpuNanos();
+                long t1 = System.nanoTime();
+                MergeResult result = ModelMerger.merge(model, adapter, mergedDir,
+                        MergeOptions.of(MergeDtype.BF16, MergeOptions.DEFAULT_MAX_SHARD_SIZE));
+                double mergeSeconds = (System.nanoTime() - t1) / 1e9;
+                double mergeCpuSeconds = (processCpuNanos() - cpu0) / 1e9;
+                double mergeRate = folderBytes(mergedDir) / 1e9 / mergeSeconds;
+                System.out.printf(Locale.ROOT, "round %d: copy %.2f GB/s (%.2f s), merge %.2f GB/s (%.2f s, "
+                        + "%.2f s of CPU, %d linears merged), load average %.1f on %d cores%n",
+                        round, copyRate, copySeconds, mergeRate,
+                        mergeSeconds, mergeCpuSeconds, result.mergedLinears(),
+                        ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage(),
+                        Runtime.getRuntime().availableProcessors());
+                bestCopy = Math.max(bestCopy, copyRate);
+                bestMerge = Math.max(bestMerge, mergeRate);
+                deleteTree(copyDir);
+                deleteTree(mergedDir);
+            }
+            System.out.printf(Locale.ROOT, "best: copy %.2f GB/s, merge %.2f GB/s, merge/copy %.2f (target >= 0.5)%n",
+                    bestCopy, bestMerge, bestMerge / bestCopy);
+        } finally {
+            deleteTree(model);
+            deleteTree(adapter);
+        }
+    }
+
+    /** CPU time of this process (all threads), or 0 where the JVM does not report it. */
+    private static long processCpuNanos() {
+        return ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os
+                ? os.getProcessCpuTime() : 0;
+    }
+
+    private static void writeAdapter(ModelConfig config, Path dir) throws IOException {
+        List<String> modules = LoraSpec.LINEAR_MODULES;
+        new PeftAdapterConfig(null, RANK, 2.0 * RANK, 0.0, modules, false).write(dir);
+        List<SafetensorsWriter.Entry> entries = new ArrayList<>();
+        for (int layer = 0; layer < config.numHiddenLayers(); layer++) {
+            for (String module : modules) {
+                long[] w = config.linearShape(module);
+                entries.add(new SafetensorsWriter.Entry(WeightNames.loraA(layer, module), DType.F32,
+                        new long[] {RANK, w[1]}));
+                entries.add(new SafetensorsWriter.Entry(WeightNames.loraB(layer, module), DType.F32,
+                        new long[] {w[0], RANK}));
+            }
+        }
+        SplittableRandom random = new SplittableRandom(2);
+        try (SafetensorsWriter writer = SafetensorsWriter.create(dir.resolve(PeftAdapter.WEIGHTS_FILE), entries,
+                Map.of("format", "pt"))) {
+            for (SafetensorsWriter.Entry e : entries) {
+                float[] values = new float[Math.toIntExact(e.elementCount())];
+                for (int i = 0; i < values.length; i++) {
+                    values[i] = (float) (random.nextDouble() - 0.5) * 0.02f;
+                }
+                writer.write(e.name(), values);
+            }
+        }
+    }
+
+    private static long folderBytes(Path dir) throws IOException {
+        try (Stream<Path> files = Files.list(dir)) {
+            long total = 0;
+            for (Path f : files.toList()) {
+                total += Files.size(f);
+            }
+            return total;
+        }
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        if (Files.exists(dir)) {
+            try (Stream<Path> walk = Files.walk(dir)) {
+                for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.delete(p);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,49 @@
+package io.kubelora.trainer.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+
+/**
+ * Per-forward constants shared by all decoder layers: batch dimensions, rotary tables and the causal
+ * mask, all owned by the step's manager so they stay alive until after backward.
+ */
+final class StepContext {
+
+    final NDManager manager;
+    final int batchSize;
+    final int seqLen;
+    final boolean training;
+    final NDArray queryCos;   // [T, 1, hd], includes the 1/sqrt(hd) attention scale
+    final NDArray querySin;   // [T, 1, hd]
+    final NDArray keyCos;     // [T, 1, hd]
+    final NDArray keySin;     // [T, 1, hd]
+    final NDArray causalMask; // [T, T]: 0 where attention is allowed, -inf elsewhere
+
+    StepContext(NDManager manager, int batchSize, int seqLen, boolean training, RotaryEmbedding rope,
+                ModelConfig config) {
+        this.manager = manager;
+        this.batchSize = batchSize;
+        this.seqLen = seqLen;
+        this.training = training;
+        NDArray[] query = rope.tables(seqLen, 1.0 / Math.sqrt(config.headDim()), manager);
+        NDArray[] key = rope.tables(seqLen, 1.0, manager);
+        queryCos = query[0];
+        querySin = query[1];
+        keyCos = key[0];
+        keySin = key[1];
+        causalMask = manager.create(mask(seqLen, config.slidingWindow()), new Shape(seqLen, seqLen));
+    }
+
+    /** Row i may attend to columns j <= i (and j > i - window with sliding-window attention). */
+    private static float[] mask(int seqLen, Integer slidingWindow) {
+        float[] mask = new float[seqLen * seqLen];
+        for (int i = 0; i < seqLen; i++) {
+            for (int j = 0; j < seqLen; j++) {
+                boolean visible = j <= i && (slidingWindow == null || j > i - slidingWindow);
+                mask[i * seqLen + j] = visible ? 0f : Float.NEGATIVE_INFINITY;
+            }
+        }
+        return mask;
+    }
+}

@@ -1,0 +1,122 @@
+package io.kubelora.trainer.quant;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class Nf4WeightTest {
+
+    private static final long DECODE_TABLE_BYTES = 256 * 2 * Float.BYTES;
+
+    private static NDManager manager;
+
+    @BeforeAll
+    static void openManager() {
+        manager = NDManager.newBaseManager();
+    }
+
+    @AfterAll
+    static void closeManager() {
+        manager.close();
+    }
+
+    @ParameterizedTest(name = "[{0}, {1}] doubleQuant={2}")
+    @CsvSource({
+        "300, 128, false",  // 600 blocks
+        "300, 128, true",   // 600 blocks: scale groups of 256, 256 and 88
+        "7, 33, false",     // 231 elements: last block padded
+        "7, 33, true",
+        "1, 1, true",
+    })
+    void deviceDequantizationEqualsTheJavaOne(long out, long in, boolean doubleQuant) {
+        float[] weight = Nf4TensorTest.gaussian((int) (out * in), out * 31 + in);
+        Nf4Tensor tensor = Nf4Tensor.quantize(weight, out, in, doubleQuant);
+        float[] expected = tensor.dequantize();
+        try (Nf4Weight nf4 = Nf4Weight.upload(tensor, manager); NDManager scope = manager.newSubManager()) {
+            NDArray materialized = nf4.materialize(scope);
+            assertEquals(new Shape(out, in), materialized.getShape());
+            assertEquals(DataType.FLOAT32, materialized.getDataType());
+            assertEquals(manager.getDevice(), materialized.getDevice());
+            assertArrayEquals(expected, materialized.toFloatArray(), 0f);
+        }
+    }
+
+    @Test
+    void quantizeFromFloatsMatchesQuantizeThenUpload() {
+        float[] weight = Nf4TensorTest.gaussian(64 * 48, 5);
+        float[] expected = Nf4Tensor.quantize(weight, 64, 48, true).dequantize();
+        try (Nf4Weight nf4 = Nf4Weight.quantize(weight, 64, 48, true, manager);
+             NDManager scope = manager.newSubManager()) {
+            assertTrue(nf4.doubleQuantized());
+            assertArrayEquals(new long[] {64, 48}, nf4.shape());
+            assertArrayEquals(expected, nf4.materialize(scope).toFloatArray(), 0f);
+        }
+    }
+
+    @ParameterizedTest(name = "doubleQuant={0}")
+    @ValueSource(booleans = {false, true})
+    void materializedWeightLivesInTheScopeWithoutGradientAndLeavesNothingBehind(boolean doubleQuant) {
+        try (Nf4Weight nf4 = Nf4Weight.quantize(Nf4TensorTest.gaussian(96 * 40, 9), 96, 40, doubleQuant, manager)) {
+            int before = manager.getManagedArrays().size();
+            NDArray materialized;
+            try (NDManager scope = manager.newSubManager()) {
+                materialized = nf4.materialize(scope);
+                assertEquals(scope, materialized.getManager());
+                assertFalse(materialized.hasGradient());
+                assertEquals(List.of(materialized), scope.getManagedArrays());
+            }
+            assertTrue(materialized.isReleased());
+            assertEquals(before, manager.getManagedArrays().size());
+        }
+    }
+
+    @ParameterizedTest(name = "doubleQuant={0}")
+    @ValueSource(booleans = {false, true})
+    void weightMadeInsideAnNdScopeSurvivesTheScope(boolean doubleQuant) {
+        float[] values = Nf4TensorTest.gaussian(64 * 8, 4);
+        Nf4Weight nf4;
+        try (NDScope loading = new NDScope()) {
+            nf4 = Nf4Weight.quantize(values, 64, 8, doubleQuant, manager);
+        }
+        try (nf4; NDManager scope = manager.newSubManager()) {
+            float[] expected = Nf4Tensor.quantize(values, 64, 8, doubleQuant).dequantize();
+            assertArrayEquals(expected, nf4.materialize(scope).toFloatArray(), 0f);
+        }
+    }
+
+    @Test
+    void bytesHeldCountsTheDeviceArrays() {
+        Nf4Tensor plain = Nf4Tensor.quantize(Nf4TensorTest.gaussian(128 * 64, 2), 128, 64, false);
+        Nf4Tensor doubleQuant = Nf4Tensor.quantize(Nf4TensorTest.gaussian(128 * 64, 2), 128, 64, true);
+        try (Nf4Weight a = Nf4Weight.upload(plain, manager); Nf4Weight b = Nf4Weight.upload(doubleQuant, manager)) {
+            assertEquals(128 * 64 / 2 + 4 * 128 + DECODE_TABLE_BYTES, a.bytesHeld());
+            assertEquals(plain.bytesHeld() + DECODE_TABLE_BYTES, a.bytesHeld());
+            assertEquals(128 * 64 / 2 + 128 + 4 + 4 + DECODE_TABLE_BYTES, b.bytesHeld());
+            assertEquals(doubleQuant.bytesHeld() + DECODE_TABLE_BYTES, b.bytesHeld());
+        }
+    }
+
+    @Test
+    void closedWeightRefusesToMaterialize() {
+        Nf4Weight nf4 = Nf4Weight.quantize(new float[64], 1, 64, false, manager);
+        nf4.close();
+        try (NDManager scope = manager.newSubManager()) {
+            assertThrows(IllegalStateException.class, () -> nf4.materialize(scope));
+        }
+    }
+}
