@@ -307,6 +307,14 @@ public final class CausalLm implements AutoCloseable {
         JniUtils.backward((PtNDArray) output, (PtNDArray) upstreamGradient, false, false);
     }
 
+    /**
+     * Positions the dropout stream: the next {@link #forwardBackward} is micro-batch {@code index} of the run.
+     * Masks depend on (seed, index, layer) only, so a run resumed from a checkpoint repeats them exactly.
+     */
+    public void seekMicroBatch(long index) {
+        steps = index;
+    }
+
     private long currentStep() {
         return steps - 1;
     }

@@ -1,6 +1,5 @@
 package io.kubelora.trainer.train;
 
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
 import io.kubelora.api.TrainingSpec;
 import io.kubelora.trainer.data.Batch;
@@ -68,8 +67,8 @@ public final class TrainingLoop {
     }
 
     /**
-     * Runs steps [startStep, totalSteps), or until the listener asks to stop. Each step reseeds the engine
-     * from (seed, step): dropout masks depend on the step alone, so a resumed run repeats them exactly.
+     * Runs steps [startStep, totalSteps), or until the listener asks to stop. The model is told each
+     * micro-batch's position in the run: dropout masks depend on it alone, so a resumed run repeats them exactly.
      */
     public LoopResult run(int startStep, AdamW optimizer, StepListener listener) {
         long started = System.nanoTime();
@@ -83,11 +82,12 @@ public final class TrainingLoop {
         double lastEval = Double.NaN;
         int stepsRun = 0;
         for (int step = startStep; step < totalSteps; step++) {
-            Engine.getInstance().setRandomSeed(stepSeed(spec.seed(), step));
             List<Batch> micro = microBatches(step);
             long stepTargets = micro.stream().mapToLong(Batch::targetTokens).sum();
             float lossScale = 1f / Math.max(1, stepTargets);
+            long microIndex = (long) step * spec.gradientAccumulationSteps();
             for (Batch batch : micro) {
+                model.seekMicroBatch(microIndex++);
                 LossSum loss = model.forwardBackward(batch, lossScale);
                 windowLoss += loss.sum();
                 windowLossTokens += loss.tokens();
@@ -144,13 +144,6 @@ public final class TrainingLoop {
             tokens += loss.tokens();
         }
         return sum / Math.max(1, tokens);
-    }
-
-    /** A 31-bit seed from the run seed and the step (libtorch takes an int seed through DJL). */
-    static int stepSeed(long seed, int step) {
-        long h = seed * 0x9E3779B97F4A7C15L + step * 0xC2B2AE3D27D4EB4FL;
-        h ^= h >>> 29;
-        return (int) (h & 0x7fffffff);
     }
 
     private List<Batch> microBatches(int step) {

@@ -146,7 +146,14 @@ class ModelLoadingTest {
                 for (float v : embed) {
                     sumSquares += v * v;
                 }
-                assertEquals(0.02, Math.sqrt(sumSquares / embed.length), 0.002);
+                // token matrices at 2/sqrt(D) so a frozen head can express confident predictions
+                assertEquals(2 / Math.sqrt(c.hiddenSize()), Math.sqrt(sumSquares / embed.length), 0.02);
+                float[] q = f.readFloats(WeightNames.weight(0, "q_proj"));
+                double qSquares = 0;
+                for (float v : q) {
+                    qSquares += v * v;
+                }
+                assertEquals(ModelInitializer.INIT_STD, Math.sqrt(qSquares / q.length), 0.002);
             }
             try (CausalLm model = CausalLm.load(out, CPU.withLora(LoraSpec.defaults()))) {
                 long expected = ModelInitializer.tensorShapes(c).values().stream()

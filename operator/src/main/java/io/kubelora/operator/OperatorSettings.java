@@ -1,0 +1,44 @@
+package io.kubelora.operator;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * Every setting of the operator, read from application.properties (where the Helm chart's KUBELORA_TRAINER_IMAGE,
+ * KUBELORA_GPU_RESOURCE_NAME, KUBELORA_STORAGE_ENDPOINT and KUBELORA_STORAGE_SECRET_NAME map onto them) or
+ * KUBELORA_OPERATOR_* variables.
+ */
+@ConfigMapping(prefix = "kubelora.operator")
+public interface OperatorSettings {
+
+    /** Trainer image used when a LoraFineTune names none. */
+    @WithDefault("ghcr.io/kubelora/trainer:latest")
+    String defaultImage();
+
+    /**
+     * Extended resource of a GPU when the spec names none. Set it to an empty string on clusters without
+     * a default GPU type: a run asking for GPUs must then name its resource.
+     */
+    @WithDefault("nvidia.com/gpu")
+    Optional<String> gpuResourceName();
+
+    /** Secret with object-storage credentials, used when a spec names no storageSecretName. */
+    Optional<String> defaultStorageSecretName();
+
+    /** S3 endpoint (AWS_ENDPOINT_URL) given to trainers, e.g. a MinIO service; unset means AWS itself. */
+    Optional<String> defaultStorageEndpoint();
+
+    /** Shortest time between two reads of one trainer's /metrics endpoint. */
+    @WithDefault("10s")
+    Duration progressInterval();
+
+    /** How long one read of a trainer's /metrics endpoint may take. */
+    @WithDefault("2s")
+    Duration progressTimeout();
+
+    /** How often a Pending run is looked at again when nothing in the cluster changes. */
+    @WithDefault("30s")
+    Duration pendingRecheck();
+}

@@ -1,0 +1,210 @@
+package io.kubelora.operator;
+
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.DeletionPropagation;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.kubelora.api.LoraFineTune;
+import io.kubelora.api.LoraFineTuneStatus;
+import io.kubelora.api.Phase;
+import io.kubelora.api.Violation;
+import io.kubelora.operator.progress.ProgressScraper;
+import io.kubelora.operator.progress.TrainerSnapshot;
+import io.kubelora.operator.resources.RunLabels;
+import io.kubelora.operator.resources.SpecHash;
+import io.kubelora.operator.resources.TrainerConfigMap;
+import io.kubelora.operator.resources.TrainingJob;
+import io.kubelora.operator.status.Conditions;
+import io.kubelora.operator.status.PodDiagnosis;
+import io.kubelora.operator.status.RunObservation;
+import io.kubelora.operator.status.RunStatus;
+import io.kubelora.operator.validation.ClusterSpecChecks;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.net.HttpURLConnection;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * One reconciliation of a run: observe (Job and pods from the caches, the ConfigMap when needed), validate,
+ * then create the ConfigMap and Job once, suspend or resume, or restart on request, and compute the status.
+ * Creating a Job under a fixed name makes this idempotent across restarts and operator replicas: a second
+ * create is refused by the API server and the existing Job is used.
+ */
+@ApplicationScoped
+public class TrainingRuns {
+
+    /** Result of one reconciliation: the status to have, and when to look again (null: on change only). */
+    public record Outcome(LoraFineTuneStatus status, boolean statusChanged, Duration recheckAfter) {
+    }
+
+    private final KubernetesClient client;
+    private final OperatorSettings settings;
+    private final ProgressScraper scraper;
+    private final RunEvents events;
+    private final RunMetrics metrics;
+
+    @Inject
+    public TrainingRuns(KubernetesClient client, OperatorSettings settings, ProgressScraper scraper, RunEvents events,
+            RunMetrics metrics) {
+        this.client = client;
+        this.settings = settings;
+        this.scraper = scraper;
+        this.events = events;
+        this.metrics = metrics;
+    }
+
+    /**
+     * @param job  the run's Job as cached, or null
+     * @param pods the pods of the run as cached (any Job generation)
+     */
+    public Outcome reconcile(LoraFineTune run, Job job, List<Pod> pods) {
+        LoraFineTuneStatus previous = run.getStatus();
+        List<Violation> violations = ClusterSpecChecks.validate(run, settings);
+        // Without a Job, the ConfigMap tells a run whose Job was deleted after it finished (its status says so)
+        // from one never started; a run without status has nothing to read.
+        ConfigMap config = job == null && previous != null ? readConfigMap(run) : null;
+        HasMetadata record = job != null ? job : config;
+
+        String restart = RunLabels.restartToken(run);
+        if (restart != null && record != null && !restart.equals(annotation(record, RunLabels.RESTART_ANNOTATION))) {
+            deleteRun(run);
+            events.record(run, RunEvents.NORMAL, "Restarted", "deleted the training Job and its ConfigMap for "
+                    + RunLabels.RESTART_ANNOTATION + "=" + restart);
+            previous = RunStatus.forNewRun(previous);
+            job = null;
+            record = null;
+            pods = List.of();
+        }
+        String hash = run.getSpec() == null ? null : SpecHash.of(run.getSpec());
+        if (job == null && violations.isEmpty() && !RunStatus.finishedAndCleanedUp(previous)) {
+            job = createRun(run, hash);
+            record = job;
+        } else if (job != null) {
+            job = applySuspend(run, job);
+        }
+
+        String startedFrom = record == null ? null : annotation(record, RunLabels.SPEC_HASH_ANNOTATION);
+        boolean specChanged = startedFrom != null && hash != null && !startedFrom.equals(hash);
+        Pod pod = job == null ? null : newestPodOf(job, pods);
+        Instant now = Instant.now();
+        String key = run.getMetadata().getUid();
+        TrainerSnapshot snapshot = job != null && !RunStatus.isFinished(job) && PodDiagnosis.isTraining(pod)
+                ? scraper.scrape(key, pod, now) : null;
+        LoraFineTuneStatus status = RunStatus.compute(
+                new RunObservation(run, violations, job, pod, specChanged, snapshot, now), previous);
+        recordTransition(run, previous, status);
+        if (status.phase().isFinal()) {
+            scraper.forget(key);
+        }
+        return new Outcome(status, !status.equals(run.getStatus()), recheckAfter(status.phase()));
+    }
+
+    private Job createRun(LoraFineTune run, String hash) {
+        String namespace = run.getMetadata().getNamespace();
+        ConfigMap config = TrainerConfigMap.desired(run);
+        config.getMetadata().setAnnotations(runAnnotations(run, hash));
+        // The ConfigMap may be left from an attempt that failed before its Job: make it match this spec.
+        client.configMaps().inNamespace(namespace).resource(config).createOr(c -> c.update());
+        Job desired = TrainingJob.desired(run, settings, hash);
+        try {
+            Job created = client.batch().v1().jobs().inNamespace(namespace).resource(desired).create();
+            metrics.jobCreated();
+            events.record(run, RunEvents.NORMAL, "JobCreated", "created training Job " + desired.getMetadata().getName()
+                    + (Boolean.TRUE.equals(desired.getSpec().getSuspend()) ? " (suspended)" : ""));
+            return created;
+        } catch (KubernetesClientException e) {
+            if (e.getCode() != HttpURLConnection.HTTP_CONFLICT) {
+                throw e;
+            }
+            // Another reconcile (a restarted or second operator, or a stale cache) created it first.
+            Job existing = client.batch().v1().jobs().inNamespace(namespace)
+                    .withName(desired.getMetadata().getName()).get();
+            if (existing == null || existing.getMetadata().getDeletionTimestamp() != null) {
+                throw e; // deleted in between, or still going after a restart: the retry creates it
+            }
+            return existing;
+        }
+    }
+
+    /** spec.suspend drives Job.spec.suspend, except for queued Jobs, which Kueue suspends and resumes. */
+    private Job applySuspend(LoraFineTune run, Job job) {
+        boolean wanted = run.getSpec() != null && run.getSpec().suspend();
+        boolean actual = Boolean.TRUE.equals(job.getSpec().getSuspend());
+        if (wanted == actual || RunLabels.queueName(run) != null || RunStatus.isFinished(job)) {
+            return job;
+        }
+        return client.batch().v1().jobs().inNamespace(job.getMetadata().getNamespace())
+                .withName(job.getMetadata().getName())
+                .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"spec\":{\"suspend\":" + wanted + "}}");
+    }
+
+    private void deleteRun(LoraFineTune run) {
+        String namespace = run.getMetadata().getNamespace();
+        // Background: the Job goes now, its pods right after; the new Job can take the name at once.
+        client.batch().v1().jobs().inNamespace(namespace).withName(RunLabels.jobName(run))
+                .withPropagationPolicy(DeletionPropagation.BACKGROUND).delete();
+        client.configMaps().inNamespace(namespace).withName(RunLabels.configMapName(run)).delete();
+        scraper.forget(run.getMetadata().getUid());
+    }
+
+    private ConfigMap readConfigMap(LoraFineTune run) {
+        return client.configMaps().inNamespace(run.getMetadata().getNamespace())
+                .withName(RunLabels.configMapName(run)).get();
+    }
+
+    /** An Event for each change of phase or of the Ready reason, and when a spec change is first ignored. */
+    private void recordTransition(LoraFineTune run, LoraFineTuneStatus before, LoraFineTuneStatus after) {
+        Phase phaseBefore = before == null ? null : before.phase();
+        String reason = RunStatus.reason(after);
+        if (phaseBefore != after.phase() || !Objects.equals(RunStatus.reason(before), reason)) {
+            boolean warning = Conditions.isTrue(after.conditions(), Conditions.STALLED);
+            events.record(run, warning ? RunEvents.WARNING : RunEvents.NORMAL, reason,
+                    after.phase() + ": " + after.message());
+        }
+        boolean ignoredBefore = before != null && Conditions.isTrue(before.conditions(), Conditions.SPEC_CHANGE_IGNORED);
+        if (!ignoredBefore && Conditions.isTrue(after.conditions(), Conditions.SPEC_CHANGE_IGNORED)) {
+            events.record(run, RunEvents.WARNING, Conditions.SPEC_CHANGE_IGNORED,
+                    Conditions.find(after.conditions(), Conditions.SPEC_CHANGE_IGNORED).getMessage());
+        }
+    }
+
+    private Duration recheckAfter(Phase phase) {
+        return switch (phase) {
+            case Running, Merging -> settings.progressInterval();
+            case Pending -> settings.pendingRecheck();
+            case Suspended, Succeeded, Failed -> null;
+        };
+    }
+
+    private static Map<String, String> runAnnotations(LoraFineTune run, String hash) {
+        String restart = RunLabels.restartToken(run);
+        return restart == null ? Map.of(RunLabels.SPEC_HASH_ANNOTATION, hash)
+                : Map.of(RunLabels.SPEC_HASH_ANNOTATION, hash, RunLabels.RESTART_ANNOTATION, restart);
+    }
+
+    private static String annotation(HasMetadata resource, String key) {
+        Map<String, String> annotations = resource.getMetadata().getAnnotations();
+        return annotations == null ? null : annotations.get(key);
+    }
+
+    /** The Job's latest pod; pods of a deleted earlier Job of the same name are ignored. */
+    private static Pod newestPodOf(Job job, List<Pod> pods) {
+        String uid = job.getMetadata().getUid();
+        return pods.stream()
+                .filter(p -> p.getMetadata().getOwnerReferences() != null && p.getMetadata().getOwnerReferences()
+                        .stream().anyMatch(o -> Objects.equals(o.getUid(), uid)))
+                .max(Comparator.comparing((Pod p) -> Objects.requireNonNullElse(
+                        p.getMetadata().getCreationTimestamp(), "")))
+                .orElse(null);
+    }
+}

@@ -1,0 +1,28 @@
+package io.kubelora.operator.status;
+
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.kubelora.api.LoraFineTune;
+import io.kubelora.api.Violation;
+import io.kubelora.operator.progress.TrainerSnapshot;
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * Everything the status of a run is computed from, as the cluster says it now.
+ *
+ * @param run         the LoraFineTune (generation, spec, labels)
+ * @param violations  why the spec cannot run; empty when valid
+ * @param job         the training Job, or null when there is none
+ * @param pod         the Job's newest pod, or null
+ * @param specChanged the spec differs from the one the existing Job was created from
+ * @param snapshot    a fresh read of the trainer's metrics, or null when none was taken
+ * @param now         the time of the observation
+ */
+public record RunObservation(LoraFineTune run, List<Violation> violations, Job job, Pod pod, boolean specChanged,
+        TrainerSnapshot snapshot, Instant now) {
+
+    public RunObservation {
+        violations = violations == null ? List.of() : List.copyOf(violations);
+    }
+}

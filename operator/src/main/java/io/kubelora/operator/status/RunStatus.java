@@ -1,0 +1,256 @@
+package io.kubelora.operator.status;
+
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.batch.v1.JobCondition;
+import io.kubelora.api.LoraFineTuneSpec;
+import io.kubelora.api.LoraFineTuneStatus;
+import io.kubelora.api.Phase;
+import io.kubelora.api.Progress;
+import io.kubelora.api.Violation;
+import io.kubelora.operator.resources.RunLabels;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.stream.Collectors;
+
+/**
+ * The status of a run as one pure function of what the cluster says ({@link RunObservation}) and the
+ * previous status (for transition times and for what outlives the Job: its result after the Job's TTL).
+ */
+public final class RunStatus {
+
+    /** Phase plus the reason and message every condition of this state shares. */
+    record Verdict(Phase phase, String reason, String message, boolean stalled) {
+    }
+
+    private RunStatus() {
+    }
+
+    public static LoraFineTuneStatus compute(RunObservation o, LoraFineTuneStatus previous) {
+        LoraFineTuneStatus prev = previous != null ? previous
+                : new LoraFineTuneStatus(null, null, null, null, null, null, null, null, null, null);
+        Job job = o.job();
+        TrainerResult result = TrainerResult.parse(PodDiagnosis.terminationMessage(o.pod()));
+        Verdict verdict = verdict(o, prev, result);
+        Phase phase = verdict.phase();
+        boolean succeeded = phase == Phase.Succeeded;
+
+        String adapterUri = succeeded && result != null && result.isSuccess() ? result.adapterUri() : prev.adapterUri();
+        String mergedUri = succeeded && result != null && result.isSuccess()
+                ? result.mergedModelUri() : prev.mergedModelUri();
+        String now = rfc3339(o.now());
+        String startTime = firstNonNull(o.pod() == null || o.pod().getStatus() == null
+                ? null : o.pod().getStatus().getStartTime(), prev.startTime(),
+                phase.isFinal() && job != null && job.getStatus() != null ? job.getStatus().getStartTime() : null);
+        String completionTime = phase.isFinal() ? firstNonNull(completionTime(job), prev.completionTime(), now) : null;
+        long generation = generation(o);
+        List<Condition> conditions = Conditions.stamp(conditions(o, verdict, mergedUri), prev.conditions(),
+                generation, now);
+        return new LoraFineTuneStatus(phase, conditions, generation,
+                job != null ? job.getMetadata().getName() : prev.jobName(),
+                startTime, completionTime, adapterUri, mergedUri, verdict.message(),
+                progress(o, prev.progress(), succeeded ? result : null, now));
+    }
+
+    /** True when the run ended and its Job was since deleted (spec.ttlSecondsAfterFinished): nothing to redo. */
+    public static boolean finishedAndCleanedUp(LoraFineTuneStatus status) {
+        return status != null && status.phase() != null && status.phase().isFinal() && status.jobName() != null;
+    }
+
+    /** The status to start a new run from (restart annotation): only the conditions' history stays. */
+    public static LoraFineTuneStatus forNewRun(LoraFineTuneStatus status) {
+        return status == null ? null
+                : new LoraFineTuneStatus(null, status.conditions(), status.observedGeneration(),
+                        null, null, null, null, null, null, null);
+    }
+
+    /** The Ready condition's reason: the most specific word for the state, used for Events. */
+    public static String reason(LoraFineTuneStatus status) {
+        Condition ready = status == null ? null : Conditions.find(status.conditions(), Conditions.READY);
+        return ready == null ? null : ready.getReason();
+    }
+
+    static Verdict verdict(RunObservation o, LoraFineTuneStatus prev, TrainerResult result) {
+        Job job = o.job();
+        if (job == null && finishedAndCleanedUp(prev)) {
+            return new Verdict(prev.phase(), reason(prev), prev.message(), prev.phase() == Phase.Failed);
+        }
+        if (job == null && !o.violations().isEmpty()) {
+            return new Verdict(Phase.Failed, "InvalidSpec", "invalid spec: " + describe(o.violations()), true);
+        }
+        if (job == null) {
+            return new Verdict(Phase.Pending, "Creating", "creating the training Job", false);
+        }
+        if (jobCondition(job, "Complete") != null) {
+            return new Verdict(Phase.Succeeded, "Succeeded", result != null && result.isSuccess()
+                    ? "training finished; adapter at " + result.adapterUri()
+                    : "training finished; the trainer reported no adapter location", false);
+        }
+        PodDiagnosis problem = PodDiagnosis.of(o.pod());
+        JobCondition failed = jobCondition(job, "Failed");
+        if (failed != null) {
+            return failure(failed, problem, result, prev);
+        }
+        if (Boolean.TRUE.equals(job.getSpec().getSuspend())) {
+            String queue = RunLabels.queueName(o.run());
+            if (queue != null && !o.run().getSpec().suspend()) {
+                return new Verdict(Phase.Pending, "Queued", "waiting for Kueue to admit the Job (queue " + queue + ")",
+                        false);
+            }
+            return new Verdict(Phase.Suspended, "Suspended", "suspended; set spec.suspend to false to resume", false);
+        }
+        if (problem != null && problem.blocking()) {
+            return new Verdict(Phase.Pending, problem.reason(), problem.message(), true);
+        }
+        if (PodDiagnosis.isTraining(o.pod())) {
+            boolean merging = o.snapshot() != null ? o.snapshot().merging() : prev.phase() == Phase.Merging;
+            return merging
+                    ? new Verdict(Phase.Merging, "Merging", "merging the adapter into the base model", false)
+                    : new Verdict(Phase.Running, "Training", "training", false);
+        }
+        if (problem != null) {
+            return new Verdict(Phase.Pending, "Retrying", "the last training pod failed (" + problem.reason() + ": "
+                    + problem.message() + "); the Job starts another one", false);
+        }
+        return new Verdict(Phase.Pending, "Starting", "waiting for the training pod to start", false);
+    }
+
+    /**
+     * A failed Job. The root cause seen on the pod (now, or as the previous Stalled reason: the Job
+     * controller deletes pods that outlive the deadline) beats the Job's own reason.
+     */
+    private static Verdict failure(JobCondition failed, PodDiagnosis problem, TrainerResult result,
+            LoraFineTuneStatus prev) {
+        String jobReason = failed.getReason() == null ? "JobFailed" : failed.getReason();
+        Condition stalled = Conditions.find(prev.conditions(), Conditions.STALLED);
+        String reason;
+        String detail;
+        if (problem != null && PodDiagnosis.ROOT_CAUSES.contains(problem.reason())) {
+            reason = problem.reason();
+            detail = problem.message();
+        } else if (stalled != null && "True".equals(stalled.getStatus())
+                && PodDiagnosis.ROOT_CAUSES.contains(stalled.getReason())) {
+            reason = stalled.getReason();
+            detail = stalled.getMessage();
+        } else {
+            reason = jobReason;
+            detail = null;
+        }
+        List<String> parts = new ArrayList<>();
+        parts.add(failed.getMessage() != null && !failed.getMessage().isBlank()
+                ? failed.getMessage() : "the training Job failed (" + jobReason + ")");
+        if (detail != null && !detail.isBlank()) {
+            parts.add(detail);
+        }
+        if (result != null && result.text() != null) {
+            parts.add("trainer: " + result.text());
+        }
+        return new Verdict(Phase.Failed, reason, String.join("; ", parts), true);
+    }
+
+    private static List<Condition> conditions(RunObservation o, Verdict v, String mergedUri) {
+        boolean succeeded = v.phase() == Phase.Succeeded;
+        boolean working = !v.phase().isFinal() && !v.stalled() && v.phase() != Phase.Suspended;
+        List<Condition> list = new ArrayList<>();
+        list.add(Conditions.of(Conditions.READY, succeeded, v.reason(), v.message()));
+        list.add(Conditions.of(Conditions.RECONCILING, working, v.reason(), v.message()));
+        list.add(Conditions.of(Conditions.STALLED, v.stalled(), v.reason(), v.message()));
+        boolean valid = o.violations().isEmpty();
+        list.add(Conditions.of(Conditions.VALIDATED, valid, valid ? "Valid" : "InvalidSpec",
+                valid ? "the spec is valid" : describe(o.violations())));
+        list.add(Conditions.of(Conditions.TRAINED, succeeded, v.reason(),
+                succeeded ? "the adapter is saved" : v.message()));
+        LoraFineTuneSpec spec = o.run().getSpec();
+        if (spec != null && spec.merge().enabled()) {
+            boolean merged = succeeded && mergedUri != null;
+            String reason = merged ? "Merged" : succeeded ? "NoMergedModel" : v.reason();
+            list.add(Conditions.of(Conditions.MERGED, merged, reason,
+                    merged ? "merged model at " + mergedUri
+                            : succeeded ? "the trainer reported no merged model location" : v.message()));
+        }
+        if (o.specChanged()) {
+            list.add(Conditions.of(Conditions.SPEC_CHANGE_IGNORED, true, "JobImmutable",
+                    "the spec changed after the training Job was created; the run keeps the spec it started "
+                            + "with. Create a new LoraFineTune, or set the annotation "
+                            + RunLabels.RESTART_ANNOTATION + " to a new value to start this one over"));
+        }
+        return list;
+    }
+
+    /** The trainer's latest numbers; lastUpdateTime moves only when a number does. */
+    private static Progress progress(RunObservation o, Progress prev, TrainerResult result, String now) {
+        Progress next = prev;
+        if (o.snapshot() != null && o.snapshot().progress() != null) {
+            next = o.snapshot().progress();
+        }
+        if (result != null && result.isSuccess() && result.steps() != null) {
+            Progress base = next != null ? next : new Progress(null, null, null, null, null, null, null, null, null);
+            next = new Progress(result.steps(), base.totalSteps() != null ? base.totalSteps() : result.steps(),
+                    null, base.epoch(), result.finalLoss() != null ? result.finalLoss() : base.loss(),
+                    base.evalLoss(), base.tokensPerSecond(), null, null);
+        }
+        if (next == null || next == prev || sameNumbers(next, prev)) {
+            return prev;
+        }
+        return new Progress(next.step(), next.totalSteps(), null, next.epoch(), next.loss(), next.evalLoss(),
+                next.tokensPerSecond(), next.eta(), now);
+    }
+
+    private static boolean sameNumbers(Progress a, Progress b) {
+        return b != null && Objects.equals(a.step(), b.step()) && Objects.equals(a.totalSteps(), b.totalSteps())
+                && Objects.equals(a.epoch(), b.epoch()) && Objects.equals(a.loss(), b.loss())
+                && Objects.equals(a.evalLoss(), b.evalLoss())
+                && Objects.equals(a.tokensPerSecond(), b.tokensPerSecond()) && Objects.equals(a.eta(), b.eta());
+    }
+
+    private static String completionTime(Job job) {
+        if (job == null || job.getStatus() == null) {
+            return null;
+        }
+        if (job.getStatus().getCompletionTime() != null) {
+            return job.getStatus().getCompletionTime();
+        }
+        JobCondition failed = jobCondition(job, "Failed");
+        return failed == null ? null : failed.getLastTransitionTime();
+    }
+
+    /** True once the Job completed or failed. */
+    public static boolean isFinished(Job job) {
+        return jobCondition(job, "Complete") != null || jobCondition(job, "Failed") != null;
+    }
+
+    static JobCondition jobCondition(Job job, String type) {
+        if (job.getStatus() == null || job.getStatus().getConditions() == null) {
+            return null;
+        }
+        return job.getStatus().getConditions().stream()
+                .filter(c -> type.equals(c.getType()) && "True".equals(c.getStatus()))
+                .findFirst().orElse(null);
+    }
+
+    private static long generation(RunObservation o) {
+        Long g = o.run().getMetadata().getGeneration();
+        return g == null ? 0L : g;
+    }
+
+    static String describe(List<Violation> violations) {
+        return violations.stream().map(Violation::toString).collect(Collectors.joining("; "));
+    }
+
+    static String rfc3339(Instant instant) {
+        return instant.truncatedTo(ChronoUnit.SECONDS).toString();
+    }
+
+    @SafeVarargs
+    private static <T> T firstNonNull(T... values) {
+        for (T v : values) {
+            if (v != null) {
+                return v;
+            }
+        }
+        return null;
+    }
+}

@@ -1,0 +1,31 @@
+package io.kubelora.operator;
+
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import io.quarkus.test.kubernetes.client.KubernetesServer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.function.Consumer;
+
+/**
+ * Installs the CRD the api module generated (inside the kubelora-api jar) into the mock API server before
+ * the operator starts, as the chart does in a cluster.
+ */
+public class LoraFineTuneCrd implements Consumer<KubernetesServer> {
+
+    static final String RESOURCE = "META-INF/fabric8/lorafinetunes.kubelora.io-v1.yml";
+
+    @Override
+    public void accept(KubernetesServer server) {
+        try (InputStream in = Thread.currentThread().getContextClassLoader().getResourceAsStream(RESOURCE)) {
+            if (in == null) {
+                throw new IllegalStateException(RESOURCE + " is not on the classpath: build the api module first");
+            }
+            CustomResourceDefinition crd = Serialization.unmarshal(in, CustomResourceDefinition.class);
+            server.getClient().apiextensions().v1().customResourceDefinitions().resource(crd).create();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

@@ -1,0 +1,285 @@
+package io.kubelora.operator.e2e;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.Watch;
+import io.fabric8.kubernetes.client.Watcher;
+import io.fabric8.kubernetes.client.WatcherException;
+import io.kubelora.api.LoraFineTune;
+import io.kubelora.api.LoraFineTuneStatus;
+import io.kubelora.api.LoraFineTuneYaml;
+import io.kubelora.api.Phase;
+import io.kubelora.operator.LoraFineTuneCrd;
+import io.kubelora.operator.status.Conditions;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
+import jakarta.inject.Inject;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import java.util.stream.StreamSupport;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A LoraFineTune really trains: the operator (running in this test against the mock API server) creates the
+ * ConfigMap and Job, {@link LocalKubelet} runs the Job's pod as a local trainer process, the trainer reads
+ * its base model and dataset from a real S3 server with the storage Secret's credentials, reports progress
+ * on its metrics port, and publishes a PEFT adapter; the operator follows it to Succeeded. A malformed
+ * dataset ends Failed with the trainer's own message.
+ *
+ * <p>Merging (spec.merge) is not run here: the trainer's train command does not merge yet.
+ */
+@QuarkusTest
+@WithKubernetesTestServer(crud = true, setup = LoraFineTuneCrd.class)
+class TrainingEndToEndTest {
+
+    /** A namespace of its own: the local kubelet must not run the Jobs other tests leave behind. */
+    private static final String NAMESPACE = "e2e";
+    private static final String STORAGE_SECRET = "e2e-storage";
+    private static final String MODEL_URI = "s3://models/tiny-llama";
+    private static final int MAX_STEPS = 24;
+    private static final Duration RUN_LIMIT = Duration.ofSeconds(150);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private static Path work;
+    private static S3Server s3;
+    private static TrainerDistribution trainer;
+
+    @Inject
+    KubernetesClient client;
+
+    private LocalKubelet kubelet;
+
+    /** The S3 server with a tiny base model (made by the trainer itself) and two datasets, one broken. */
+    @BeforeAll
+    static void startStorage() throws Exception {
+        trainer = TrainerDistribution.locate();
+        work = Files.createTempDirectory("kubelora-e2e");
+        Path buckets = Files.createDirectories(work.resolve("s3"));
+        s3 = S3Server.start(buckets, work);
+        trainer.initModel(s3.bucket("models").resolve("tiny-llama"), work.resolve("init-model.log"));
+        Path data = s3.bucket("data");
+        List<String> lines = alpacaLines(48);
+        Files.write(data.resolve("train.jsonl"), lines);
+        List<String> broken = new ArrayList<>(lines);
+        broken.set(2, "{\"instruction\": \"Add the two numbers.\", \"input\": \"2 + 2\", ");
+        Files.write(data.resolve("broken.jsonl"), broken);
+        s3.bucket("results");
+    }
+
+    @AfterAll
+    static void stopStorage() throws Exception {
+        if (s3 != null) {
+            s3.close();
+        }
+        if (work != null) {
+            // Models, caches and logs of every pod: about 120 MB per run of this class.
+            try (Stream<Path> files = Files.walk(work)) {
+                files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+            }
+        }
+    }
+
+    @BeforeEach
+    void startKubelet() {
+        client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(NAMESPACE).endMetadata()
+                .build()).createOr(n -> n.update());
+        Map<String, String> data = s3.secretData().entrySet().stream().collect(Collectors.toMap(Map.Entry::getKey,
+                e -> Base64.getEncoder().encodeToString(e.getValue().getBytes(StandardCharsets.UTF_8))));
+        client.secrets().inNamespace(NAMESPACE).resource(new SecretBuilder().withNewMetadata()
+                .withName(STORAGE_SECRET).endMetadata().withData(data).build()).createOr(s -> s.update());
+        kubelet = new LocalKubelet(client, trainer, work.resolve("pods"));
+        kubelet.start(NAMESPACE);
+    }
+
+    @AfterEach
+    void stopKubelet() throws Exception {
+        kubelet.close();
+    }
+
+    @Test
+    void trainsFromS3AndPublishesThePeftAdapter() throws Exception {
+        String name = "e2e-train";
+        List<LoraFineTuneStatus> seen = new CopyOnWriteArrayList<>();
+        try (Watch watch = watchStatus(name, seen)) {
+            client.resources(LoraFineTune.class).inNamespace(NAMESPACE)
+                    .resource(run(name, "s3://data/train.jsonl")).create();
+            LoraFineTuneStatus done = awaitFinal(name);
+            assertEquals(Phase.Succeeded, done.phase(), () -> done.message() + "\n" + kubelet.logOf(name));
+
+            List<Phase> phases = phases(seen);
+            assertEquals(Phase.Pending, phases.get(0), "phases seen: " + phases);
+            assertEquals(List.of(Phase.Pending, Phase.Running, Phase.Succeeded),
+                    phases.stream().distinct().toList(), "phases seen: " + phases);
+
+            // Progress read from the trainer's metrics port while it ran: it moves forward, and ends at the end.
+            List<Long> steps = seen.stream().filter(s -> s.phase() == Phase.Running && s.progress() != null)
+                    .map(s -> s.progress().step()).filter(Objects::nonNull).toList();
+            assertTrue(steps.stream().distinct().count() >= 2, "step should advance while Running, saw " + steps);
+            for (int i = 1; i < steps.size(); i++) {
+                assertTrue(steps.get(i) >= steps.get(i - 1), "steps went backwards: " + steps);
+            }
+            assertTrue(steps.get(steps.size() - 1) <= MAX_STEPS, "steps: " + steps);
+            assertEquals(MAX_STEPS, done.progress().step());
+            assertEquals(MAX_STEPS, done.progress().totalSteps());
+            assertNotNull(done.progress().loss());
+            assertTrue(Double.isFinite(done.progress().loss()) && done.progress().loss() > 0, "loss");
+            assertTrue(Conditions.isTrue(done.conditions(), Conditions.READY), "Ready: " + done.conditions());
+            assertNotNull(done.completionTime());
+        }
+
+        LoraFineTuneStatus done = client.resources(LoraFineTune.class).inNamespace(NAMESPACE).withName(name).get()
+                .getStatus();
+        String adapterUri = done.adapterUri();
+        assertNotNull(adapterUri, "adapterUri");
+        assertTrue(adapterUri.startsWith("s3://results/" + name + "/"), adapterUri);
+        assertPeftAdapter(s3.object(adapterUri));
+    }
+
+    @Test
+    void malformedDatasetFailsWithTheTrainersMessage() throws Exception {
+        String name = "e2e-broken-data";
+        client.resources(LoraFineTune.class).inNamespace(NAMESPACE)
+                .resource(run(name, "s3://data/broken.jsonl")).create();
+        LoraFineTuneStatus done = awaitFinal(name);
+
+        assertEquals(Phase.Failed, done.phase(), () -> done.message() + "\n" + kubelet.logOf(name));
+        assertTrue(done.message().contains("broken.jsonl:3: invalid JSON"),
+                "the status should carry the trainer's message naming the line, was: " + done.message());
+        assertTrue(Conditions.isTrue(done.conditions(), Conditions.STALLED), "Stalled: " + done.conditions());
+        assertFalse(Files.exists(s3.object("s3://results/" + name + "/adapter")), "no adapter for a failed run");
+        assertEquals(null, done.adapterUri());
+    }
+
+    private LoraFineTune run(String name, String datasetUri) {
+        String yaml = """
+                apiVersion: kubelora.io/v1alpha1
+                kind: LoraFineTune
+                metadata:
+                  name: %s
+                spec:
+                  baseModel:
+                    uri: %s
+                  dataset:
+                    uri: %s
+                    format: alpaca
+                    maxSeqLength: 64
+                  lora:
+                    rank: 4
+                    alpha: 8
+                  training:
+                    maxSteps: %d
+                    batchSize: 4
+                    logEverySteps: 2
+                    precision: fp32
+                  output:
+                    uri: s3://results/%s
+                  resources:
+                    gpus: 0
+                  credentials:
+                    storageSecretName: %s
+                """.formatted(name, MODEL_URI, datasetUri, MAX_STEPS, name, STORAGE_SECRET);
+        LoraFineTune run = LoraFineTuneYaml.parse(yaml, name + ".yaml");
+        run.getMetadata().setNamespace(NAMESPACE);
+        return run;
+    }
+
+    private LoraFineTuneStatus awaitFinal(String name) {
+        return await().atMost(RUN_LIMIT).pollInterval(Duration.ofMillis(250))
+                .until(() -> client.resources(LoraFineTune.class).inNamespace(NAMESPACE).withName(name).get()
+                        .getStatus(), s -> s != null && s.phase() != null && s.phase().isFinal());
+    }
+
+    /** Every status the API server holds for the run, in order: each watch event carries one. */
+    private Watch watchStatus(String name, List<LoraFineTuneStatus> seen) {
+        return client.resources(LoraFineTune.class).inNamespace(NAMESPACE).withName(name).watch(new Watcher<>() {
+            @Override
+            public void eventReceived(Action action, LoraFineTune resource) {
+                if (resource.getStatus() != null) {
+                    seen.add(resource.getStatus());
+                }
+            }
+
+            @Override
+            public void onClose(WatcherException cause) {
+                // closed at the end of the test
+            }
+        });
+    }
+
+    private static List<Phase> phases(List<LoraFineTuneStatus> statuses) {
+        List<Phase> phases = new ArrayList<>();
+        for (LoraFineTuneStatus status : statuses) {
+            if (status.phase() != null && (phases.isEmpty() || phases.get(phases.size() - 1) != status.phase())) {
+                phases.add(status.phase());
+            }
+        }
+        return phases;
+    }
+
+    /** adapter_config.json and adapter_model.safetensors as PEFT writes them (see FORMATS.md). */
+    private static void assertPeftAdapter(Path adapter) throws IOException {
+        JsonNode config = JSON.readTree(adapter.resolve("adapter_config.json").toFile());
+        assertEquals("LORA", config.path("peft_type").asText(), config.toString());
+        assertEquals(4, config.path("r").asInt(), config.toString());
+        assertEquals(8, config.path("lora_alpha").asInt(), config.toString());
+
+        List<String> keys = safetensorsKeys(adapter.resolve("adapter_model.safetensors"));
+        List<String> loraA = keys.stream().filter(k -> k.endsWith(".lora_A.weight")).toList();
+        assertFalse(loraA.isEmpty(), "no lora_A tensors in " + keys);
+        for (String a : loraA) {
+            assertTrue(a.startsWith("base_model.model."), a);
+            assertTrue(keys.contains(a.replace(".lora_A.weight", ".lora_B.weight")), "no lora_B beside " + a);
+        }
+    }
+
+    /** The tensor names of a safetensors file: an 8-byte little-endian header length, then a JSON header. */
+    private static List<String> safetensorsKeys(Path file) throws IOException {
+        try (InputStream in = Files.newInputStream(file)) {
+            long length = ByteBuffer.wrap(in.readNBytes(8)).order(ByteOrder.LITTLE_ENDIAN).getLong();
+            assertTrue(length > 0 && length < Files.size(file), "header length " + length + " of " + file);
+            JsonNode header = JSON.readTree(in.readNBytes((int) length));
+            return StreamSupport.stream(((Iterable<String>) header::fieldNames).spliterator(), false)
+                    .filter(k -> !k.equals("__metadata__")).toList();
+        }
+    }
+
+    /** Small arithmetic tasks in alpaca format. */
+    private static List<String> alpacaLines(int count) {
+        List<String> lines = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            int a = 3 + 7 * i % 50;
+            int b = 11 + 5 * i % 40;
+            lines.add("{\"instruction\": \"Add the two numbers.\", \"input\": \"" + a + " + " + b
+                    + "\", \"output\": \"" + (a + b) + "\"}");
+        }
+        return lines;
+    }
+}

@@ -1,0 +1,78 @@
+package io.kubelora.operator.resources;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import io.kubelora.api.LoraFineTune;
+import io.kubelora.operator.Runs;
+import io.kubelora.operator.TestSettings;
+import java.io.InputStream;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class TrainingJobTest {
+
+    private static final String HASH = "0123456789abcdef0123456789abcdef";
+
+    @Test
+    void fullSpecGivesExactlyTheContractedJob() throws Exception {
+        LoraFineTune run = Runs.full("llama-alpaca");
+        run.getMetadata().setLabels(Map.of(RunLabels.KUEUE_QUEUE, "team-a"));
+        Job expected;
+        try (InputStream in = getClass().getResourceAsStream("full-job.yaml")) {
+            expected = Serialization.unmarshal(in, Job.class);
+        }
+        Job actual = TrainingJob.desired(run, TestSettings.defaults(), HASH);
+        assertEquals(Serialization.asYaml(expected), Serialization.asYaml(actual));
+    }
+
+    @Test
+    void minimalSpecUsesOperatorDefaultsAndOmitsWhatIsUnset() {
+        Job job = TrainingJob.desired(Runs.minimal("small"),
+                TestSettings.defaults().withDefaultStorage("cluster-s3", "http://minio.storage:9000"), HASH);
+        Container c = job.getSpec().getTemplate().getSpec().getContainers().get(0);
+        assertEquals("registry.example/kubelora/trainer:1.0", c.getImage());
+        // One GPU by default, of the operator's resource; no memory or CPU asked for.
+        assertEquals(Map.of("nvidia.com/gpu", new io.fabric8.kubernetes.api.model.Quantity("1")),
+                c.getResources().getLimits());
+        assertNull(c.getResources().getRequests());
+        assertEquals("cluster-s3", c.getEnvFrom().get(0).getSecretRef().getName());
+        assertTrue(c.getEnvFrom().get(0).getSecretRef().getOptional());
+        assertTrue(c.getEnv().contains(new EnvVar("AWS_ENDPOINT_URL", "http://minio.storage:9000", null)));
+        assertFalse(job.getSpec().getSuspend());
+        assertNull(job.getSpec().getActiveDeadlineSeconds());
+        assertEquals(0, job.getSpec().getBackoffLimit());
+        assertEquals(List.of("config", "tmp", "cache"), job.getSpec().getTemplate().getSpec().getVolumes().stream()
+                .map(v -> v.getName()).toList());
+        assertNull(job.getSpec().getTemplate().getSpec().getNodeSelector());
+    }
+
+    @Test
+    void aSpecStorageSecretReplacesTheDefaultEndpoint() {
+        Job job = TrainingJob.desired(Runs.full("own-secret"),
+                TestSettings.defaults().withDefaultStorage("cluster-s3", "http://minio.storage:9000"), HASH);
+        Container c = job.getSpec().getTemplate().getSpec().getContainers().get(0);
+        assertEquals(1, c.getEnvFrom().size());
+        assertEquals("s3-credentials", c.getEnvFrom().get(0).getSecretRef().getName());
+        assertTrue(c.getEnv().stream().noneMatch(e -> e.getName().equals("AWS_ENDPOINT_URL")));
+    }
+
+    @Test
+    void zeroGpusAsksForNoGpuResource() {
+        LoraFineTune run = Runs.minimal("cpu");
+        run.setSpec(new io.kubelora.api.LoraFineTuneSpec(run.getSpec().baseModel(), run.getSpec().dataset(), null,
+                null, null, null, run.getSpec().output(), null,
+                new io.kubelora.api.ResourcesSpec(0, null, null, null, null, null, null, null),
+                null, null, null, null, null, null, null));
+        Container c = TrainingJob.desired(run, TestSettings.defaults(), HASH)
+                .getSpec().getTemplate().getSpec().getContainers().get(0);
+        assertNull(c.getResources().getLimits());
+    }
+}

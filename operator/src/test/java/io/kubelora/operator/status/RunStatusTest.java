@@ -1,0 +1,327 @@
+package io.kubelora.operator.status;
+
+import static io.kubelora.operator.ClusterFixtures.T0;
+import static io.kubelora.operator.ClusterFixtures.T1;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.kubelora.api.LoraFineTune;
+import io.kubelora.api.LoraFineTuneStatus;
+import io.kubelora.api.Phase;
+import io.kubelora.api.Progress;
+import io.kubelora.api.Violation;
+import io.kubelora.operator.ClusterFixtures;
+import io.kubelora.operator.Runs;
+import io.kubelora.operator.progress.TrainerSnapshot;
+import io.kubelora.operator.resources.RunLabels;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class RunStatusTest {
+
+    private static final Instant NOW = Instant.parse("2026-01-01T12:00:00Z");
+    private static final Instant LATER = NOW.plusSeconds(60);
+    private static final String SUCCESS = "{\"adapterUri\":\"s3://merged/x/adapter\",\"mergedModelUri\":"
+            + "\"s3://merged/x/model\",\"finalLoss\":1.23,\"steps\":900}";
+
+    private final LoraFineTune run = Runs.full("x");
+    private final Job job = ClusterFixtures.job(run);
+
+    private LoraFineTuneStatus compute(Job job, Pod pod, LoraFineTuneStatus previous) {
+        return RunStatus.compute(new RunObservation(run, List.of(), job, pod, false, null, NOW), previous);
+    }
+
+    private static Condition condition(LoraFineTuneStatus status, String type) {
+        Condition c = Conditions.find(status.conditions(), type);
+        assertNotNull(c, type + " condition missing");
+        return c;
+    }
+
+    private static void assertCondition(LoraFineTuneStatus status, String type, String value, String reason) {
+        Condition c = condition(status, type);
+        assertEquals(value, c.getStatus(), type + " status");
+        assertEquals(reason, c.getReason(), type + " reason");
+    }
+
+    @Test
+    void invalidSpecWithoutJobFailsNamingTheFields() {
+        LoraFineTuneStatus s = RunStatus.compute(new RunObservation(run,
+                List.of(new Violation("spec.lora.rank", "must be at least 1 (was 0)")), null, null, false, null, NOW),
+                null);
+        assertEquals(Phase.Failed, s.phase());
+        assertTrue(s.message().contains("spec.lora.rank"), s.message());
+        assertCondition(s, Conditions.VALIDATED, "False", "InvalidSpec");
+        assertTrue(condition(s, Conditions.VALIDATED).getMessage().contains("spec.lora.rank"));
+        assertCondition(s, Conditions.STALLED, "True", "InvalidSpec");
+        assertCondition(s, Conditions.READY, "False", "InvalidSpec");
+        assertCondition(s, Conditions.RECONCILING, "False", "InvalidSpec");
+        assertNull(s.jobName());
+        assertEquals(T(NOW), s.completionTime());
+        assertFalse(RunStatus.finishedAndCleanedUp(s), "an invalid spec never ran: fixing it must start a run");
+    }
+
+    @Test
+    void validSpecWithoutJobIsPendingAndReconciling() {
+        LoraFineTuneStatus s = compute(null, null, null);
+        assertEquals(Phase.Pending, s.phase());
+        assertCondition(s, Conditions.RECONCILING, "True", "Creating");
+        assertCondition(s, Conditions.VALIDATED, "True", "Valid");
+        assertCondition(s, Conditions.STALLED, "False", "Creating");
+        assertCondition(s, Conditions.MERGED, "False", "Creating");
+        assertEquals(1L, s.observedGeneration());
+        assertEquals(1L, condition(s, Conditions.READY).getObservedGeneration());
+    }
+
+    @Test
+    void jobWithoutPodIsStarting() {
+        LoraFineTuneStatus s = compute(job, null, null);
+        assertEquals(Phase.Pending, s.phase());
+        assertEquals("x", s.jobName());
+        assertCondition(s, Conditions.READY, "False", "Starting");
+        assertNull(s.startTime());
+    }
+
+    @Test
+    void unschedulablePodStallsThePendingRun() {
+        LoraFineTuneStatus s = compute(job, ClusterFixtures.unschedulable(job,
+                "0/3 nodes are available: 3 Insufficient nvidia.com/gpu."), null);
+        assertEquals(Phase.Pending, s.phase());
+        assertCondition(s, Conditions.STALLED, "True", "Unschedulable");
+        assertCondition(s, Conditions.RECONCILING, "False", "Unschedulable");
+        assertTrue(s.message().contains("Insufficient nvidia.com/gpu"));
+    }
+
+    @Test
+    void imagePullAndConfigErrorsStallThePendingRun() {
+        for (String reason : List.of("ImagePullBackOff", "ErrImagePull", "CreateContainerConfigError")) {
+            LoraFineTuneStatus s = compute(job, ClusterFixtures.waiting(job, reason, "problem " + reason), null);
+            assertEquals(Phase.Pending, s.phase(), reason);
+            assertCondition(s, Conditions.STALLED, "True", reason);
+            assertEquals("problem " + reason, s.message());
+        }
+    }
+
+    @Test
+    void runningPodIsRunningWithThePodsStartTime() {
+        LoraFineTuneStatus s = compute(job, ClusterFixtures.running(job, "10.0.0.7"), null);
+        assertEquals(Phase.Running, s.phase());
+        assertEquals(T0, s.startTime());
+        assertCondition(s, Conditions.RECONCILING, "True", "Training");
+        assertCondition(s, Conditions.TRAINED, "False", "Training");
+        assertNull(s.progress());
+    }
+
+    @Test
+    void progressIsStampedOnlyWhenItsNumbersChange() {
+        Pod pod = ClusterFixtures.running(job, "10.0.0.7");
+        Progress read = new Progress(120L, 900L, null, 0.4, 1.8, null, 2100.0, "1h02m", null);
+        LoraFineTuneStatus first = RunStatus.compute(new RunObservation(run, List.of(), job, pod, false,
+                new TrainerSnapshot(read, false), NOW), null);
+        assertEquals("120/900", first.progress().steps());
+        assertEquals(T(NOW), first.progress().lastUpdateTime());
+        LoraFineTuneStatus same = RunStatus.compute(new RunObservation(run, List.of(), job, pod, false,
+                new TrainerSnapshot(read, false), LATER), first);
+        assertEquals(first, same, "same numbers: nothing to patch");
+        Progress moved = new Progress(130L, 900L, null, 0.43, 1.7, null, 2100.0, "1h00m", null);
+        LoraFineTuneStatus next = RunStatus.compute(new RunObservation(run, List.of(), job, pod, false,
+                new TrainerSnapshot(moved, false), LATER), first);
+        assertEquals(130L, next.progress().step());
+        assertEquals(T(LATER), next.progress().lastUpdateTime());
+        LoraFineTuneStatus unread = compute(job, pod, next);
+        assertSame(next.progress(), unread.progress(), "no read: keep the last progress");
+    }
+
+    @Test
+    void mergingIsReportedFromTheTrainerAndKeptBetweenReads() {
+        Pod pod = ClusterFixtures.running(job, "10.0.0.7");
+        LoraFineTuneStatus merging = RunStatus.compute(new RunObservation(run, List.of(), job, pod, false,
+                new TrainerSnapshot(new Progress(900L, 900L, null, 1.0, 1.2, null, null, null, null), true), NOW),
+                null);
+        assertEquals(Phase.Merging, merging.phase());
+        assertCondition(merging, Conditions.MERGED, "False", "Merging");
+        assertEquals(Phase.Merging, compute(job, pod, merging).phase());
+    }
+
+    @Test
+    void completedJobSucceedsWithTheTrainersResult() {
+        Job done = ClusterFixtures.finished(job, "Complete", "CompletionsReached", "Reached expected number");
+        LoraFineTuneStatus previous = RunStatus.compute(new RunObservation(run, List.of(), job,
+                ClusterFixtures.running(job, "10.0.0.7"), false,
+                new TrainerSnapshot(new Progress(880L, 900L, null, 0.98, 1.3, null, 2000.0, "10s", null), false),
+                NOW), null);
+        LoraFineTuneStatus s = RunStatus.compute(new RunObservation(run, List.of(), done,
+                ClusterFixtures.terminated(done, "Succeeded", "Completed", 0, SUCCESS), false, null, LATER), previous);
+        assertEquals(Phase.Succeeded, s.phase());
+        assertEquals("s3://merged/x/adapter", s.adapterUri());
+        assertEquals("s3://merged/x/model", s.mergedModelUri());
+        assertEquals(T1, s.completionTime());
+        assertEquals(T0, s.startTime());
+        assertEquals(900L, s.progress().step());
+        assertEquals(1.23, s.progress().loss());
+        assertNull(s.progress().eta());
+        assertCondition(s, Conditions.READY, "True", "Succeeded");
+        assertCondition(s, Conditions.TRAINED, "True", "Succeeded");
+        assertCondition(s, Conditions.MERGED, "True", "Merged");
+        assertCondition(s, Conditions.STALLED, "False", "Succeeded");
+        assertCondition(s, Conditions.RECONCILING, "False", "Succeeded");
+        assertTrue(RunStatus.finishedAndCleanedUp(s));
+    }
+
+    @Test
+    void completedJobWithoutResultSaysSo() {
+        Job done = ClusterFixtures.finished(job, "Complete", "CompletionsReached", "done");
+        LoraFineTuneStatus s = compute(done, null, null);
+        assertEquals(Phase.Succeeded, s.phase());
+        assertNull(s.adapterUri());
+        assertTrue(s.message().contains("no adapter location"), s.message());
+        assertCondition(s, Conditions.MERGED, "False", "NoMergedModel");
+    }
+
+    @Test
+    void backoffLimitFailureCarriesTheTrainersMessage() {
+        Job failed = ClusterFixtures.finished(job, "Failed", "BackoffLimitExceeded",
+                "Job has reached the specified backoff limit");
+        LoraFineTuneStatus s = compute(failed, ClusterFixtures.terminated(failed, "Failed", "Error", 1,
+                "spec.dataset.uri: s3://data/alpaca.jsonl: NoSuchKey"), null);
+        assertEquals(Phase.Failed, s.phase());
+        assertCondition(s, Conditions.STALLED, "True", "BackoffLimitExceeded");
+        assertCondition(s, Conditions.TRAINED, "False", "BackoffLimitExceeded");
+        assertTrue(s.message().contains("trainer: spec.dataset.uri: s3://data/alpaca.jsonl: NoSuchKey"), s.message());
+        assertTrue(s.message().startsWith("Job has reached the specified backoff limit"), s.message());
+        assertEquals(T1, s.completionTime());
+    }
+
+    @Test
+    void oomKilledPodIsTheFailureReason() {
+        Job failed = ClusterFixtures.finished(job, "Failed", "BackoffLimitExceeded", "backoff limit");
+        LoraFineTuneStatus s = compute(failed, ClusterFixtures.terminated(failed, "Failed", "OOMKilled", 137, null),
+                null);
+        assertCondition(s, Conditions.READY, "False", "OOMKilled");
+        assertTrue(s.message().contains("ran out of memory"), s.message());
+    }
+
+    @Test
+    void deadlineExceededWithoutPodIsTheJobsReason() {
+        Job failed = ClusterFixtures.finished(job, "Failed", "DeadlineExceeded",
+                "Job was active longer than specified deadline");
+        LoraFineTuneStatus s = compute(failed, null, null);
+        assertCondition(s, Conditions.STALLED, "True", "DeadlineExceeded");
+        assertEquals("Job was active longer than specified deadline", s.message());
+    }
+
+    @Test
+    void deadlineAfterAStallKeepsTheRootCause() {
+        LoraFineTuneStatus stalled = compute(job, ClusterFixtures.unschedulable(job, "0/3 nodes: no GPU"), null);
+        Job failed = ClusterFixtures.finished(job, "Failed", "DeadlineExceeded", "deadline");
+        // The Job controller deletes the pending pod when the deadline passes.
+        LoraFineTuneStatus s = compute(failed, null, stalled);
+        assertEquals(Phase.Failed, s.phase());
+        assertCondition(s, Conditions.STALLED, "True", "Unschedulable");
+        assertEquals("deadline; 0/3 nodes: no GPU", s.message());
+    }
+
+    @Test
+    void failedJobWithoutReasonIsJobFailed() {
+        Job failed = ClusterFixtures.finished(job, "Failed", null, null);
+        LoraFineTuneStatus s = compute(failed, null, null);
+        assertCondition(s, Conditions.READY, "False", "JobFailed");
+        assertEquals("the training Job failed (JobFailed)", s.message());
+    }
+
+    @Test
+    void suspendedJobIsSuspendedAndNotReconciling() {
+        LoraFineTuneStatus s = compute(ClusterFixtures.suspended(job, true), null, null);
+        assertEquals(Phase.Suspended, s.phase());
+        assertCondition(s, Conditions.RECONCILING, "False", "Suspended");
+        assertCondition(s, Conditions.STALLED, "False", "Suspended");
+    }
+
+    @Test
+    void queuedJobWaitsForKueue() {
+        run.getMetadata().setLabels(Map.of(RunLabels.KUEUE_QUEUE, "team-a"));
+        LoraFineTuneStatus s = compute(ClusterFixtures.suspended(job, true), null, null);
+        assertEquals(Phase.Pending, s.phase());
+        assertCondition(s, Conditions.RECONCILING, "True", "Queued");
+        assertTrue(s.message().contains("team-a"));
+    }
+
+    @Test
+    void failedPodOfAnActiveJobIsRetrying() {
+        LoraFineTuneStatus s = compute(job, ClusterFixtures.terminated(job, "Failed", "OOMKilled", 137, null), null);
+        assertEquals(Phase.Pending, s.phase());
+        assertCondition(s, Conditions.RECONCILING, "True", "Retrying");
+        assertTrue(s.message().contains("OOMKilled"));
+    }
+
+    @Test
+    void finishedRunKeepsItsStatusAfterTheJobIsDeleted() {
+        Job done = ClusterFixtures.finished(job, "Complete", "CompletionsReached", "done");
+        LoraFineTuneStatus succeeded = compute(done,
+                ClusterFixtures.terminated(done, "Succeeded", "Completed", 0, SUCCESS), null);
+        LoraFineTuneStatus afterTtl = RunStatus.compute(
+                new RunObservation(run, List.of(), null, null, false, null, LATER), succeeded);
+        assertEquals(succeeded, afterTtl);
+    }
+
+    @Test
+    void specChangeAfterTheJobExistsIsReportedNotApplied() {
+        LoraFineTuneStatus s = RunStatus.compute(new RunObservation(run, List.of(), job,
+                ClusterFixtures.running(job, "10.0.0.7"), true, null, NOW), null);
+        assertEquals(Phase.Running, s.phase());
+        assertCondition(s, Conditions.SPEC_CHANGE_IGNORED, "True", "JobImmutable");
+        assertTrue(condition(s, Conditions.SPEC_CHANGE_IGNORED).getMessage().contains(RunLabels.RESTART_ANNOTATION));
+    }
+
+    @Test
+    void transitionTimeMovesOnlyWhenAConditionFlips() {
+        LoraFineTuneStatus pending = compute(job, null, null);
+        LoraFineTuneStatus running = RunStatus.compute(new RunObservation(run, List.of(), job,
+                ClusterFixtures.running(job, "10.0.0.7"), false, null, LATER), pending);
+        // Reconciling stays True (reason changes), Ready stays False: their times stay.
+        assertEquals(T(NOW), condition(running, Conditions.RECONCILING).getLastTransitionTime());
+        assertEquals(T(NOW), condition(running, Conditions.READY).getLastTransitionTime());
+        Job done = ClusterFixtures.finished(job, "Complete", "CompletionsReached", "done");
+        Instant end = LATER.plusSeconds(60);
+        LoraFineTuneStatus succeeded = RunStatus.compute(new RunObservation(run, List.of(), done, null, false, null,
+                end), running);
+        assertEquals(T(end), condition(succeeded, Conditions.READY).getLastTransitionTime());
+        assertEquals(T(end), condition(succeeded, Conditions.RECONCILING).getLastTransitionTime());
+        assertEquals(T(NOW), condition(succeeded, Conditions.STALLED).getLastTransitionTime());
+    }
+
+    @Test
+    void newGenerationIsObserved() {
+        LoraFineTuneStatus first = compute(job, null, null);
+        run.getMetadata().setGeneration(2L);
+        LoraFineTuneStatus second = compute(job, null, first);
+        assertEquals(2L, second.observedGeneration());
+        assertTrue(second.conditions().stream().allMatch(c -> c.getObservedGeneration() == 2L));
+    }
+
+    @Test
+    void newRunKeepsOnlyTheConditions() {
+        Job done = ClusterFixtures.finished(job, "Complete", "CompletionsReached", "done");
+        LoraFineTuneStatus succeeded = compute(done,
+                ClusterFixtures.terminated(done, "Succeeded", "Completed", 0, SUCCESS), null);
+        LoraFineTuneStatus fresh = RunStatus.forNewRun(succeeded);
+        assertNull(fresh.phase());
+        assertNull(fresh.adapterUri());
+        assertNull(fresh.jobName());
+        assertEquals(succeeded.conditions(), fresh.conditions());
+        assertEquals(Phase.Pending, compute(job, null, fresh).phase());
+        assertNull(RunStatus.forNewRun(null));
+    }
+
+    private static String T(Instant instant) {
+        return instant.toString();
+    }
+}
