@@ -85,7 +85,8 @@ class ExamplesTest {
         assertEquals(0, run.getSpec().resources().gpus());
         List<String> lines = Files.readAllLines(dataset);
         assertTrue(lines.size() >= 200 && lines.size() <= 400, "quickstart dataset has " + lines.size() + " lines");
-        // A quick run: some 60 to 120 optimizer steps, whether or not a last partial batch counts.
+        // A quick run: some 60 to 240 optimizer steps (about 20 s on 2 cores), whether or not a last partial
+        // batch counts.
         TrainingSpec training = run.getSpec().training();
         double trainExamples = lines.size() * (1 - run.getSpec().dataset().validationSplit());
         double stepsPerEpoch = trainExamples / (training.batchSize() * training.gradientAccumulationSteps());
@@ -95,7 +96,7 @@ class ExamplesTest {
             fewest = Math.min(fewest, training.maxSteps());
             most = Math.min(most, training.maxSteps());
         }
-        assertTrue(fewest >= 60 && most <= 120, "quickstart takes " + fewest + " to " + most + " steps");
+        assertTrue(fewest >= 60 && most <= 240, "quickstart takes " + fewest + " to " + most + " steps");
         for (int i = 0; i < lines.size(); i++) {
             JsonNode record = YAML.readTree(lines.get(i));
             for (String field : List.of("instruction", "input", "output")) {
