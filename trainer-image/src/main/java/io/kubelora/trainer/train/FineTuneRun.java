@@ -93,7 +93,8 @@ public final class FineTuneRun {
                          model.manager());
                  GracefulStop stop = new GracefulStop(GRACE_SECONDS)) {
                 log.println(parameterLine(model.trainableParameterCount(), model.parameterCount()));
-                log.println("Training on " + device + (bf16 ? " (bf16 compute)" : " (fp32)"));
+                // Compute is fp32 (CausalLm warns when bf16 was asked for: DJL cannot carry bf16 arrays).
+                log.println("Training on " + device + " with fp32 compute");
 
                 Path metricsFile = workDir.resolve("metrics.jsonl");
                 Checkpoints checkpoints = new Checkpoints(storage, spec.output().uri(), RunFingerprint.of(spec),
@@ -107,6 +108,9 @@ public final class FineTuneRun {
                     List<TrainingObserver> observers = new ArrayList<>(
                             List.of(metrics, ProgressPrinter.forConsole(), plot));
                     observers.addAll(extraObservers);
+                    if (device.isGpu()) {
+                        observers.add(new GpuMemoryReporter(device, extraObservers));
+                    }
                     TrainingLoop loop = new TrainingLoop(model, data, spec.training(), observers);
                     int total = loop.totalSteps();
                     extraObservers.stream().filter(TrainerMetrics.class::isInstance).map(TrainerMetrics.class::cast)

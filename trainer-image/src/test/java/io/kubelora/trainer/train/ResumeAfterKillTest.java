@@ -21,9 +21,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A real trainer process is killed with SIGKILL after a checkpoint and started again: it resumes, ends at the
- * same step count, and its loss curve after the resume is the uninterrupted run's curve (tolerance 1e-4: the
- * same batches, dropout masks, adapter and optimizer state, on the same CPU kernels).
+ * A real trainer process is killed (SIGKILL after a periodic checkpoint; SIGTERM, which writes one at once) and
+ * started again: it resumes, ends at the same step count, and its loss curve after the resume is the
+ * uninterrupted run's curve (tolerance 1e-4: the same batches, dropout masks, adapter and optimizer state, on the
+ * same CPU kernels).
  */
 class ResumeAfterKillTest {
 
@@ -46,6 +47,10 @@ class ResumeAfterKillTest {
     }
 
     private static Path config(String run) throws Exception {
+        return config(run, 4);
+    }
+
+    private static Path config(String run, int checkpointEvery) throws Exception {
         String yaml = """
                 apiVersion: kubelora.io/v1alpha1
                 kind: LoraFineTune
@@ -66,11 +71,12 @@ class ResumeAfterKillTest {
                     learningRate: 0.002
                     warmupRatio: 0.1
                     logEverySteps: 1
-                    checkpointEverySteps: 4
+                    checkpointEverySteps: %d
                     checkpointsToKeep: 2
                   output:
                     uri: %s
-                """.formatted(run, dir.resolve("model"), dir.resolve("data.jsonl"), STEPS, dir.resolve(run));
+                """.formatted(run, dir.resolve("model"), dir.resolve("data.jsonl"), STEPS, checkpointEvery,
+                dir.resolve(run));
         return Files.writeString(dir.resolve(run + ".yaml"), yaml);
     }
 
@@ -95,13 +101,57 @@ class ResumeAfterKillTest {
         return losses;
     }
 
+    /** The losses of an uninterrupted run, computed once for both tests. */
+    private static synchronized List<Double> reference() throws Exception {
+        Path metrics = dir.resolve("reference/metrics.jsonl");
+        if (!Files.exists(metrics)) {
+            Process reference = trainer(config("reference")).start();
+            assertTrue(reference.waitFor(180, TimeUnit.SECONDS), "reference run timed out");
+            assertEquals(0, reference.exitValue());
+        }
+        List<Double> expected = losses(metrics);
+        assertEquals(STEPS, expected.size());
+        return expected;
+    }
+
+    private static void assertSameCurve(List<Double> expected, Path metrics) throws Exception {
+        List<Double> resumed = losses(metrics);
+        assertEquals(STEPS, resumed.size(), "resumed run ends at the same step count");
+        for (int i = 0; i < STEPS; i++) {
+            assertEquals(expected.get(i), resumed.get(i), 1e-4, "loss at step " + (i + 1));
+        }
+    }
+
+    @Test
+    void sigtermWritesACheckpointAtOnceAndTheRestartFinishesTheCurve() throws Exception {
+        List<Double> expected = reference();
+        Path config = config("terminated", 0); // no periodic checkpoints: only the one SIGTERM writes
+        Process first = trainer(config).start();
+        Path metrics = dir.resolve("terminated/metrics.jsonl");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
+        while (first.isAlive() && System.nanoTime() < deadline
+                && (!Files.exists(metrics) || Files.readAllLines(metrics).size() < 3)) {
+            TimeUnit.MILLISECONDS.sleep(20);
+        }
+        assertTrue(first.isAlive(), "the first run ended before it could be stopped");
+        first.destroy(); // SIGTERM, as the kubelet sends it
+        assertTrue(first.waitFor(60, TimeUnit.SECONDS), "SIGTERM did not stop the trainer");
+        assertNotEquals(0, first.exitValue());
+        File[] written = dir.resolve("terminated/checkpoints").toFile().listFiles(f -> f.getName().startsWith("step-"));
+        assertTrue(written != null && written.length == 1, "exactly the SIGTERM checkpoint was written");
+        int step = Integer.parseInt(written[0].getName().substring("step-".length()));
+        assertTrue(step >= 3 && step < STEPS, "checkpoint at step " + step);
+        assertTrue(Files.exists(written[0].toPath().resolve("trainer_state.json")));
+
+        Process second = trainer(config).start();
+        assertTrue(second.waitFor(180, TimeUnit.SECONDS), "resumed run timed out");
+        assertEquals(0, second.exitValue());
+        assertSameCurve(expected, metrics);
+    }
+
     @Test
     void killedRunResumesAndContinuesTheSameCurve() throws Exception {
-        Process reference = trainer(config("reference")).start();
-        assertTrue(reference.waitFor(180, TimeUnit.SECONDS), "reference run timed out");
-        assertEquals(0, reference.exitValue());
-        List<Double> expected = losses(dir.resolve("reference/metrics.jsonl"));
-        assertEquals(STEPS, expected.size());
+        List<Double> expected = reference();
 
         Path config = config("killed");
         Process first = trainer(config).start();
@@ -121,11 +171,7 @@ class ResumeAfterKillTest {
         assertTrue(second.waitFor(180, TimeUnit.SECONDS), "resumed run timed out");
         assertEquals(0, second.exitValue());
 
-        List<Double> resumed = losses(dir.resolve("killed/metrics.jsonl"));
-        assertEquals(STEPS, resumed.size(), "resumed run ends at the same step count");
-        for (int i = 0; i < STEPS; i++) {
-            assertEquals(expected.get(i), resumed.get(i), 1e-4, "loss at step " + (i + 1));
-        }
+        assertSameCurve(expected, dir.resolve("killed/metrics.jsonl"));
         JsonNode summary = JSON.readTree(dir.resolve("killed/summary.json").toFile());
         assertEquals(STEPS, summary.get("steps").asInt());
         assertTrue(Files.exists(dir.resolve("killed/adapter/adapter_model.safetensors")));
