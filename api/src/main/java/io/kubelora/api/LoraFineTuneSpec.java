@@ -41,7 +41,8 @@ public record LoraFineTuneSpec(
         TrainingSpec training,
 
         @Required
-        @JsonPropertyDescription("Where the adapter, metrics and checkpoints are written.")
+        @JsonPropertyDescription("Where results are written: adapter/ (PEFT format), metrics.jsonl, summary.json, "
+                + "loss.png and checkpoints/.")
         OutputSpec output,
 
         @JsonPropertyDescription("Optionally merge the trained adapter into the base weights and publish the "

@@ -10,8 +10,7 @@ import io.fabric8.generator.annotation.Required;
 public record OutputSpec(
         @Required
         @Pattern(SourcePatterns.STORAGE_URI)
-        @JsonPropertyDescription("Output location: s3://bucket/prefix, pvc://claim/path, file:///path or a local "
-                + "path (hf://org/repo only for merge.output). Receives adapter/ (PEFT format), "
-                + "metrics.jsonl, summary.json, loss.png and checkpoints/.")
+        @JsonPropertyDescription("Location: s3://bucket/prefix, pvc://claim/path, file:///path or a local path; "
+                + "hf://org/repo[@revision] only for merge.output.")
         String uri) {
 }

@@ -106,16 +106,35 @@ public final class RunStatus {
             return new Verdict(Phase.Pending, problem.reason(), problem.message(), true);
         }
         if (PodDiagnosis.isTraining(o.pod())) {
-            boolean merging = o.snapshot() != null ? o.snapshot().merging() : prev.phase() == Phase.Merging;
-            return merging
+            return merging(o, prev)
                     ? new Verdict(Phase.Merging, "Merging", "merging the adapter into the base model", false)
                     : new Verdict(Phase.Running, "Training", "training", false);
+        }
+        if (o.pod() != null && o.pod().getStatus() != null && "Succeeded".equals(o.pod().getStatus().getPhase())) {
+            // The trainer is done but the Job controller has not marked the Job Complete yet: the run is still
+            // in its last stage, not starting over.
+            return new Verdict(prev.phase() == Phase.Merging ? Phase.Merging : Phase.Running, "Finishing",
+                    "the trainer finished; waiting for the Job to complete", false);
         }
         if (problem != null) {
             return new Verdict(Phase.Pending, "Retrying", "the last training pod failed (" + problem.reason() + ": "
                     + problem.message() + "); the Job starts another one", false);
         }
         return new Verdict(Phase.Pending, "Starting", "waiting for the training pod to start", false);
+    }
+
+    /**
+     * Whether the trainer is merging, from its metrics. Once it was, the run stays Merging while the trainer
+     * uploads its reports after the merge (training is over: step = totalSteps), and between reads.
+     */
+    private static boolean merging(RunObservation o, LoraFineTuneStatus prev) {
+        boolean wasMerging = prev.phase() == Phase.Merging;
+        if (o.snapshot() == null) {
+            return wasMerging;
+        }
+        Progress p = o.snapshot().progress();
+        boolean trainingOver = p != null && p.step() != null && p.totalSteps() != null && p.step() >= p.totalSteps();
+        return o.snapshot().merging() || (wasMerging && trainingOver);
     }
 
     /**

@@ -152,6 +152,36 @@ class RunStatusTest {
     }
 
     @Test
+    void mergingLastsUntilTheRunEndsOnceTrainingIsOver() {
+        Pod pod = ClusterFixtures.running(job, "10.0.0.7");
+        Progress last = new Progress(900L, 900L, null, 1.0, 1.2, null, null, null, null);
+        LoraFineTuneStatus merging = RunStatus.compute(new RunObservation(run, List.of(), job, pod, false,
+                new TrainerSnapshot(last, true), NOW), null);
+        LoraFineTuneStatus uploading = RunStatus.compute(new RunObservation(run, List.of(), job, pod, false,
+                new TrainerSnapshot(last, false), LATER), merging);
+        assertEquals(Phase.Merging, uploading.phase(), "the merge is over, the reports are being uploaded");
+
+        LoraFineTuneStatus exited = compute(job, ClusterFixtures.terminated(job, "Succeeded", "Completed", 0, SUCCESS),
+                uploading);
+        assertEquals(Phase.Merging, exited.phase(), "the pod ended, the Job is not Complete yet");
+        assertCondition(exited, Conditions.READY, "False", "Finishing");
+
+        Progress resumed = new Progress(300L, 900L, null, 0.3, 1.6, null, null, null, null);
+        LoraFineTuneStatus retried = RunStatus.compute(new RunObservation(run, List.of(), job, pod, false,
+                new TrainerSnapshot(resumed, false), LATER), merging);
+        assertEquals(Phase.Running, retried.phase(), "a retried pod trains again");
+    }
+
+    @Test
+    void finishedPodOfAnIncompleteJobKeepsTheRunRunning() {
+        LoraFineTuneStatus running = compute(job, ClusterFixtures.running(job, "10.0.0.7"), null);
+        LoraFineTuneStatus exited = compute(job, ClusterFixtures.terminated(job, "Succeeded", "Completed", 0, SUCCESS),
+                running);
+        assertEquals(Phase.Running, exited.phase());
+        assertCondition(exited, Conditions.RECONCILING, "True", "Finishing");
+    }
+
+    @Test
     void completedJobSucceedsWithTheTrainersResult() {
         Job done = ClusterFixtures.finished(job, "Complete", "CompletionsReached", "Reached expected number");
         LoraFineTuneStatus previous = RunStatus.compute(new RunObservation(run, List.of(), job,

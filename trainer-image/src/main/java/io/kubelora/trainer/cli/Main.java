@@ -1,5 +1,6 @@
 package io.kubelora.trainer.cli;
 
+import io.kubelora.trainer.quant.LoadBench;
 import io.kubelora.trainer.quant.Nf4Bench;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -8,7 +9,7 @@ import picocli.CommandLine.Command;
 @Command(name = "kubelora", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "LoRA and QLoRA fine-tuning of Llama, Mistral and Qwen2 models.",
         subcommands = {TrainCommand.class, InitModelCommand.class, GenerateCommand.class, BenchCommand.class,
-                MergeCommand.class, Nf4Bench.class, CommandLine.HelpCommand.class})
+                MergeCommand.class, Nf4Bench.class, LoadBench.class, CommandLine.HelpCommand.class})
 public final class Main {
 
     public static void main(String[] args) {

@@ -128,6 +128,7 @@ public final class ModelMerger {
                             transcoder.merge(source.file(), source.info(), plan.delta(adapter, linear), dtype, writer);
                         }
                     }
+                    transcoder.flush(); // the last blocks must be written before the shard is closed
                 }
             }
         }

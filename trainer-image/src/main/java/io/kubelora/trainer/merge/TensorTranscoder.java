@@ -6,6 +6,7 @@ import io.kubelora.trainer.safetensors.SafetensorsFile;
 import io.kubelora.trainer.safetensors.SafetensorsFormatException;
 import io.kubelora.trainer.safetensors.TensorInfo;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
@@ -13,33 +14,65 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.Future;
 import java.util.stream.IntStream;
 
 /**
  * Moves one tensor from a source safetensors file into a {@link ShardFileWriter} in fixed-size blocks: a
  * kernel-side copy when the bytes stay the same, otherwise read -> decode to fp32 -> (add the LoRA update) ->
- * encode to the output dtype (rounding to nearest even) -> write. Decoding, the update and encoding of a block
- * are split by rows over the common fork-join pool; reading and writing stay sequential. Working memory is one
- * block of 1 Mi elements (or one row, if a row is longer) as fp32 floats, raw input bytes (up to 8 per element)
- * and encoded output bytes: 16 MiB, whatever the tensor's size.
+ * encode to the output dtype (rounding to nearest even) -> write. A block is split by rows over the common
+ * fork-join pool, and each thread carries one row at a time through decode, update and encode in its own
+ * small arrays, which stay in the L1 cache; raw and encoded bytes move between those arrays and the I/O buffers
+ * with bulk copies (no per-element buffer calls). Output is double-buffered: a writer thread appends block i to
+ * the shard while block i + 1 is read and converted, so the disk or page cache and the CPU work at the same
+ * time. Working memory is one block of 1 Mi elements (or one row, if a row is longer) as raw input bytes (up to
+ * 8 per element) and two blocks of encoded output bytes (up to 4 per element), plus three row-sized arrays per
+ * thread: about 16 MiB of direct buffers, whatever the tensor's size. Call {@link #flush} before closing a
+ * writer that blocks were handed to.
  */
 final class TensorTranscoder implements AutoCloseable {
 
     static final int BLOCK_ELEMENTS = 1 << 20;
+    /** Elements one thread converts at a time when a tensor only changes dtype (no rows to follow). */
+    private static final int PIECE_ELEMENTS = 4096;
 
     private final Map<Path, Source> sources = new HashMap<>();
     private final int parts = ForkJoinPool.getCommonPoolParallelism() + 1; // the pool's workers plus the caller
-    private float[] floats = new float[0];
+    private final Lane[] lanes = new Lane[parts];
     private ByteBuffer raw = ByteBuffer.allocateDirect(0);
-    private ByteBuffer encoded = ByteBuffer.allocateDirect(0);
+    private ByteBuffer encoded = ByteBuffer.allocateDirect(0); // filled by the lanes
+    private ByteBuffer spare = ByteBuffer.allocateDirect(0); // the block being written, if any
+    private final ExecutorService writer = Executors.newSingleThreadExecutor(task -> {
+        Thread thread = new Thread(task, "kubelora-merge-writer");
+        thread.setDaemon(true);
+        return thread;
+    });
+    private Future<?> pendingWrite;
 
     /** An open source file and where its data section starts. */
     private record Source(Path path, FileChannel channel, long dataStart) {
     }
 
+    /** One thread's row-sized working arrays: the values in fp32, the LoRA sum, and 16-bit encoded values. */
+    private static final class Lane {
+        final float[] values;
+        final float[] sum;
+        final short[] halves;
+
+        Lane(int length) {
+            values = new float[length];
+            sum = new float[length];
+            halves = new short[length];
+        }
+    }
+
     /** Writes {@code tensor} unchanged apart from converting floating-point data to {@code dtype}. */
     void copy(SafetensorsFile file, TensorInfo tensor, DType dtype, ShardFileWriter out) throws IOException {
+        awaitWrite(); // the writer's tensor accounting belongs to the writer thread until then
         out.beginTensor(tensor.name());
         Source source = source(file.path());
         if (tensor.dtype() == dtype || !tensor.dtype().isFloatingPoint()) {
@@ -47,16 +80,19 @@ final class TensorTranscoder implements AutoCloseable {
             return;
         }
         long total = tensor.elementCount();
-        ensureCapacity((int) Math.min(BLOCK_ELEMENTS, total));
+        ensureCapacity((int) Math.min(BLOCK_ELEMENTS, total), PIECE_ELEMENTS);
         for (long first = 0; first < total; first += BLOCK_ELEMENTS) {
             int n = (int) Math.min(BLOCK_ELEMENTS, total - first);
             read(source, tensor, first, n);
             int chunk = Math.max(1, (n + parts - 1) / parts);
             IntStream.range(0, parts).parallel().forEach(p -> {
-                int from = Math.min(n, p * chunk);
-                int to = Math.min(n, from + chunk);
-                decode(tensor.dtype(), from, to);
-                encode(dtype, from, to);
+                Lane lane = lanes[p];
+                int end = Math.min(n, (p + 1) * chunk);
+                for (int from = Math.min(n, p * chunk); from < end; from += PIECE_ELEMENTS) {
+                    int count = Math.min(PIECE_ELEMENTS, end - from);
+                    decode(tensor.dtype(), from, count, lane);
+                    encode(dtype, from, count, lane);
+                }
             });
             writeEncoded(dtype, n, out);
         }
@@ -65,30 +101,45 @@ final class TensorTranscoder implements AutoCloseable {
     /** Writes {@code tensor} + {@code delta} in {@code dtype}; the tensor is the [out, in] weight of the delta. */
     void merge(SafetensorsFile file, TensorInfo tensor, LoraDelta delta, DType dtype, ShardFileWriter out)
             throws IOException {
+        awaitWrite(); // the writer's tensor accounting belongs to the writer thread until then
         out.beginTensor(tensor.name());
         Source source = source(file.path());
         int in = delta.inFeatures();
         int rowsPerBlock = Math.max(1, BLOCK_ELEMENTS / in);
-        ensureCapacity(Math.min(rowsPerBlock, delta.outFeatures()) * in);
+        ensureCapacity(Math.min(rowsPerBlock, delta.outFeatures()) * in, in);
         for (int row = 0; row < delta.outFeatures(); row += rowsPerBlock) {
             int rows = Math.min(rowsPerBlock, delta.outFeatures() - row);
             int firstRow = row;
             read(source, tensor, (long) row * in, rows * in);                  // W[row : row + rows, :]
             int rowsPerPart = Math.max(1, (rows + parts - 1) / parts);
             IntStream.range(0, parts).parallel().forEach(p -> {
-                int from = Math.min(rows, p * rowsPerPart);
-                int to = Math.min(rows, from + rowsPerPart);
-                decode(tensor.dtype(), from * in, to * in);                    // [to - from, in] fp32
-                delta.addTo(floats, from, firstRow + from, to - from);         // += scaling · B[rows] A
-                encode(dtype, from * in, to * in);
+                Lane lane = lanes[p];
+                int to = Math.min(rows, (p + 1) * rowsPerPart);
+                for (int r = Math.min(rows, p * rowsPerPart); r < to; r++) {
+                    decode(tensor.dtype(), r * in, in, lane);                  // values = W[firstRow + r, :] fp32
+                    delta.addToRow(lane.values, firstRow + r, lane.sum);      // += scaling · B[firstRow + r] A
+                    encode(dtype, r * in, in, lane);
+                }
             });
             writeEncoded(dtype, rows * in, out);
         }
     }
 
+    /** Waits until every block handed to the writer thread is written. */
+    void flush() throws IOException {
+        awaitWrite();
+    }
+
     @Override
     public void close() throws IOException {
         IOException first = null;
+        try {
+            awaitWrite();
+        } catch (IOException e) {
+            first = e;
+        } finally {
+            writer.shutdown();
+        }
         for (Source s : sources.values()) {
             try {
                 s.channel().close();
@@ -102,11 +153,16 @@ final class TensorTranscoder implements AutoCloseable {
         }
     }
 
-    private void ensureCapacity(int elements) {
-        if (floats.length < elements) {
-            floats = new float[elements];
+    private void ensureCapacity(int elements, int laneLength) {
+        if (raw.capacity() < elements * 8L) {
             raw = ByteBuffer.allocateDirect(elements * 8).order(ByteOrder.LITTLE_ENDIAN); // room for F64 input
             encoded = ByteBuffer.allocateDirect(elements * 4).order(ByteOrder.LITTLE_ENDIAN);
+            spare = ByteBuffer.allocateDirect(elements * 4).order(ByteOrder.LITTLE_ENDIAN);
+        }
+        for (int p = 0; p < parts; p++) {
+            if (lanes[p] == null || lanes[p].values.length < laneLength) {
+                lanes[p] = new Lane(laneLength);
+            }
         }
     }
 
@@ -125,59 +181,107 @@ final class TensorTranscoder implements AutoCloseable {
         }
     }
 
-    /** floats[from, to) = the raw elements [from, to) as fp32. */
-    private void decode(DType dtype, int from, int to) {
+    /**
+     * lane.values[0, n) = the raw elements [first, first + n) as fp32. Bulk gets from views of {@link #raw}
+     * (little-endian like the file, so a plain memory copy here) touch no buffer position, so threads can read
+     * disjoint ranges of the same block at once.
+     */
+    private void decode(DType dtype, int first, int n, Lane lane) {
+        float[] v = lane.values;
+        short[] h = lane.halves;
         switch (dtype) {
-            case F32 -> {
-                for (int i = from; i < to; i++) {
-                    floats[i] = raw.getFloat(4 * i);
-                }
-            }
+            case F32 -> rawView().asFloatBuffer().get(first, v, 0, n);
             case BF16 -> {
-                for (int i = from; i < to; i++) {
-                    floats[i] = Float.intBitsToFloat((raw.getShort(2 * i) & 0xffff) << 16);
+                rawView().asShortBuffer().get(first, h, 0, n);
+                for (int j = 0; j < n; j++) {
+                    v[j] = Float.intBitsToFloat(h[j] << 16); // bf16 is the top half of an fp32
                 }
             }
             case F16 -> {
-                for (int i = from; i < to; i++) {
-                    floats[i] = HalfFloats.f16ToFloat(raw.getShort(2 * i));
+                rawView().asShortBuffer().get(first, h, 0, n);
+                for (int j = 0; j < n; j++) {
+                    v[j] = HalfFloats.f16ToFloat(h[j]);
                 }
             }
             case F64 -> {
-                for (int i = from; i < to; i++) {
-                    floats[i] = (float) raw.getDouble(8 * i);
+                var doubles = rawView().asDoubleBuffer();
+                for (int j = 0; j < n; j++) {
+                    v[j] = (float) doubles.get(first + j);
                 }
             }
             default -> throw new IllegalArgumentException("cannot read " + dtype.headerName() + " as floating point");
         }
     }
 
-    /** The encoded bytes of elements [from, to) = floats[from, to) in {@code dtype}. */
-    private void encode(DType dtype, int from, int to) {
+    /** The encoded elements [first, first + n) = lane.values[0, n) in {@code dtype}. */
+    private void encode(DType dtype, int first, int n, Lane lane) {
+        float[] v = lane.values;
+        short[] h = lane.halves;
         switch (dtype) {
-            case F32 -> {
-                for (int i = from; i < to; i++) {
-                    encoded.putFloat(4 * i, floats[i]);
-                }
-            }
+            case F32 -> encodedView().asFloatBuffer().put(first, v, 0, n);
             case BF16 -> {
-                for (int i = from; i < to; i++) {
-                    encoded.putShort(2 * i, HalfFloats.floatToBf16(floats[i]));
+                for (int j = 0; j < n; j++) {
+                    h[j] = HalfFloats.floatToBf16(v[j]);
                 }
+                encodedView().asShortBuffer().put(first, h, 0, n);
             }
             case F16 -> {
-                for (int i = from; i < to; i++) {
-                    encoded.putShort(2 * i, HalfFloats.floatToF16(floats[i]));
+                for (int j = 0; j < n; j++) {
+                    h[j] = HalfFloats.floatToF16(v[j]);
                 }
+                encodedView().asShortBuffer().put(first, h, 0, n);
             }
             default -> throw new IllegalArgumentException("cannot write floating-point data as " + dtype.headerName());
         }
     }
 
+    /** A little-endian view of all of {@link #raw}, whatever its position and limit. */
+    private ByteBuffer rawView() {
+        return raw.duplicate().clear().order(ByteOrder.LITTLE_ENDIAN);
+    }
+
+    /** A little-endian view of all of {@link #encoded}, whatever its position and limit. */
+    private ByteBuffer encodedView() {
+        return encoded.duplicate().clear().order(ByteOrder.LITTLE_ENDIAN);
+    }
+
+    /** Hands the first n encoded elements to the writer thread and switches the lanes to the spare buffer. */
     private void writeEncoded(DType dtype, int n, ShardFileWriter out) throws IOException {
-        encoded.clear().limit(n * dtype.byteSize());
-        out.write(encoded);
-        encoded.clear(); // absolute puts of the next block may use the whole buffer
+        awaitWrite(); // the spare buffer is free again
+        ByteBuffer block = encoded;
+        block.clear().limit(n * dtype.byteSize());
+        pendingWrite = writer.submit(() -> {
+            out.write(block);
+            return null;
+        });
+        encoded = spare;
+        spare = block;
+    }
+
+    private void awaitWrite() throws IOException {
+        Future<?> write = pendingWrite;
+        if (write == null) {
+            return;
+        }
+        pendingWrite = null;
+        try {
+            write.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while writing merged tensor data");
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof IOException io) {
+                throw io;
+            }
+            if (cause instanceof RuntimeException runtime) {
+                throw runtime;
+            }
+            if (cause instanceof Error error) {
+                throw error;
+            }
+            throw new IOException(cause);
+        }
     }
 
     /** Copies the tensor's bytes file-to-file without passing them through the Java heap. */

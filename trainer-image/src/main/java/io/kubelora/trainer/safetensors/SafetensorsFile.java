@@ -178,9 +178,13 @@ public final class SafetensorsFile implements AutoCloseable {
         }
         int size = dtype.byteSize();
         long element = firstElement;
+        // Positional reads into one reused buffer rather than mappings: a mapping stays resident (and counts in
+        // the process's RSS) until the garbage collector frees it, which made a model load look twice its size.
+        ByteBuffer bytes = ByteBuffer.allocate((int) Math.min(WINDOW_BYTES, remaining * size))
+                .order(ByteOrder.LITTLE_ENDIAN);
         while (remaining > 0) {
-            int chunk = (int) Math.min(remaining, WINDOW_BYTES / size);
-            ByteBuffer bytes = map(tensor, element * size, chunk * size);
+            int chunk = (int) Math.min(remaining, bytes.capacity() / size);
+            readFully(bytes, dataStart + tensor.begin() + element * size, chunk * size, tensor);
             switch (dtype) {
                 case F32 -> destination.put(bytes.asFloatBuffer());
                 case BF16 -> {
@@ -203,6 +207,17 @@ public final class SafetensorsFile implements AutoCloseable {
             element += chunk;
             remaining -= chunk;
         }
+    }
+
+    private void readFully(ByteBuffer buffer, long position, int length, TensorInfo tensor) throws IOException {
+        buffer.clear().limit(length);
+        while (buffer.hasRemaining()) {
+            if (channel.read(buffer, position + buffer.position()) < 0) {
+                throw new SafetensorsFormatException(path, "tensor '" + tensor.name() + "' ends past the end of "
+                        + "the file (was it truncated while being read?)");
+            }
+        }
+        buffer.flip();
     }
 
     @Override

@@ -1,8 +1,10 @@
 package io.kubelora.trainer.merge;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import java.util.Arrays;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
@@ -16,6 +18,34 @@ class LoraDeltaTest {
     @Test
     void rowsInTheMiddleOfTheWeightUseTheirOwnRowsOfBAndLandAtTheBlockRow() {
         checkAgainstDoubleReference(40, 24, 7, 13, 9, 3); // r = 7: the unrolled-by-4 path and its remainder
+    }
+
+    @Test
+    void ranksBelowFourAndExactMultiplesOfFourAreSummedCompletely() {
+        checkAgainstDoubleReference(12, 33, 2, 0, 12, 0); // r < 4: no unrolled pass at all
+        checkAgainstDoubleReference(12, 33, 8, 4, 5, 1);  // r = 8: two unrolled passes, no remainder
+    }
+
+    @Test
+    void aRowUpdateDoesNotDependOnWhatTheScratchHeldBefore() {
+        SplittableRandom random = new SplittableRandom(5);
+        int out = 6;
+        int in = 10;
+        for (int rank : new int[] {3, 4, 6}) {
+            LoraDelta delta = new LoraDelta("w", rank, out, in, uniform(rank * in, random), uniform(out * rank, random),
+                    2.0);
+            float[] w = uniform(in, random);
+            float[] clean = w.clone();
+            float[] dirty = w.clone();
+            delta.addToRow(clean, 4, new float[in]);
+            float[] scratch = new float[in + 3];
+            Arrays.fill(scratch, Float.NaN); // left over from another row or tensor
+            delta.addToRow(dirty, 4, scratch);
+            assertArrayEquals(clean, dirty, "rank " + rank);
+        }
+        LoraDelta delta = new LoraDelta("w", 1, out, in, new float[in], new float[out], 1);
+        assertThrows(IndexOutOfBoundsException.class, () -> delta.addToRow(new float[in], out, new float[in]));
+        assertThrows(IndexOutOfBoundsException.class, () -> delta.addToRow(new float[in - 1], 0, new float[in]));
     }
 
     @Test

@@ -1,0 +1,106 @@
+package io.kubelora.trainer.quant;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.kubelora.api.LoraFineTune;
+import io.kubelora.api.LoraFineTuneYaml;
+import io.kubelora.trainer.data.BundledTokenizer;
+import io.kubelora.trainer.model.Architecture;
+import io.kubelora.trainer.model.ModelInitializer;
+import io.kubelora.trainer.model.Preset;
+import io.kubelora.trainer.storage.Storage;
+import io.kubelora.trainer.train.FineTuneRun;
+import io.kubelora.trainer.train.TrainingObserver;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * QLoRA learns nearly as well as LoRA: on the synthetic colour task of the train package's LearningTest,
+ * with the same model, data, seed and hyperparameters, adapters over an NF4 base lower the training loss by
+ * at least 80% of what adapters over the fp32 base do. A higher learning rate and fewer, smaller steps than
+ * LearningTest keep the two runs short.
+ */
+class QloraLearningTest {
+
+    private static final int STEPS = 12;
+
+    @Test
+    void qloraLowersTheLossNearlyAsMuchAsLora(@TempDir Path dir) throws Exception {
+        Path model = dir.resolve("model");
+        BundledTokenizer.copyTo("llama3", model);
+        ModelInitializer.write(Architecture.LLAMA, Preset.TINY, BundledTokenizer.vocabSize("llama3"), 5, model);
+        List<String> lines = new ArrayList<>();
+        String[] colours = {"red", "green", "blue", "yellow"};
+        for (int i = 0; i < 64; i++) {
+            String c = colours[i % 4];
+            lines.add("{\"text\": \"The colour of the " + c + " ball is " + c + ". The " + c + " ball is " + c + ".\"}");
+        }
+        Files.write(dir.resolve("data.jsonl"), lines);
+
+        List<Double> lora = trainingLosses(dir, model, "lora", "");
+        List<Double> qlora = trainingLosses(dir, model, "qlora", "quantization: nf4");
+        double loraDrop = lora.get(0) - finalLoss(lora);
+        double qloraDrop = qlora.get(0) - finalLoss(qlora);
+        String measured = "LoRA losses " + lora + "\nQLoRA losses " + qlora;
+        // Otherwise the comparison below would say nothing.
+        assertTrue(loraDrop > 0.3 * lora.get(0), "LoRA itself did not learn: " + measured);
+        // Measured on CPU: loss 13.97 -> 4.68 (mean of the last 4 steps) with LoRA, 13.98 -> 4.72 with QLoRA
+        // (double quant), a drop ratio of 0.994; the NF4 base costs almost nothing on this task.
+        assertTrue(qloraDrop >= 0.8 * loraDrop, "QLoRA/LoRA loss drop " + qloraDrop / loraDrop + "\n" + measured);
+    }
+
+    /** The mean of the last four step losses: one batch's loss alone is noisy. */
+    private static double finalLoss(List<Double> losses) {
+        return losses.subList(losses.size() - 4, losses.size()).stream().mapToDouble(Double::doubleValue)
+                .average().orElseThrow();
+    }
+
+    /** Trains one run and returns its per-step training losses (the first is the untrained model's). */
+    private static List<Double> trainingLosses(Path dir, Path model, String name, String quantization)
+            throws Exception {
+        String yaml = """
+                apiVersion: kubelora.io/v1alpha1
+                kind: LoraFineTune
+                metadata:
+                  name: %s
+                spec:
+                  baseModel:
+                    uri: %s
+                  %s
+                  dataset:
+                    uri: %s
+                  lora:
+                    rank: 16
+                    alpha: 32
+                  training:
+                    maxSteps: %d
+                    batchSize: 4
+                    learningRate: 0.01
+                    seed: 7
+                    logEverySteps: 1
+                    evalEverySteps: 0
+                    checkpointEverySteps: 0
+                  output:
+                    uri: %s
+                """.formatted(name, model, quantization, dir.resolve("data.jsonl"), STEPS, dir.resolve(name));
+        LoraFineTune resource = LoraFineTuneYaml.parse(yaml, name + ".yaml");
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        List<Double> losses = new ArrayList<>();
+        TrainingObserver recorder = r -> losses.add(r.loss());
+        try (Storage storage = Storage.fromEnvironment(Map.of(), dir)) {
+            new FineTuneRun(resource, storage, dir.resolve(name + "-work"),
+                    new PrintStream(log, true, StandardCharsets.UTF_8), List.of(recorder)).execute();
+        }
+        assertEquals(STEPS, losses.size(), log.toString(StandardCharsets.UTF_8));
+        return losses;
+    }
+}
