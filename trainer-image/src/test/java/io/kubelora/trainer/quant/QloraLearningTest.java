@@ -5,17 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.kubelora.api.LoraFineTune;
 import io.kubelora.api.LoraFineTuneYaml;
-import io.kubelora.trainer.data.BundledTokenizer;
-import io.kubelora.trainer.model.Architecture;
-import io.kubelora.trainer.model.ModelInitializer;
-import io.kubelora.trainer.model.Preset;
 import io.kubelora.trainer.storage.Storage;
+import io.kubelora.trainer.train.ColourTask;
 import io.kubelora.trainer.train.FineTuneRun;
 import io.kubelora.trainer.train.TrainingObserver;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -35,16 +31,8 @@ class QloraLearningTest {
 
     @Test
     void qloraLowersTheLossNearlyAsMuchAsLora(@TempDir Path dir) throws Exception {
-        Path model = dir.resolve("model");
-        BundledTokenizer.copyTo("llama3", model);
-        ModelInitializer.write(Architecture.LLAMA, Preset.TINY, BundledTokenizer.vocabSize("llama3"), 5, model);
-        List<String> lines = new ArrayList<>();
-        String[] colours = {"red", "green", "blue", "yellow"};
-        for (int i = 0; i < 64; i++) {
-            String c = colours[i % 4];
-            lines.add("{\"text\": \"The colour of the " + c + " ball is " + c + ". The " + c + " ball is " + c + ".\"}");
-        }
-        Files.write(dir.resolve("data.jsonl"), lines);
+        Path model = ColourTask.model(dir, 5);
+        ColourTask.data(dir);
 
         List<Double> lora = trainingLosses(dir, model, "lora", "");
         List<Double> qlora = trainingLosses(dir, model, "qlora", "quantization: nf4");

@@ -5,10 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.kubelora.api.LoraFineTune;
 import io.kubelora.api.LoraFineTuneYaml;
-import io.kubelora.trainer.data.BundledTokenizer;
-import io.kubelora.trainer.model.Architecture;
-import io.kubelora.trainer.model.ModelInitializer;
-import io.kubelora.trainer.model.Preset;
 import io.kubelora.trainer.storage.Storage;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -26,16 +22,8 @@ class LearningTest {
 
     @Test
     void lossFallsByHalfAndTheRunDeliversEverything(@TempDir Path dir) throws Exception {
-        Path model = dir.resolve("model");
-        BundledTokenizer.copyTo("llama3", model);
-        ModelInitializer.write(Architecture.LLAMA, Preset.TINY, BundledTokenizer.vocabSize("llama3"), 5, model);
-        List<String> lines = new ArrayList<>();
-        String[] colours = {"red", "green", "blue", "yellow"};
-        for (int i = 0; i < 64; i++) {
-            String c = colours[i % 4];
-            lines.add("{\"text\": \"The colour of the " + c + " ball is " + c + ". The " + c + " ball is " + c + ".\"}");
-        }
-        Files.write(dir.resolve("data.jsonl"), lines);
+        Path model = ColourTask.model(dir, 5);
+        ColourTask.data(dir);
         String yaml = """
                 apiVersion: kubelora.io/v1alpha1
                 kind: LoraFineTune
