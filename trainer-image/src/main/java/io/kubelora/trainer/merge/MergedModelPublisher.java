@@ -1,13 +1,12 @@
 package io.kubelora.trainer.merge;
 
 import io.kubelora.trainer.storage.HfUpload;
+import io.kubelora.trainer.storage.LocalStore;
 import io.kubelora.trainer.storage.Storage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.Map;
-import java.util.stream.Stream;
 
 /**
  * Merges into a local staging folder and delivers the result to any output URI as one unit: through
@@ -71,11 +70,9 @@ public final class MergedModelPublisher {
                     : storage.publishDirectory(target[0], target[1], result.modelDir());
             return new Published(uri, result);
         } finally {
-            deleteTree(staging);
+            LocalStore.deleteTree(staging);
         }
     }
-
-
 
     /**
      * {@code s3://b/runs/merged} -> {@code [s3://b/runs, merged]}; a bare name is published in the current
@@ -96,15 +93,5 @@ public final class MergedModelPublisher {
         }
         String parent = slash < 0 ? "." : slash == 0 ? "/" : trimmed.substring(0, slash);
         return new String[] {parent, name};
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        if (Files.exists(dir)) {
-            try (Stream<Path> walk = Files.walk(dir)) {
-                for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                    Files.deleteIfExists(p);
-                }
-            }
-        }
     }
 }

@@ -15,7 +15,7 @@ import java.util.UUID;
 import java.util.stream.Stream;
 
 /** Folder operations on the local file system (plain paths, file:// and mounted pvc:// claims). */
-final class LocalStore {
+public final class LocalStore {
 
     private LocalStore() {
     }
@@ -66,7 +66,8 @@ final class LocalStore {
     }
 
     /** Removes {@code path} and everything below it; a missing path is not an error. */
-    static void deleteTree(Path path) {
+    /** Deletes a file or folder and everything in it; what is not there is no error. */
+    public static void deleteTree(Path path) {
         if (!Files.exists(path, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
             return;
         }

@@ -8,6 +8,7 @@ import io.kubelora.trainer.model.CausalLm;
 import io.kubelora.trainer.safetensors.DType;
 import io.kubelora.trainer.safetensors.SafetensorsFile;
 import io.kubelora.trainer.safetensors.SafetensorsWriter;
+import io.kubelora.trainer.storage.LocalStore;
 import io.kubelora.trainer.storage.Storage;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -127,7 +128,7 @@ public final class Checkpoints {
     public void save(int step, int totalSteps, CausalLm model, AdamW optimizer, String baseModel, Path metricsFile)
             throws IOException {
         Path dir = staging.resolve("step-" + step);
-        deleteRecursively(dir);
+        LocalStore.deleteTree(dir);
         Files.createDirectories(dir);
         model.saveAdapter(dir.resolve("adapter"), baseModel);
         writeOptimizer(dir.resolve(OPTIMIZER_FILE), model.trainableParameters(), optimizer);
@@ -136,7 +137,7 @@ public final class Checkpoints {
             Files.copy(metricsFile, dir.resolve(METRICS_FILE));
         }
         storage.publishDirectory(folderUri, "step-" + step, dir);
-        deleteRecursively(dir);
+        LocalStore.deleteTree(dir);
         List<Integer> steps = steps();
         for (int old : steps.subList(Math.min(keep, steps.size()), steps.size())) {
             storage.delete(storage.resolve(folderUri, "step-" + old));
@@ -167,16 +168,5 @@ public final class Checkpoints {
 
     private static float[] floats(NDArray array) {
         return array.toFloatArray();
-    }
-
-    private static void deleteRecursively(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (var paths = Files.walk(dir)) {
-            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
-        }
     }
 }

@@ -10,10 +10,11 @@ import io.kubelora.api.Precision;
 import io.kubelora.api.ResumePolicy;
 import io.kubelora.trainer.data.TextTokenizer;
 import io.kubelora.trainer.data.TrainingData;
-import io.kubelora.trainer.model.CausalLm;
 import io.kubelora.trainer.merge.MergeOptions;
 import io.kubelora.trainer.merge.MergedModelPublisher;
+import io.kubelora.trainer.model.CausalLm;
 import io.kubelora.trainer.model.ModelOptions;
+import io.kubelora.trainer.storage.LocalStore;
 import io.kubelora.trainer.storage.Storage;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -24,7 +25,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.stream.Stream;
 
 /**
  * One fine-tuning run from a LoraFineTune: fetch model and data, train the adapter, deliver the adapter and
@@ -172,12 +172,12 @@ public final class FineTuneRun {
                            Device device, Delivery delivery, TrainingLoop.LoopResult result) throws IOException {
         Path workDir = delivery.workDir();
         Path staged = workRoot.resolve("staging").resolve(name).resolve("adapter");
-        deleteRecursively(staged);
+        LocalStore.deleteTree(staged);
         model.saveAdapter(staged, spec.baseModel().uri());
         String adapterUri = storage.publishDirectory(spec.output().uri(), "adapter", staged);
         log.println("Adapter written to " + adapterUri);
         String mergedUri = spec.merge().enabled() ? merge(spec, name, delivery, staged) : null;
-        deleteRecursively(staged);
+        LocalStore.deleteTree(staged);
 
         double seconds = (System.nanoTime() - started) / 1e9;
         RunSummary summary = new RunSummary(result.stepsDone(), result.epochs(), result.finalLoss(),
@@ -213,22 +213,9 @@ public final class FineTuneRun {
         return merged.uri();
     }
 
-
-
     /** The line peft users know: trainable params: 1,703,936 || all params: ... || trainable%: 0.1377 */
     public static String parameterLine(long trainable, long all) {
         return String.format(Locale.ROOT, "trainable params: %,d || all params: %,d || trainable%%: %.4f",
                 trainable, all, 100.0 * trainable / all);
-    }
-
-    private static void deleteRecursively(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(dir)) {
-            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
-        }
     }
 }

@@ -39,7 +39,7 @@ final class JinjaSyntax {
             out.append(template, i, open);
             char kind = template.charAt(open + 1);
             String close = kind == '{' ? "}}" : kind == '%' ? "%}" : "#}";
-            int end = kind == '#' ? template.indexOf(close, open + 2) : closingIndex(template, open + 2, close);
+            int end = kind == '#' ? template.indexOf(close, open + 2) : indexOutsideStrings(template, close, open + 2);
             if (end < 0) {
                 // Unterminated tag: leave the rest for the parser to report.
                 out.append(template, open, template.length());
@@ -61,23 +61,6 @@ final class JinjaSyntax {
                     return i;
                 }
             }
-        }
-        return -1;
-    }
-
-    /** Index of {@code close} ending a tag that starts at {@code from}, skipping string literals. */
-    private static int closingIndex(String s, int from, String close) {
-        int i = from;
-        while (i < s.length()) {
-            char c = s.charAt(i);
-            if (c == '\'' || c == '"') {
-                i = stringEnd(s, i);
-                continue;
-            }
-            if (s.startsWith(close, i)) {
-                return i;
-            }
-            i++;
         }
         return -1;
     }
