@@ -56,13 +56,18 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--nf4", defaultValue = "false", description = "QLoRA: NF4 base weights.")
     boolean nf4;
 
+    @Option(names = "--bf16", defaultValue = "false",
+            description = "bf16 matmuls and frozen weights (the default on a GPU; only fast on CPUs with bf16 units).")
+    boolean bf16;
+
     @Override
     public Integer call() throws Exception {
         Path dir = Files.createTempDirectory("kubelora-bench");
         ModelInitializer.write(Architecture.LLAMA, Preset.SMALL, vocab, 42, dir);
         Device device = Engine.getInstance().getGpuCount() > 0 ? Device.gpu() : Device.cpu();
         LoraSpec lora = new LoraSpec(16, 32, 0.0, List.of(LoraSpec.ALL_LINEAR), false);
-        ModelOptions options = new ModelOptions(device, false, lora, nf4 ? Quantization.NF4 : Quantization.NONE,
+        ModelOptions options = new ModelOptions(device, bf16 || device.isGpu(), lora,
+                nf4 ? Quantization.NF4 : Quantization.NONE,
                 nf4 ? QuantizationConfig.defaults() : null, checkpointing, 42);
         double matmulFlops = matmulFlopsPerSecond(device);
         try (CausalLm model = CausalLm.load(dir, options);
@@ -83,9 +88,10 @@ final class BenchCommand implements Callable<Integer> {
                     + 12.0 * c.numHiddenLayers() * seqLen * c.numAttentionHeads() * c.headDim();
             double achieved = tokensPerSecond * flopsPerToken;
             System.out.printf(Locale.ROOT, "config: llama %d layers, hidden %d, vocab %d, seq %d, batch %d, "
-                            + "LoRA r=16 all-linear%s%s, %s, %d threads%n", c.numHiddenLayers(), c.hiddenSize(),
+                            + "LoRA r=16 all-linear%s%s, %s with %s, %d threads%n", c.numHiddenLayers(), c.hiddenSize(),
                     c.vocabSize(), seqLen, batchSize, nf4 ? ", nf4 base" : "",
-                    checkpointing ? ", checkpointing" : "", device, Runtime.getRuntime().availableProcessors());
+                    checkpointing ? ", checkpointing" : "", device, model.computeDescription(),
+                    Runtime.getRuntime().availableProcessors());
             System.out.printf(Locale.ROOT, "step time:        %.1f ms%n", 1000 * seconds / steps);
             System.out.printf(Locale.ROOT, "tokens/s:         %.0f%n", tokensPerSecond);
             System.out.printf(Locale.ROOT, "achieved:         %.2f GFLOP/s (%.1f MFLOP per token)%n",

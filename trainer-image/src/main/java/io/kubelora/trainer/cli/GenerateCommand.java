@@ -42,7 +42,7 @@ final class GenerateCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--max-new-tokens must be >= 1 and --temperature >= 0");
         }
         Device device = Engine.getInstance().getGpuCount() > 0 ? Device.gpu() : Device.cpu();
-        ModelOptions options = new ModelOptions(device, false, null, Quantization.NONE, null, false, seed);
+        ModelOptions options = new ModelOptions(device, device.isGpu(), null, Quantization.NONE, null, false, seed);
         try (TextTokenizer tokenizer = TextTokenizer.load(model); CausalLm lm = CausalLm.load(model, options)) {
             if (adapter != null) {
                 lm.loadAdapter(adapter);

@@ -24,16 +24,15 @@ import java.util.stream.Stream;
 
 /**
  * Merge throughput against a plain copy of the same model files, in the same run and on the same disk:
- * {@code java -cp ... io.kubelora.trainer.merge.MergeBench [layers] [workDir]}. Writes a random bf16 Llama
+ * {@code java -cp ... io.kubelora.trainer.merge.MergeBench [layers] [workDir] [rounds]}. Writes a random bf16 Llama
  * (D 1024, I 2816, 16 heads / 4 KV heads, vocab 32000; 16 layers is ~490 MB) and an all-linear r=16 adapter,
- * then alternates copy and merge (bf16 out, 5GB shards) three times and reports the best of each in GB/s of
+ * then alternates copy and merge (bf16 out, 5GB shards) {@code rounds} times (3) and reports the best of each in GB/s of
  * output and the merge/copy ratio (target: at least 0.5). The merge is CPU-bound (decode, r multiply-adds per
  * weight, encode) where the copy is not, so the CPU seconds and load average are printed with each round: on a
  * shared machine the ratio mostly measures the other tenants.
  */
 public final class MergeBench {
 
-    private static final int ROUNDS = 3;
     private static final int RANK = 16;
 
     private MergeBench() {
@@ -43,6 +42,7 @@ public final class MergeBench {
         int layers = args.length > 0 ? Integer.parseInt(args[0]) : 16;
         Path work = args.length > 1 ? Files.createDirectories(Path.of(args[1]))
                 : Files.createTempDirectory("kubelora-merge-bench");
+        int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 3;
         Path model = work.resolve("base");
         Path adapter = work.resolve("adapter");
         try {
@@ -56,7 +56,7 @@ public final class MergeBench {
                     LoraSpec.LINEAR_MODULES);
             double bestCopy = 0;
             double bestMerge = 0;
-            for (int round = 1; round <= ROUNDS; round++) {
+            for (int round = 1; round <= rounds; round++) {
                 Path copyDir = work.resolve("copy-" + round);
                 long t0 = System.nanoTime();
                 Files.createDirectories(copyDir);

@@ -5,19 +5,21 @@ import io.kubelora.api.Quantization;
 import io.kubelora.trainer.quant.Nf4Weight;
 
 /**
- * Makes the frozen weight of each decoder linear: dense fp32, or NF4 codes when quantization is NF4
- * (QLoRA). Embeddings, norms and lm_head never come through here and stay unquantized.
+ * Makes the frozen weight of each decoder linear: dense (fp32, or bf16 for bf16 compute), or NF4 codes
+ * when quantization is NF4 (QLoRA). Embeddings, norms and lm_head never come through here and stay unquantized.
  */
 final class BaseWeightFactory {
 
     private final ModelOptions options;
     private final WeightLoader weights;
     private final NDManager manager;
+    private final Matmuls matmuls;
 
-    BaseWeightFactory(ModelOptions options, WeightLoader weights, NDManager manager) {
+    BaseWeightFactory(ModelOptions options, WeightLoader weights, NDManager manager, Matmuls matmuls) {
         this.options = options;
         this.weights = weights;
         this.manager = manager;
+        this.matmuls = matmuls;
     }
 
     FrozenWeight create(String name, long[] shape) {
@@ -26,6 +28,6 @@ final class BaseWeightFactory {
             return Nf4Weight.quantize(values, shape[0], shape[1], options.quantizationConfig().doubleQuant(),
                     manager);
         }
-        return new DenseWeight(weights.load(name, shape, manager));
+        return new DenseWeight(matmuls.hold(weights.load(name, shape, manager)), matmuls.heldBytesPerElement());
     }
 }

@@ -53,12 +53,12 @@ final class DecoderLayer implements AutoCloseable {
                 .reshape(b, kvHeads, (long) group * t, hd);                             // [B, KV, G*T, hd]
         NDArray kT = k.transpose(0, 2, 3, 1);                                           // [B, KV, hd, T]
         NDArray vByHead = v.transpose(0, 2, 1, 3);                                      // [B, KV, T, hd]
-        NDArray probabilities = qGrouped.matMul(kT)                                     // [B, KV, G*T, T]
+        NDArray probabilities = s.matmuls.matMul(qGrouped, kT)                         // [B, KV, G*T, T]
                 .reshape(b, kvHeads, group, t, t)
                 .add(s.causalMask)
                 .softmax(-1)
                 .reshape(b, kvHeads, (long) group * t, t);
-        NDArray attention = probabilities.matMul(vByHead)                               // [B, KV, G*T, hd]
+        NDArray attention = s.matmuls.matMul(probabilities, vByHead)                   // [B, KV, G*T, hd]
                 .reshape(b, kvHeads, group, t, hd)
                 .transpose(0, 3, 1, 2, 4)                                               // [B, T, KV, G, hd]
                 .reshape(b, t, (long) heads * hd);                                      // [B, T, H*hd]

@@ -3,16 +3,19 @@ package io.kubelora.trainer.model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 
-/** A frozen base weight kept as one dense fp32 array on the device. */
+/** A frozen base weight kept as one dense array on the device (fp32, or bf16 for bf16 compute). */
 public final class DenseWeight implements FrozenWeight {
 
     private final NDArray weight; // [out, in]
+    private final int bytesPerElement;
 
-    public DenseWeight(NDArray weight) {
+    /** @param bytesPerElement 4 for fp32, 2 for bf16 (DJL reports bf16 arrays as dtype UNKNOWN) */
+    public DenseWeight(NDArray weight, int bytesPerElement) {
         if (weight.getShape().dimension() != 2) {
             throw new IllegalArgumentException("a linear weight is [out, in], got " + weight.getShape());
         }
         this.weight = weight;
+        this.bytesPerElement = bytesPerElement;
     }
 
     @Override
@@ -27,7 +30,7 @@ public final class DenseWeight implements FrozenWeight {
 
     @Override
     public long bytesHeld() {
-        return weight.size() * weight.getDataType().getNumOfBytes();
+        return weight.size() * bytesPerElement;
     }
 
     @Override

@@ -10,8 +10,8 @@ import io.kubelora.api.QuantizationConfig;
  * How to load a model for training or inference.
  *
  * @param device                where to compute; null picks the engine's default (the first GPU when present)
- * @param bf16Compute           request bf16 matmuls; the pure-DJL path computes in fp32 regardless (DJL's
- *                              bf16 support aborts the JVM), so this is currently advisory
+ * @param bf16Compute           matrix products in bf16 and dense frozen weights held in bf16 ({@link Bf16Matmuls});
+ *                              everything else stays fp32
  * @param lora                  adapter to attach, null for none
  * @param quantization          how decoder linears are stored (NF4 = QLoRA)
  * @param quantizationConfig    NF4 settings, null for defaults

@@ -93,8 +93,8 @@ public final class FineTuneRun {
                          model.manager());
                  GracefulStop stop = new GracefulStop(GRACE_SECONDS)) {
                 log.println(parameterLine(model.trainableParameterCount(), model.parameterCount()));
-                // Compute is fp32 (CausalLm warns when bf16 was asked for: DJL cannot carry bf16 arrays).
-                log.println("Training on " + device + " with fp32 compute");
+                log.println("Training on " + device + " with " + model.computeDescription()
+                        + " (training.precision " + spec.training().precision().name().toLowerCase(Locale.ROOT) + ")");
 
                 Path metricsFile = workDir.resolve("metrics.jsonl");
                 Checkpoints checkpoints = new Checkpoints(storage, spec.output().uri(), RunFingerprint.of(spec),
