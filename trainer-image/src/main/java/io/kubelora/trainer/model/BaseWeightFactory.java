@@ -13,13 +13,13 @@ final class BaseWeightFactory {
     private final ModelOptions options;
     private final WeightLoader weights;
     private final NDManager manager;
-    private final Matmuls matmuls;
+    private final Kernels kernels;
 
-    BaseWeightFactory(ModelOptions options, WeightLoader weights, NDManager manager, Matmuls matmuls) {
+    BaseWeightFactory(ModelOptions options, WeightLoader weights, NDManager manager, Kernels kernels) {
         this.options = options;
         this.weights = weights;
         this.manager = manager;
-        this.matmuls = matmuls;
+        this.kernels = kernels;
     }
 
     FrozenWeight create(String name, long[] shape) {
@@ -28,6 +28,6 @@ final class BaseWeightFactory {
             return Nf4Weight.quantize(values, shape[0], shape[1], options.quantizationConfig().doubleQuant(),
                     manager);
         }
-        return new DenseWeight(matmuls.hold(weights.load(name, shape, manager)), matmuls.heldBytesPerElement());
+        return new DenseWeight(kernels.hold(weights.load(name, shape, manager)), kernels.heldBytesPerElement());
     }
 }

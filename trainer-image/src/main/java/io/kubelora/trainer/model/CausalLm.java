@@ -29,9 +29,9 @@ import org.slf4j.LoggerFactory;
 /**
  * A decoder-only causal language model of the Llama family (Llama, Mistral, Qwen2) on DJL's PyTorch engine:
  * token embedding, N {@link DecoderLayer}s, final RMSNorm and an lm_head (tied to the embedding or not),
- * with frozen base weights and optional trainable LoRA adapters on the decoder linears. Matrix products run in
- * fp32, or in bf16 when {@link ModelOptions#bf16Compute()} asks for it ({@link Bf16Matmuls}); everything else is
- * fp32.
+ * with frozen base weights and optional trainable LoRA adapters on the decoder linears. Matrix products and
+ * attention run in fp32, or in bf16 when {@link ModelOptions#bf16Compute()} asks for it ({@link Kernels});
+ * everything else is fp32.
  *
  * <p>Every call runs in its own sub-manager and NDScope, so per-step arrays are freed when it returns.
  */
@@ -42,7 +42,7 @@ public final class CausalLm implements AutoCloseable {
     private final ModelConfig config;
     private final ModelOptions options;
     private final NDManager manager;
-    private final Matmuls matmuls;
+    private final Kernels kernels;
     private final NDArray embedTokens; // [V, D]
     private final NDArray finalNorm;   // [D]
     private final NDArray lmHead;      // [V, D], the embedding itself when tied
@@ -54,12 +54,12 @@ public final class CausalLm implements AutoCloseable {
     private PeftAdapterConfig adapterConfig;
     private long steps;
 
-    private CausalLm(ModelConfig config, ModelOptions options, NDManager manager, Matmuls matmuls,
+    private CausalLm(ModelConfig config, ModelOptions options, NDManager manager, Kernels kernels,
                      NDArray embedTokens, NDArray finalNorm, NDArray lmHead, NDArray eps, List<DecoderLayer> layers) {
         this.config = config;
         this.options = options;
         this.manager = manager;
-        this.matmuls = matmuls;
+        this.kernels = kernels;
         this.embedTokens = embedTokens;
         this.finalNorm = finalNorm;
         this.lmHead = lmHead;
@@ -78,14 +78,14 @@ public final class CausalLm implements AutoCloseable {
         }
         NDManager manager = NDManager.newBaseManager(device, "PyTorch");
         try (ShardedWeights weights = ShardedWeights.open(modelDir)) {
-            Matmuls matmuls = options.bf16Compute() ? Bf16Matmuls.load(manager) : Fp32Matmuls.INSTANCE;
-            if (options.bf16Compute() && !device.isGpu() && !Bf16Matmuls.cpuHasBf16Units()) {
+            Kernels kernels = Kernels.load(options.bf16Compute(), manager);
+            if (options.bf16Compute() && !device.isGpu() && !Kernels.cpuHasBf16Units()) {
                 LOG.warn("bf16 compute on a CPU without bf16 instructions (AVX512_BF16/AMX) is many times slower "
                         + "than fp32: set training.precision to auto or fp32 on this machine");
             }
-            LOG.info("Compute: {} on {}; norms, softmax, loss and LoRA (fp32 master weights) in fp32",
-                    matmuls.description(), device);
-            CausalLm model = ModelLoader.load(config, options, new WeightLoader(weights), manager, matmuls);
+            LOG.info("Compute: {} on {}; norms, rotary, loss and LoRA (fp32 master weights) in fp32",
+                    kernels.description(), device);
+            CausalLm model = ModelLoader.load(config, options, new WeightLoader(weights), manager, kernels);
             if (options.lora() != null) {
                 model.attachFreshAdapters(PeftAdapterConfig.of(options.lora(), null));
             }
@@ -99,10 +99,10 @@ public final class CausalLm implements AutoCloseable {
         }
     }
 
-    static CausalLm assemble(ModelConfig config, ModelOptions options, NDManager manager, Matmuls matmuls,
+    static CausalLm assemble(ModelConfig config, ModelOptions options, NDManager manager, Kernels kernels,
                              NDArray embedTokens, NDArray finalNorm, NDArray lmHead, NDArray eps,
                              List<DecoderLayer> layers) {
-        return new CausalLm(config, options, manager, matmuls, embedTokens, finalNorm, lmHead, eps, layers);
+        return new CausalLm(config, options, manager, kernels, embedTokens, finalNorm, lmHead, eps, layers);
     }
 
     public ModelConfig config() {
@@ -137,9 +137,9 @@ public final class CausalLm implements AutoCloseable {
         return parameters;
     }
 
-    /** The compute precision of matrix products, as {@link Matmuls#description()} words it. */
+    /** The compute precision of products and attention, as {@link Kernels#description()} words it. */
     public String computeDescription() {
-        return matmuls.description();
+        return kernels.description();
     }
 
     /** Device bytes held by base weights (what quantization and bf16 compute shrink). */
@@ -165,7 +165,7 @@ public final class CausalLm implements AutoCloseable {
         try (NDManager stepManager = manager.newSubManager();
              NDScope scope = new NDScope();
              GradMode grad = GradMode.enabled()) {
-            StepContext s = new StepContext(stepManager, batch.batchSize(), batch.seqLen(), true, matmuls, rope,
+            StepContext s = new StepContext(stepManager, batch.batchSize(), batch.seqLen(), true, kernels, rope,
                     config);
             NDArray scale = stepManager.create(lossScale);
             double loss = options.gradientCheckpointing()
@@ -184,7 +184,7 @@ public final class CausalLm implements AutoCloseable {
         try (NDManager stepManager = manager.newSubManager();
              NDScope scope = new NDScope();
              GradMode grad = GradMode.disabled()) {
-            StepContext s = new StepContext(stepManager, batch.batchSize(), batch.seqLen(), false, matmuls, rope,
+            StepContext s = new StepContext(stepManager, batch.batchSize(), batch.seqLen(), false, kernels, rope,
                     config);
             NDArray x = embed(batch.inputIds(), s);
             for (int i = 0; i < layers.size(); i++) {
@@ -208,14 +208,14 @@ public final class CausalLm implements AutoCloseable {
         try (NDManager stepManager = manager.newSubManager();
              NDScope scope = new NDScope();
              GradMode grad = GradMode.disabled()) {
-            StepContext s = new StepContext(stepManager, 1, t, false, matmuls, rope, config);
+            StepContext s = new StepContext(stepManager, 1, t, false, kernels, rope, config);
             NDArray x = embed(tokenIds, s);                                           // [1, T, D]
             for (int i = 0; i < layers.size(); i++) {
                 x = runLayer(i, x, s);
             }
             NDArray all = x.reshape(t, config.hiddenSize());                          // [T, D]
             NDArray rows = lastPositionOnly ? all.get(new NDIndex("{}:", t - 1)) : all; // [T', D]
-            NDArray logits = matmuls.linear(TensorOps.rmsNorm(rows, finalNorm, eps), lmHead, null); // [T', V]
+            NDArray logits = kernels.linear(TensorOps.rmsNorm(rows, finalNorm, eps), lmHead, null); // [T', V]
             float[] flat = logits.toFloatArray();
             int positions = (int) rows.getShape().get(0);
             float[][] out = new float[positions][];
@@ -259,7 +259,7 @@ public final class CausalLm implements AutoCloseable {
 
     @Override
     public void close() {
-        matmuls.close();
+        kernels.close();
         manager.close();
     }
 
@@ -309,7 +309,7 @@ public final class CausalLm implements AutoCloseable {
                 NDArray positions = s.manager.create(chunk.positions());               // [n]
                 NDArray ids = s.manager.create(chunk.ids(), new Shape(chunk.count(), 1)); // [n, 1]
                 NDArray rows = flat.get(positions);                                     // [n, D]
-                NDArray logits = matmuls.linear(TensorOps.rmsNorm(rows, finalNorm, eps), lmHead, null); // [n, V]
+                NDArray logits = kernels.linear(TensorOps.rmsNorm(rows, finalNorm, eps), lmHead, null); // [n, V]
                 NDArray loss = logits.logSoftmax(-1).gather(ids, 1).sum().neg();       // []
                 sum += loss.getFloat();
                 if (upstream != null) {

@@ -37,7 +37,6 @@ final class DecoderLayer implements AutoCloseable {
         int t = s.seqLen;
         int heads = config.numAttentionHeads();
         int kvHeads = config.numKeyValueHeads();
-        int group = config.groupSize();
         int hd = config.headDim();
 
         NDArray h = TensorOps.rmsNorm(x, inputNorm, eps);                               // [B, T, D]
@@ -47,20 +46,10 @@ final class DecoderLayer implements AutoCloseable {
         q = TensorOps.rotate(q, s.queryCos, s.querySin, hd);                            // scaled by 1/sqrt(hd)
         k = TensorOps.rotate(k, s.keyCos, s.keySin, hd);
 
-        // Query head j*G+g reads key/value head j: group the queries per KV head instead of repeating K and V.
-        NDArray qGrouped = q.reshape(b, t, kvHeads, group, hd)
-                .transpose(0, 2, 3, 1, 4)                                               // [B, KV, G, T, hd]
-                .reshape(b, kvHeads, (long) group * t, hd);                             // [B, KV, G*T, hd]
-        NDArray kT = k.transpose(0, 2, 3, 1);                                           // [B, KV, hd, T]
-        NDArray vByHead = v.transpose(0, 2, 1, 3);                                      // [B, KV, T, hd]
-        NDArray probabilities = s.matmuls.matMul(qGrouped, kT)                         // [B, KV, G*T, T]
-                .reshape(b, kvHeads, group, t, t)
-                .add(s.causalMask)
-                .softmax(-1)
-                .reshape(b, kvHeads, (long) group * t, t);
-        NDArray attention = s.matmuls.matMul(probabilities, vByHead)                   // [B, KV, G*T, hd]
-                .reshape(b, kvHeads, group, t, hd)
-                .transpose(0, 3, 1, 2, 4)                                               // [B, T, KV, G, hd]
+        // Query head j*G+g reads key/value head j (grouped-query attention, K and V never repeated).
+        NDArray attention = s.kernels.attention(q.transpose(0, 2, 1, 3),                 // [B, H, T, hd]
+                        k.transpose(0, 2, 1, 3), v.transpose(0, 2, 1, 3), s.causalMask) // [B, KV, T, hd] x2
+                .transpose(0, 2, 1, 3)                                                  // [B, T, H, hd]
                 .reshape(b, t, (long) heads * hd);                                      // [B, T, H*hd]
         NDArray afterAttention = x.add(linear("o_proj").forward(attention, s));        // [B, T, D]
 

@@ -17,7 +17,7 @@ final class Linear implements AutoCloseable {
 
     /** x [..., in] -> [..., out]. */
     NDArray forward(NDArray x, StepContext step) {
-        NDArray y = step.matmuls.linear(x, weight.materialize(step.manager), bias);
+        NDArray y = step.kernels.linear(x, weight.materialize(step.manager), bias);
         return adapter == null ? y : y.add(adapter.delta(x, step.training));
     }
 

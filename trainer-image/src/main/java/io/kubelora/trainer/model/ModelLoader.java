@@ -15,7 +15,7 @@ final class ModelLoader {
     }
 
     static CausalLm load(ModelConfig config, ModelOptions options, WeightLoader weights, NDManager manager,
-                         Matmuls matmuls) {
+                         Kernels kernels) {
         long v = config.vocabSize();
         long d = config.hiddenSize();
         NDArray embed = weights.load(WeightNames.EMBED_TOKENS, new long[] {v, d}, manager);
@@ -30,7 +30,7 @@ final class ModelLoader {
         }
         NDArray finalNorm = weights.load(WeightNames.FINAL_NORM, new long[] {d}, manager);
         NDArray eps = manager.create((float) config.rmsNormEps());
-        BaseWeightFactory factory = new BaseWeightFactory(options, weights, manager, matmuls);
+        BaseWeightFactory factory = new BaseWeightFactory(options, weights, manager, kernels);
         List<DecoderLayer> layers = new ArrayList<>();
         for (int i = 0; i < config.numHiddenLayers(); i++) {
             Map<String, Linear> linears = new LinkedHashMap<>();
@@ -44,6 +44,6 @@ final class ModelLoader {
                     weights.load(WeightNames.inputNorm(i), new long[] {d}, manager),
                     weights.load(WeightNames.postAttentionNorm(i), new long[] {d}, manager), eps, linears));
         }
-        return CausalLm.assemble(config, options, manager, matmuls, embed, finalNorm, lmHead, eps, layers);
+        return CausalLm.assemble(config, options, manager, kernels, embed, finalNorm, lmHead, eps, layers);
     }
 }

@@ -10,7 +10,7 @@ import io.kubelora.api.QuantizationConfig;
  * How to load a model for training or inference.
  *
  * @param device                where to compute; null picks the engine's default (the first GPU when present)
- * @param bf16Compute           matrix products in bf16 and dense frozen weights held in bf16 ({@link Bf16Matmuls});
+ * @param bf16Compute           products and attention in bf16, dense frozen weights held in bf16 ({@link Kernels});
  *                              everything else stays fp32
  * @param lora                  adapter to attach, null for none
  * @param quantization          how decoder linears are stored (NF4 = QLoRA)

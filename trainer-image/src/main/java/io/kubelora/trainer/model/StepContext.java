@@ -14,20 +14,20 @@ final class StepContext {
     final int batchSize;
     final int seqLen;
     final boolean training;
-    final Matmuls matmuls;
+    final Kernels kernels;
     final NDArray queryCos;   // [T, 1, hd], includes the 1/sqrt(hd) attention scale
     final NDArray querySin;   // [T, 1, hd]
     final NDArray keyCos;     // [T, 1, hd]
     final NDArray keySin;     // [T, 1, hd]
     final NDArray causalMask; // [T, T]: 0 where attention is allowed, -inf elsewhere
 
-    StepContext(NDManager manager, int batchSize, int seqLen, boolean training, Matmuls matmuls,
+    StepContext(NDManager manager, int batchSize, int seqLen, boolean training, Kernels kernels,
                 RotaryEmbedding rope, ModelConfig config) {
         this.manager = manager;
         this.batchSize = batchSize;
         this.seqLen = seqLen;
         this.training = training;
-        this.matmuls = matmuls;
+        this.kernels = kernels;
         NDArray[] query = rope.tables(seqLen, 1.0 / Math.sqrt(config.headDim()), manager);
         NDArray[] key = rope.tables(seqLen, 1.0, manager);
         queryCos = query[0];

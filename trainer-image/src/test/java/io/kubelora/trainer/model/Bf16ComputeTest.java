@@ -17,7 +17,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * bf16 compute ({@link Bf16Matmuls}) against fp32 on the same tiny models: logits and LoRA gradients agree to
+ * bf16 compute ({@link Kernels}) against fp32 on the same tiny models: logits and LoRA gradients agree to
  * bf16's precision (8 significant bits) but are not identical (so the products really ran in bf16), the dense
  * frozen weights take half the bytes, and the LoRA weights still learn.
  */
