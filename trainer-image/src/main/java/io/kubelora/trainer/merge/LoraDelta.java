@@ -6,9 +6,10 @@ import java.util.Arrays;
  * The update one LoRA-adapted linear adds to its frozen weight: {@code ΔW = scaling · B·A} with B [out, r] and
  * A [r, in] (Hu et al. 2021, eq. 3), applied to W one row at a time so ΔW [out, in] is never held.
  *
- * <p>Computed in plain Java rather than with DJL: with r small (8-64), ΔW costs r multiply-adds per weight,
- * which the JIT vectorises (about 6 G/s per core measured here, against 1.4 G/s for the naive loop); Java
- * needs no native engine, no copy of each block into and out of native tensors, and never meets bf16 tensors,
+ * <p>Computed in plain Java rather than with libtorch: with r small (8-64), ΔW costs r multiply-adds per
+ * weight, which the JIT vectorises (about 10 G/s per core measured on a 2-core AVX2 machine, against 1.4 G/s for
+ * the naive loop, and against 5.5 G/s for libtorch's addmm of the same [rows, r] x [r, in] blocks there, before
+ * copying blocks into and out of native tensors); Java needs no native engine and never meets bf16 tensors,
  * which abort DJL (see DJL-NOTES). Products are summed over r in fp32 before the single add to W: the error is
  * about r·2^-24 of |ΔW|, far below the rounding of any output dtype (bf16 keeps 8 bits).
  */

@@ -28,8 +28,9 @@ import java.util.stream.Stream;
  * (D 1024, I 2816, 16 heads / 4 KV heads, vocab 32000; 16 layers is ~490 MB) and an all-linear r=16 adapter,
  * then alternates copy and merge (bf16 out, 5GB shards) {@code rounds} times (3) and reports the best of each in GB/s of
  * output and the merge/copy ratio (target: at least 0.5). The merge is CPU-bound (decode, r multiply-adds per
- * weight, encode) where the copy is not, so the CPU seconds and load average are printed with each round: on a
- * shared machine the ratio mostly measures the other tenants.
+ * weight, encode) and spreads rows over every core, where the copy is one memory-bound stream: the ratio grows
+ * with the core count (run it under {@code taskset -c 0} to see one core's share). The CPU seconds and load
+ * average are printed with each round, since on a shared machine the ratio also measures the other tenants.
  */
 public final class MergeBench {
 
