@@ -8,7 +8,7 @@ import java.util.Arrays;
  *
  * <p>Computed in plain Java rather than with libtorch: with r small (8-64), ΔW costs r multiply-adds per
  * weight, which the JIT vectorises (about 10 G/s per core measured on a 2-core AVX2 machine, against 1.4 G/s for
- * the naive loop, and against 5.5 G/s for libtorch's addmm of the same [rows, r] x [r, in] blocks there, before
+ * the naive loop, and against about 5 G/s for libtorch's addmm of the same [rows, r] x [r, in] blocks there, before
  * copying blocks into and out of native tensors); Java needs no native engine and never meets bf16 tensors,
  * which abort DJL (see DJL-NOTES). Products are summed over r in fp32 before the single add to W: the error is
  * about r·2^-24 of |ΔW|, far below the rounding of any output dtype (bf16 keeps 8 bits).
