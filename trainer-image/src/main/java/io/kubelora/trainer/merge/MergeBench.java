@@ -10,12 +10,12 @@ import io.kubelora.trainer.model.ModelInitializer;
 import io.kubelora.trainer.model.WeightNames;
 import io.kubelora.trainer.safetensors.DType;
 import io.kubelora.trainer.safetensors.SafetensorsWriter;
+import io.kubelora.trainer.storage.LocalStore;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -85,14 +85,14 @@ public final class MergeBench {
                         Runtime.getRuntime().availableProcessors());
                 bestCopy = Math.max(bestCopy, copyRate);
                 bestMerge = Math.max(bestMerge, mergeRate);
-                deleteTree(copyDir);
-                deleteTree(mergedDir);
+                LocalStore.deleteTree(copyDir);
+                LocalStore.deleteTree(mergedDir);
             }
             System.out.printf(Locale.ROOT, "best: copy %.2f GB/s, merge %.2f GB/s, merge/copy %.2f (target >= 0.5)%n",
                     bestCopy, bestMerge, bestMerge / bestCopy);
         } finally {
-            deleteTree(model);
-            deleteTree(adapter);
+            LocalStore.deleteTree(model);
+            LocalStore.deleteTree(adapter);
         }
     }
 
@@ -135,16 +135,6 @@ public final class MergeBench {
                 total += Files.size(f);
             }
             return total;
-        }
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        if (Files.exists(dir)) {
-            try (Stream<Path> walk = Files.walk(dir)) {
-                for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                    Files.delete(p);
-                }
-            }
         }
     }
 }

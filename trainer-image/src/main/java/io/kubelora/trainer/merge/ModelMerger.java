@@ -15,13 +15,14 @@ import io.kubelora.trainer.safetensors.DType;
 import io.kubelora.trainer.safetensors.SafetensorsFile;
 import io.kubelora.trainer.safetensors.ShardedWeights;
 import io.kubelora.trainer.storage.CompletionManifest;
+import io.kubelora.trainer.storage.LocalStore;
+import io.kubelora.trainer.storage.StorageException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -104,7 +105,11 @@ public final class ModelMerger {
                 copySmallFiles(modelDir, staging);
                 Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
             } catch (IOException | RuntimeException | Error e) {
-                deleteTree(staging);
+                try {
+                    LocalStore.deleteTree(staging);
+                } catch (StorageException cleanup) {
+                    e.addSuppressed(cleanup); // the merge's own error matters more; a hidden leftover is harmless
+                }
                 throw e;
             }
             long bytes = shards.stream().mapToLong(Shard::byteLength).sum();
@@ -187,18 +192,5 @@ public final class ModelMerger {
         String lower = name.toLowerCase(Locale.ROOT);
         return !name.startsWith(".") && !CompletionManifest.isReservedName(name) && !name.equals(CONFIG_FILE)
                 && WEIGHT_SUFFIXES.stream().noneMatch(lower::endsWith);
-    }
-
-    private static void deleteTree(Path dir) {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(dir)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        } catch (IOException e) {
-            // Best effort: the caller's error matters more; a leftover hidden folder is harmless.
-        }
     }
 }

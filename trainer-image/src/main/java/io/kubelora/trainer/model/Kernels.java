@@ -97,10 +97,6 @@ final class Kernels implements AutoCloseable {
         return bf16 ? 2 : 4;
     }
 
-    boolean bf16() {
-        return bf16;
-    }
-
     /** For the log. */
     String description() {
         return bf16 ? "bf16 products and attention, bf16 frozen weights" : "fp32 products and attention";

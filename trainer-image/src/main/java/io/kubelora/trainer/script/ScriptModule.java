@@ -3,6 +3,7 @@ package io.kubelora.trainer.script;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.engine.PtNDManager;
 import ai.djl.pytorch.engine.PtSymbolBlock;
 import ai.djl.pytorch.jni.IValueUtils;
@@ -90,7 +91,7 @@ public final class ScriptModule implements AutoCloseable {
         if (!method.matches("[A-Za-z_][A-Za-z0-9_]*")) {
             throw new IllegalArgumentException("not a TorchScript method name: " + method);
         }
-        NDArray marker = manager.zeros(new ai.djl.ndarray.types.Shape(1));
+        NDArray marker = manager.zeros(new Shape(1));
         marker.setName(METHOD_PREFIX + method);
         return marker;
     }

@@ -6,6 +6,7 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Locale;
 import java.util.regex.Pattern;
 import java.util.zip.CRC32;
 import java.util.zip.ZipEntry;
@@ -49,7 +50,7 @@ public final class TorchScriptArchive {
                 + "  __buffers__ = []\n"
                 + "  training : bool\n"
                 + methods.stripTrailing() + "\n";
-        String folder = className.toLowerCase(java.util.Locale.ROOT) + "/";
+        String folder = className.toLowerCase(Locale.ROOT) + "/";
         try (OutputStream out = Files.newOutputStream(file);
              ZipOutputStream zip = new ZipOutputStream(out)) {
             store(zip, folder + "version", FILE_FORMAT_VERSION.getBytes(StandardCharsets.US_ASCII));

@@ -23,19 +23,11 @@ import org.junit.jupiter.params.provider.EnumSource;
  */
 class Bf16ComputeTest {
 
-    private static final long IGNORE = Batch.IGNORE;
-
     @TempDir
     Path tmp;
 
     private static ModelOptions options(boolean bf16, LoraSpec lora, boolean checkpointing) {
         return new ModelOptions(Device.cpu(), bf16, lora, Quantization.NONE, null, checkpointing, 3);
-    }
-
-    private static Batch batch() {
-        long[] inputs = {4, 9, 16, 25, 36, 49, 8, 6, 7, 5, 0, 0};
-        long[] targets = {IGNORE, 16, 25, 36, 49, 1, 6, 7, 5, IGNORE, IGNORE, IGNORE};
-        return new Batch(2, 6, inputs, targets);
     }
 
     @ParameterizedTest
@@ -115,31 +107,20 @@ class Bf16ComputeTest {
     @EnumSource(value = Architecture.class, names = "LLAMA")
     void sgdStepsLowerTheLoss(Architecture architecture) throws Exception {
         TinyModel tiny = TinyModel.write(TinyModel.config(architecture, null, false), 21, tmp.resolve("m"));
-        Batch batch = batch();
+        Batch batch = SgdSteps.batch();
         LoraSpec lora = new LoraSpec(8, 16, 0.0, List.of(LoraSpec.ALL_LINEAR), false);
         try (CausalLm model = CausalLm.load(tiny.dir, options(true, lora, false))) {
             double before = model.loss(batch).sum();
-            for (int step = 0; step < 8; step++) {
-                model.forwardBackward(batch, 1f / batch.targetTokens());
-                try (GradMode off = GradMode.disabled()) {
-                    for (LoraParameter p : model.trainableParameters()) {
-                        try (NDArray g = p.array().getGradient(); NDArray lr = model.manager().create(0.05f);
-                             NDArray update = g.mul(lr)) {
-                            p.array().subi(update);
-                            g.subi(g);
-                        }
-                    }
-                }
-            }
+            SgdSteps.run(model, batch, 8, 0.05f);
             double after = model.loss(batch).sum();
             assertTrue(after < 0.8 * before, "loss " + before + " -> " + after);
         }
     }
 
-    /** The LoRA gradients of one forward/backward on {@link #batch()}, with the adapter in {@code adapterDir}. */
+    /** The LoRA gradients of one forward/backward on {@link SgdSteps#batch()}, with the adapter in {@code adapterDir}. */
     private static List<float[]> gradients(CausalLm model, Path adapterDir) {
         model.loadAdapter(adapterDir);
-        Batch batch = batch();
+        Batch batch = SgdSteps.batch();
         model.forwardBackward(batch, 1f / batch.targetTokens());
         List<float[]> gradients = new ArrayList<>();
         for (LoraParameter p : model.trainableParameters()) {

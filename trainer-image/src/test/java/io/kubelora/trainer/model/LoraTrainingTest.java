@@ -21,7 +21,6 @@ import org.junit.jupiter.api.io.TempDir;
 /** LoRA invariants (litgpt/peft style) and the correctness of the gradients forwardBackward produces. */
 class LoraTrainingTest {
 
-    private static final long IGNORE = Batch.IGNORE;
     private static final List<String> ALL = LoraSpec.LINEAR_MODULES;
 
     @TempDir
@@ -33,12 +32,6 @@ class LoraTrainingTest {
 
     private static LoraSpec lora(int rank, int alpha, double dropout) {
         return new LoraSpec(rank, alpha, dropout, List.of(LoraSpec.ALL_LINEAR), false);
-    }
-
-    private static Batch batch() {
-        long[] inputs = {4, 9, 16, 25, 36, 49, 8, 6, 7, 5, 0, 0};
-        long[] targets = {IGNORE, 16, 25, 36, 49, 1, 6, 7, 5, IGNORE, IGNORE, IGNORE};
-        return new Batch(2, 6, inputs, targets);
     }
 
     private TinyModel qwen() throws Exception {
@@ -100,7 +93,7 @@ class LoraTrainingTest {
         int rank = 2;
         int alpha = 4;
         Map<String, float[]> adapter = tiny.writeRandomAdapter(adapterDir, rank, alpha, ALL, 5);
-        Batch batch = batch();
+        Batch batch = SgdSteps.batch();
         Map<String, float[]> gradients = new HashMap<>();
         try (CausalLm model = CausalLm.load(tiny.dir, options(lora(rank, alpha, 0.0), false))) {
             model.loadAdapter(adapterDir);
@@ -202,8 +195,8 @@ class LoraTrainingTest {
         try (CausalLm model = CausalLm.load(tiny.dir, options(lora(4, 8, 0.3), checkpointing))) {
             model.loadAdapter(adapterDir);
             model.headChunkRows = checkpointing ? 5 : 8; // chunking must not change the gradients either
-            LossSum first = model.forwardBackward(batch(), 0.5f);
-            LossSum second = model.forwardBackward(batch(), 0.5f); // accumulates, with a new dropout mask
+            LossSum first = model.forwardBackward(SgdSteps.batch(), 0.5f);
+            LossSum second = model.forwardBackward(SgdSteps.batch(), 0.5f); // accumulates, with a new dropout mask
             assertEquals(8, first.tokens());
             assertFalse(first.sum() == second.sum(), "dropout masks must differ between steps");
             List<float[]> gradients = new ArrayList<>();
@@ -219,21 +212,10 @@ class LoraTrainingTest {
     @Test
     void sgdStepsReduceLossAndLeaveBaseWeightsUntouched() throws Exception {
         TinyModel tiny = qwen();
-        Batch batch = batch();
+        Batch batch = SgdSteps.batch();
         try (CausalLm model = CausalLm.load(tiny.dir, options(lora(8, 16, 0.0), false))) {
             double before = model.loss(batch).sum();
-            for (int step = 0; step < 8; step++) {
-                model.forwardBackward(batch, 1f / batch.targetTokens());
-                try (GradMode off = GradMode.disabled()) {
-                    for (LoraParameter p : model.trainableParameters()) {
-                        try (NDArray g = p.array().getGradient(); NDArray lr = model.manager().create(0.05f);
-                             NDArray update = g.mul(lr)) {
-                            p.array().subi(update);
-                            g.subi(g);
-                        }
-                    }
-                }
-            }
+            SgdSteps.run(model, batch, 8, 0.05f);
             double after = model.loss(batch).sum();
             assertTrue(after < 0.8 * before, "loss " + before + " -> " + after);
 
