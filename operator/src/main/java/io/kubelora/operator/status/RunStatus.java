@@ -7,6 +7,7 @@ import io.kubelora.api.LoraFineTuneSpec;
 import io.kubelora.api.LoraFineTuneStatus;
 import io.kubelora.api.Phase;
 import io.kubelora.api.Progress;
+import io.kubelora.api.TrainerResult;
 import io.kubelora.api.Violation;
 import io.kubelora.operator.resources.RunLabels;
 import java.time.Instant;
@@ -33,14 +34,14 @@ public final class RunStatus {
         LoraFineTuneStatus prev = previous != null ? previous
                 : new LoraFineTuneStatus(null, null, null, null, null, null, null, null, null, null);
         Job job = o.job();
-        TrainerResult result = TrainerResult.parse(PodDiagnosis.terminationMessage(o.pod()));
-        Verdict verdict = verdict(o, prev, result);
+        TerminationMessage message = TerminationMessage.parse(PodDiagnosis.terminationMessage(o.pod()));
+        TrainerResult result = message == null ? null : message.result();
+        Verdict verdict = verdict(o, prev, message);
         Phase phase = verdict.phase();
         boolean succeeded = phase == Phase.Succeeded;
 
-        String adapterUri = succeeded && result != null && result.isSuccess() ? result.adapterUri() : prev.adapterUri();
-        String mergedUri = succeeded && result != null && result.isSuccess()
-                ? result.mergedModelUri() : prev.mergedModelUri();
+        String adapterUri = succeeded && result != null ? result.adapterUri() : prev.adapterUri();
+        String mergedUri = succeeded && result != null ? result.mergedModelUri() : prev.mergedModelUri();
         String now = rfc3339(o.now());
         String startTime = firstNonNull(o.pod() == null || o.pod().getStatus() == null
                 ? null : o.pod().getStatus().getStartTime(), prev.startTime(),
@@ -73,7 +74,7 @@ public final class RunStatus {
         return ready == null ? null : ready.getReason();
     }
 
-    static Verdict verdict(RunObservation o, LoraFineTuneStatus prev, TrainerResult result) {
+    static Verdict verdict(RunObservation o, LoraFineTuneStatus prev, TerminationMessage message) {
         Job job = o.job();
         if (job == null && finishedAndCleanedUp(prev)) {
             return new Verdict(prev.phase(), reason(prev), prev.message(), prev.phase() == Phase.Failed);
@@ -85,14 +86,14 @@ public final class RunStatus {
             return new Verdict(Phase.Pending, "Creating", "creating the training Job", false);
         }
         if (jobCondition(job, "Complete") != null) {
-            return new Verdict(Phase.Succeeded, "Succeeded", result != null && result.isSuccess()
-                    ? "training finished; adapter at " + result.adapterUri()
+            return new Verdict(Phase.Succeeded, "Succeeded", message != null && message.isSuccess()
+                    ? "training finished; adapter at " + message.result().adapterUri()
                     : "training finished; the trainer reported no adapter location", false);
         }
         PodDiagnosis problem = PodDiagnosis.of(o.pod());
         JobCondition failed = jobCondition(job, "Failed");
         if (failed != null) {
-            return failure(failed, problem, result, prev);
+            return failure(failed, problem, message, prev);
         }
         if (Boolean.TRUE.equals(job.getSpec().getSuspend())) {
             String queue = RunLabels.queueName(o.run());
@@ -141,7 +142,7 @@ public final class RunStatus {
      * A failed Job. The root cause seen on the pod (now, or as the previous Stalled reason: the Job
      * controller deletes pods that outlive the deadline) beats the Job's own reason.
      */
-    private static Verdict failure(JobCondition failed, PodDiagnosis problem, TrainerResult result,
+    private static Verdict failure(JobCondition failed, PodDiagnosis problem, TerminationMessage message,
             LoraFineTuneStatus prev) {
         String jobReason = failed.getReason() == null ? "JobFailed" : failed.getReason();
         Condition stalled = Conditions.find(prev.conditions(), Conditions.STALLED);
@@ -164,8 +165,8 @@ public final class RunStatus {
         if (detail != null && !detail.isBlank()) {
             parts.add(detail);
         }
-        if (result != null && result.text() != null) {
-            parts.add("trainer: " + result.text());
+        if (message != null && message.text() != null) {
+            parts.add("trainer: " + message.text());
         }
         return new Verdict(Phase.Failed, reason, String.join("; ", parts), true);
     }
@@ -205,7 +206,7 @@ public final class RunStatus {
         if (o.snapshot() != null && o.snapshot().progress() != null) {
             next = o.snapshot().progress();
         }
-        if (result != null && result.isSuccess() && result.steps() != null) {
+        if (result != null && result.steps() != null) {
             Progress base = next != null ? next : new Progress(null, null, null, null, null, null, null, null, null);
             next = new Progress(result.steps(), base.totalSteps() != null ? base.totalSteps() : result.steps(),
                     null, base.epoch(), result.finalLoss() != null ? result.finalLoss() : base.loss(),
