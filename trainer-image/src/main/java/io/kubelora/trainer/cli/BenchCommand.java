@@ -1,25 +1,24 @@
 package io.kubelora.trainer.cli;
 
 import ai.djl.Device;
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import io.kubelora.api.LoraSpec;
-import io.kubelora.api.Quantization;
-import io.kubelora.api.QuantizationConfig;
 import io.kubelora.trainer.data.Batch;
+import io.kubelora.trainer.lora.LoraAdapters;
+import io.kubelora.trainer.lora.PeftAdapterConfig;
 import io.kubelora.trainer.model.Architecture;
 import io.kubelora.trainer.model.CausalLm;
 import io.kubelora.trainer.model.ModelConfig;
 import io.kubelora.trainer.model.ModelInitializer;
 import io.kubelora.trainer.model.ModelOptions;
 import io.kubelora.trainer.model.Preset;
+import io.kubelora.trainer.model.WeightNames;
 import io.kubelora.trainer.train.AdamW;
+import io.kubelora.trainer.train.Devices;
 import io.kubelora.trainer.train.ProcessMemory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Locale;
 import java.util.Random;
 import java.util.concurrent.Callable;
@@ -64,23 +63,25 @@ final class BenchCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Path dir = Files.createTempDirectory("kubelora-bench");
         ModelInitializer.write(Architecture.LLAMA, Preset.SMALL, vocab, 42, dir);
-        Device device = Engine.getInstance().getGpuCount() > 0 ? Device.gpu() : Device.cpu();
-        LoraSpec lora = new LoraSpec(16, 32, 0.0, List.of(LoraSpec.ALL_LINEAR), false);
-        ModelOptions options = new ModelOptions(device, bf16 || device.isGpu(), lora,
-                nf4 ? Quantization.NF4 : Quantization.NONE,
-                nf4 ? QuantizationConfig.defaults() : null, checkpointing, 42);
+        Device device = Devices.preferred();
+        ModelOptions options = ModelOptions.on(device).withBf16Compute(bf16 || device.isGpu())
+                .withGradientCheckpointing(checkpointing).withSeed(42);
+        if (nf4) {
+            options = options.withNf4(true);
+        }
+        PeftAdapterConfig lora = new PeftAdapterConfig(null, 16, 32, 0.0, WeightNames.LINEAR_MODULES, false);
         double matmulFlops = matmulFlopsPerSecond(device);
         try (CausalLm model = CausalLm.load(dir, options);
-             AdamW optimizer = new AdamW(model.trainableParameters(), 0.0, model.manager())) {
+             AdamW optimizer = new AdamW(LoraAdapters.attach(model, lora, 42).parameters(), 0.0, model.manager())) {
             ModelConfig c = model.config();
             Random random = new Random(7);
             Batch batch = randomBatch(random, c.vocabSize());
             for (int i = 0; i < warmup; i++) {
-                trainStep(model, optimizer, batch);
+                trainStep(model, optimizer, batch, i);
             }
             long start = System.nanoTime();
             for (int i = 0; i < steps; i++) {
-                trainStep(model, optimizer, batch);
+                trainStep(model, optimizer, batch, warmup + i);
             }
             double seconds = (System.nanoTime() - start) / 1e9;
             double tokensPerSecond = (double) steps * batchSize * seqLen / seconds;
@@ -103,8 +104,8 @@ final class BenchCommand implements Callable<Integer> {
         return 0;
     }
 
-    private static void trainStep(CausalLm model, AdamW optimizer, Batch batch) {
-        model.forwardBackward(batch, 1f / batch.targetTokens());
+    private static void trainStep(CausalLm model, AdamW optimizer, Batch batch, long microBatch) {
+        model.forwardBackward(batch, 1f / batch.targetTokens(), microBatch);
         optimizer.step(1e-4, 1.0);
         optimizer.zeroGradients();
     }

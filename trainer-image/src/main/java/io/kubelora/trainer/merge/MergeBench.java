@@ -1,7 +1,5 @@
 package io.kubelora.trainer.merge;
 
-import io.kubelora.api.LoraSpec;
-import io.kubelora.api.MergeDtype;
 import io.kubelora.trainer.lora.PeftAdapter;
 import io.kubelora.trainer.lora.PeftAdapterConfig;
 import io.kubelora.trainer.model.Architecture;
@@ -54,7 +52,7 @@ public final class MergeBench {
             writeAdapter(config, adapter);
             System.out.printf(Locale.ROOT, "model: %d layers, %.1f MB bf16 (written in %.1f s); adapter r=%d on %s%n",
                     layers, folderBytes(model) / 1e6, (System.nanoTime() - start) / 1e9, RANK,
-                    LoraSpec.LINEAR_MODULES);
+                    WeightNames.LINEAR_MODULES);
             double bestCopy = 0;
             double bestMerge = 0;
             for (int round = 1; round <= rounds; round++) {
@@ -73,7 +71,7 @@ public final class MergeBench {
                 long cpu0 = processCpuNanos();
                 long t1 = System.nanoTime();
                 MergeResult result = ModelMerger.merge(model, adapter, mergedDir,
-                        MergeOptions.of(MergeDtype.BF16, MergeOptions.DEFAULT_MAX_SHARD_SIZE));
+                        MergeOptions.of(DType.BF16, MergeOptions.DEFAULT_MAX_SHARD_SIZE));
                 double mergeSeconds = (System.nanoTime() - t1) / 1e9;
                 double mergeCpuSeconds = (processCpuNanos() - cpu0) / 1e9;
                 double mergeRate = folderBytes(mergedDir) / 1e9 / mergeSeconds;
@@ -103,15 +101,15 @@ public final class MergeBench {
     }
 
     private static void writeAdapter(ModelConfig config, Path dir) throws IOException {
-        List<String> modules = LoraSpec.LINEAR_MODULES;
+        List<String> modules = WeightNames.LINEAR_MODULES;
         new PeftAdapterConfig(null, RANK, 2.0 * RANK, 0.0, modules, false).write(dir);
         List<SafetensorsWriter.Entry> entries = new ArrayList<>();
         for (int layer = 0; layer < config.numHiddenLayers(); layer++) {
             for (String module : modules) {
                 long[] w = config.linearShape(module);
-                entries.add(new SafetensorsWriter.Entry(WeightNames.loraA(layer, module), DType.F32,
+                entries.add(new SafetensorsWriter.Entry(PeftAdapter.loraA(layer, module), DType.F32,
                         new long[] {RANK, w[1]}));
-                entries.add(new SafetensorsWriter.Entry(WeightNames.loraB(layer, module), DType.F32,
+                entries.add(new SafetensorsWriter.Entry(PeftAdapter.loraB(layer, module), DType.F32,
                         new long[] {w[0], RANK}));
             }
         }

@@ -82,7 +82,7 @@ public final class ModelMerger {
              SafetensorsFile adapter = SafetensorsFile.open(adapterWeights)) {
             MergePlan plan = MergePlan.create(base, adapter, adapterConfig,
                     "adapter " + adapterDir + " cannot be merged into model " + modelDir);
-            DType dtype = options.tensorDtype();
+            DType dtype = options.dtype();
             List<OutputTensor> outputs = new ArrayList<>();
             for (SourceTensor t : plan.tensors()) {
                 DType outType = t.info().dtype().isFloatingPoint() ? dtype : t.info().dtype();

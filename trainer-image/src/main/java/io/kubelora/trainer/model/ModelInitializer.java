@@ -1,6 +1,5 @@
 package io.kubelora.trainer.model;
 
-import io.kubelora.api.LoraSpec;
 import io.kubelora.trainer.safetensors.DType;
 import io.kubelora.trainer.safetensors.SafetensorsWriter;
 import java.io.IOException;
@@ -71,7 +70,7 @@ public final class ModelInitializer {
         shapes.put(WeightNames.EMBED_TOKENS, new long[] {config.vocabSize(), d});
         for (int i = 0; i < config.numHiddenLayers(); i++) {
             shapes.put(WeightNames.inputNorm(i), new long[] {d});
-            for (String module : LoraSpec.LINEAR_MODULES) {
+            for (String module : WeightNames.LINEAR_MODULES) {
                 long[] shape = config.linearShape(module);
                 shapes.put(WeightNames.weight(i, module), shape);
                 if (config.hasBias(module)) {

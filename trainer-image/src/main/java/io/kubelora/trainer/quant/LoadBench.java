@@ -3,12 +3,11 @@ package io.kubelora.trainer.quant;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import io.kubelora.api.LoraSpec;
-import io.kubelora.api.Quantization;
-import io.kubelora.api.QuantizationConfig;
 import io.kubelora.trainer.model.CausalLm;
 import io.kubelora.trainer.model.ModelConfig;
 import io.kubelora.trainer.model.ModelOptions;
+import io.kubelora.trainer.model.WeightNames;
+import io.kubelora.trainer.train.Devices;
 import io.kubelora.trainer.train.ProcessMemory;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -16,7 +15,6 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -59,8 +57,10 @@ public final class LoadBench implements Callable<Integer> {
         }
         System.gc();
         long baseline = ProcessMemory.peakResidentBytes();
-        ModelOptions options = new ModelOptions(null, false, null, nf4 ? Quantization.NF4 : Quantization.NONE,
-                nf4 ? new QuantizationConfig(doubleQuant) : null, false, 0);
+        ModelOptions options = ModelOptions.on(Devices.preferred());
+        if (nf4) {
+            options = options.withNf4(doubleQuant);
+        }
         long start = System.nanoTime();
         try (CausalLm lm = CausalLm.load(model, options)) {
             double seconds = (System.nanoTime() - start) / 1e9;
@@ -97,7 +97,7 @@ public final class LoadBench implements Callable<Integer> {
     /** Bytes of the fp32 weights of one decoder layer's linears: what the loader dequantizes at a time. */
     static long oneLayerFp32Bytes(ModelConfig config) {
         long elements = 0;
-        for (String module : LoraSpec.LINEAR_MODULES) {
+        for (String module : WeightNames.LINEAR_MODULES) {
             long[] shape = config.linearShape(module);
             elements += shape[0] * shape[1];
         }

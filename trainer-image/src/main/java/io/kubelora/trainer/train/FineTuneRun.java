@@ -6,14 +6,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.kubelora.api.LoraFineTune;
 import io.kubelora.api.LoraFineTuneSpec;
-import io.kubelora.api.Precision;
 import io.kubelora.api.ResumePolicy;
 import io.kubelora.trainer.data.TextTokenizer;
 import io.kubelora.trainer.data.TrainingData;
-import io.kubelora.trainer.merge.MergeOptions;
+import io.kubelora.trainer.lora.LoraAdapters;
 import io.kubelora.trainer.merge.MergedModelPublisher;
 import io.kubelora.trainer.model.CausalLm;
-import io.kubelora.trainer.model.ModelOptions;
 import io.kubelora.trainer.storage.LocalStore;
 import io.kubelora.trainer.storage.Storage;
 import java.io.IOException;
@@ -74,9 +72,7 @@ public final class FineTuneRun {
             merger.checkDestination(spec.merge().output().uri()); // fail before training, not after
         }
 
-        Device device = Engine.getInstance().getGpuCount() > 0 ? Device.gpu() : Device.cpu();
-        boolean bf16 = spec.training().precision() == Precision.BF16
-                || (spec.training().precision() == Precision.AUTO && device.isGpu());
+        Device device = Devices.preferred();
         Engine.getInstance().setRandomSeed((int) (long) spec.training().seed());
 
         // Reports go straight into a local output; for a remote one they are kept here and uploaded at the end.
@@ -84,14 +80,14 @@ public final class FineTuneRun {
         Path workDir = localOutput ? storage.localPath(spec.output().uri()) : workRoot.resolve("runs").resolve(name);
         Files.createDirectories(workDir);
         try (TextTokenizer tokenizer = TextTokenizer.load(modelDir)) {
-            TrainingData data = TrainingData.load(datasetFile, spec.dataset(), tokenizer, spec.training().seed());
+            TrainingData data = TrainingData.load(datasetFile, SpecTranslation.dataOptions(spec.dataset()), tokenizer, spec.training().seed());
             log.println(data.describe());
-            ModelOptions options = new ModelOptions(device, bf16, spec.lora(), spec.quantization(),
-                    spec.quantizationConfig(), spec.training().gradientCheckpointing(), spec.training().seed());
-            try (CausalLm model = CausalLm.load(modelDir, options);
-                 AdamW optimizer = new AdamW(model.trainableParameters(), spec.training().weightDecay(),
-                         model.manager());
-                 GracefulStop stop = new GracefulStop(GRACE_SECONDS)) {
+            try (CausalLm model = CausalLm.load(modelDir, SpecTranslation.modelOptions(spec, device))) {
+                LoraAdapters adapters = LoraAdapters.attach(model,
+                        SpecTranslation.adapterConfig(spec.lora(), spec.baseModel().uri()), spec.training().seed());
+                try (AdamW optimizer = new AdamW(adapters.parameters(), spec.training().weightDecay(),
+                        model.manager());
+                     GracefulStop stop = new GracefulStop(GRACE_SECONDS)) {
                 log.println(parameterLine(model.trainableParameterCount(), model.parameterCount()));
                 log.println("Training on " + device + " with " + model.computeDescription()
                         + " (training.precision " + spec.training().precision().name().toLowerCase(Locale.ROOT) + ")");
@@ -99,7 +95,7 @@ public final class FineTuneRun {
                 Path metricsFile = workDir.resolve("metrics.jsonl");
                 Checkpoints checkpoints = new Checkpoints(storage, spec.output().uri(), RunFingerprint.of(spec),
                         spec.training().checkpointsToKeep(), workRoot.resolve("staging").resolve(name));
-                int startStep = resume(spec, checkpoints, model, optimizer, metricsFile);
+                int startStep = resume(spec, checkpoints, adapters, optimizer, metricsFile);
                 LossPlot plot = new LossPlot();
                 if (startStep > 0) {
                     plot.addHistory(metricsFile);
@@ -119,7 +115,7 @@ public final class FineTuneRun {
                     TrainingLoop.LoopResult result = loop.run(startStep, optimizer, done -> {
                         boolean stopping = stop.requested();
                         if (stopping || (every > 0 && done % every == 0 && done < total)) {
-                            saveCheckpoint(checkpoints, done, total, model, optimizer, spec, metricsFile);
+                            saveCheckpoint(checkpoints, done, total, adapters, optimizer, spec, metricsFile);
                         }
                         if (stopping) {
                             stop.saved();
@@ -131,13 +127,14 @@ public final class FineTuneRun {
                                 + total + "; a checkpoint was written and a restart resumes from it");
                     }
                     Delivery delivery = new Delivery(modelDir, workDir, merger, plot, observers);
-                    return deliver(spec, name, started, model, data, device, delivery, result);
+                    return deliver(spec, name, started, model, adapters, data, device, delivery, result);
+                }
                 }
             }
         }
     }
 
-    private int resume(LoraFineTuneSpec spec, Checkpoints checkpoints, CausalLm model, AdamW optimizer,
+    private int resume(LoraFineTuneSpec spec, Checkpoints checkpoints, LoraAdapters adapters, AdamW optimizer,
                        Path metricsFile) throws IOException {
         if (spec.training().resume() == ResumePolicy.NEVER) {
             checkpoints.clear();
@@ -148,16 +145,16 @@ public final class FineTuneRun {
         if (found.isEmpty()) {
             return 0;
         }
-        int step = checkpoints.restore(found.get(), model, optimizer, metricsFile);
+        int step = checkpoints.restore(found.get(), adapters, optimizer, metricsFile);
         log.printf(Locale.ROOT, "Resumed from checkpoint step-%d of %s in %.1f s%n", step, checkpoints.folderUri(),
                 (System.nanoTime() - begin) / 1e9);
         return step;
     }
 
-    private void saveCheckpoint(Checkpoints checkpoints, int step, int total, CausalLm model, AdamW optimizer,
+    private void saveCheckpoint(Checkpoints checkpoints, int step, int total, LoraAdapters adapters, AdamW optimizer,
                                 LoraFineTuneSpec spec, Path metricsFile) {
         try {
-            checkpoints.save(step, total, model, optimizer, spec.baseModel().uri(), metricsFile);
+            checkpoints.save(step, total, adapters, optimizer, spec.baseModel().uri(), metricsFile);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write checkpoint step-" + step + ": " + e.getMessage(), e);
         }
@@ -168,12 +165,13 @@ public final class FineTuneRun {
                             List<TrainingObserver> observers) {
     }
 
-    private Result deliver(LoraFineTuneSpec spec, String name, long started, CausalLm model, TrainingData data,
+    private Result deliver(LoraFineTuneSpec spec, String name, long started, CausalLm model, LoraAdapters adapters,
+                           TrainingData data,
                            Device device, Delivery delivery, TrainingLoop.LoopResult result) throws IOException {
         Path workDir = delivery.workDir();
         Path staged = workRoot.resolve("staging").resolve(name).resolve("adapter");
         LocalStore.deleteTree(staged);
-        model.saveAdapter(staged, spec.baseModel().uri());
+        adapters.save(staged, spec.baseModel().uri());
         String adapterUri = storage.publishDirectory(spec.output().uri(), "adapter", staged);
         log.println("Adapter written to " + adapterUri);
         String mergedUri = spec.merge().enabled() ? merge(spec, name, delivery, staged) : null;
@@ -205,7 +203,7 @@ public final class FineTuneRun {
         long begin = System.nanoTime();
         log.println("Merging the adapter into " + spec.baseModel().uri());
         MergedModelPublisher.Published merged = delivery.merger().mergeAndPublish(delivery.modelDir(), adapterDir,
-                spec.merge().output().uri(), MergeOptions.of(spec.merge().dtype(), spec.merge().maxShardSize()),
+                spec.merge().output().uri(), SpecTranslation.mergeOptions(spec.merge()),
                 "Merge LoRA adapter of LoraFineTune " + name);
         metrics.forEach(m -> m.setMerging(false));
         log.printf(Locale.ROOT, "Merged model written to %s (%d shard(s), %.1f s)%n", merged.uri(),

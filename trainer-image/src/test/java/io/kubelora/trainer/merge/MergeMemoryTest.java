@@ -3,11 +3,11 @@ package io.kubelora.trainer.merge;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.kubelora.api.LoraSpec;
-import io.kubelora.api.MergeDtype;
 import io.kubelora.trainer.model.Architecture;
 import io.kubelora.trainer.model.ModelConfig;
 import io.kubelora.trainer.model.ModelInitializer;
+import io.kubelora.trainer.model.WeightNames;
+import io.kubelora.trainer.safetensors.DType;
 import io.kubelora.trainer.safetensors.ShardedWeights;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
@@ -45,7 +45,7 @@ class MergeMemoryTest {
         ModelInitializer.write(config, 41, model);
         long modelBytes = Files.size(model.resolve(ShardedWeights.SINGLE_FILE));
         assertTrue(modelBytes > 250_000_000L, "model is " + modelBytes + " bytes");
-        List<String> modules = LoraSpec.LINEAR_MODULES;
+        List<String> modules = WeightNames.LINEAR_MODULES;
         Path adapter = MergeFixtures.writeAdapter(tmp.resolve("adapter"), 8, 16, false, modules,
                 MergeFixtures.randomAdapterTensors(config, 8, modules, 42));
         Path out = tmp.resolve("merged");
@@ -74,7 +74,7 @@ class MergeMemoryTest {
     public static final class Child {
         public static void main(String[] args) throws IOException {
             ModelMerger.merge(Path.of(args[0]), Path.of(args[1]), Path.of(args[2]),
-                    MergeOptions.of(MergeDtype.BF16, "50MB"));
+                    MergeOptions.of(DType.BF16, "50MB"));
             long peak = 0;
             for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
                 if (pool.getType() == MemoryType.HEAP) {

@@ -32,7 +32,7 @@ class GoldenForwardTest {
         TinyModel tiny = TinyModel.write(config, 11, dir);
         long[] ids = {1, 7, 42, 3, 3, 19, 0, 49, 25, 8, 11, 30, 2};
         double[][] expected = new ReferenceForward(config, tiny.weights).logits(ids);
-        try (CausalLm model = CausalLm.load(dir, ModelOptions.defaults(null, 1).withDevice(Device.cpu()))) {
+        try (CausalLm model = CausalLm.load(dir, ModelOptions.on(Device.cpu()).withSeed(1))) {
             float[][] actual = model.logits(ids);
             assertEquals(ids.length, actual.length);
             double maxError = 0;
@@ -59,7 +59,7 @@ class GoldenForwardTest {
         ReferenceForward reference = new ReferenceForward(config, tiny.weights);
         double expected = reference.lossSum(new long[] {4, 9, 16, 25, 36, 49}, new long[] {ignore, ignore, 25, 36, 49, 1})
                 + reference.lossSum(new long[] {8, 6, 7, 5}, new long[] {ignore, 7, 5, ignore});
-        try (CausalLm model = CausalLm.load(dir, ModelOptions.defaults(null, 1).withDevice(Device.cpu()))) {
+        try (CausalLm model = CausalLm.load(dir, ModelOptions.on(Device.cpu()).withSeed(1))) {
             LossSum loss = model.loss(new Batch(2, 6, inputs, targets));
             assertEquals(6, loss.tokens());
             assertEquals(expected, loss.sum(), 1e-4 * Math.max(1, Math.abs(expected)), name);

@@ -8,8 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
-import io.kubelora.api.LoraSpec;
-import io.kubelora.api.Quantization;
+import io.kubelora.trainer.lora.LoraAdapters;
+import io.kubelora.trainer.lora.PeftAdapterConfig;
 import io.kubelora.trainer.safetensors.DType;
 import io.kubelora.trainer.safetensors.SafetensorsFile;
 import java.nio.file.Files;
@@ -24,7 +24,7 @@ class ModelLoadingTest {
     @TempDir
     Path dir;
 
-    private static final ModelOptions CPU = ModelOptions.defaults(null, 1).withDevice(Device.cpu());
+    private static final ModelOptions CPU = ModelOptions.on(Device.cpu()).withSeed(1);
 
     private String loadFailure(Path modelDir) {
         ModelLoadException e = assertThrows(ModelLoadException.class, () -> CausalLm.load(modelDir, CPU).close());
@@ -155,7 +155,9 @@ class ModelLoadingTest {
                 }
                 assertEquals(ModelInitializer.INIT_STD, Math.sqrt(qSquares / q.length), 0.002);
             }
-            try (CausalLm model = CausalLm.load(out, CPU.withLora(LoraSpec.defaults()))) {
+            try (CausalLm model = CausalLm.load(out, CPU)) {
+                LoraAdapters.attach(model, new PeftAdapterConfig(null, 16, 32, 0.05, WeightNames.LINEAR_MODULES, false),
+                        1);
                 long expected = ModelInitializer.tensorShapes(c).values().stream()
                         .mapToLong(io.kubelora.trainer.safetensors.TensorInfo::elementCount).sum();
                 assertEquals(expected, model.parameterCount() - model.trainableParameterCount());
@@ -184,7 +186,7 @@ class ModelLoadingTest {
     void nf4QuantizesOnlyDecoderLinears() throws Exception {
         TinyModel tiny = TinyModel.write(TinyModel.config(Architecture.LLAMA, null, false), 4, dir.resolve("m"));
         long[] ids = {3, 1, 4, 1, 5, 9, 2, 6};
-        ModelOptions nf4 = new ModelOptions(Device.cpu(), false, null, Quantization.NF4, null, false, 1);
+        ModelOptions nf4 = CPU.withNf4(true);
         try (CausalLm dense = CausalLm.load(tiny.dir, CPU); CausalLm quantized = CausalLm.load(tiny.dir, nf4)) {
             assertEquals(dense.parameterCount(), quantized.parameterCount());
             assertTrue(quantized.baseWeightBytes() < dense.baseWeightBytes());

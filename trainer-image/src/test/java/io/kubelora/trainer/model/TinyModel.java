@@ -1,6 +1,6 @@
 package io.kubelora.trainer.model;
 
-import io.kubelora.api.LoraSpec;
+import io.kubelora.trainer.lora.PeftAdapter;
 import io.kubelora.trainer.safetensors.DType;
 import io.kubelora.trainer.safetensors.SafetensorsWriter;
 import java.io.IOException;
@@ -68,7 +68,7 @@ final class TinyModel {
             for (String module : targets) {
                 long[] shape = config.linearShape(module);
                 long[][] shapes = {{rank, shape[1]}, {shape[0], rank}};
-                String[] names = {WeightNames.loraA(layer, module), WeightNames.loraB(layer, module)};
+                String[] names = {PeftAdapter.loraA(layer, module), PeftAdapter.loraB(layer, module)};
                 for (int m = 0; m < 2; m++) {
                     float[] values = new float[(int) (shapes[m][0] * shapes[m][1])];
                     for (int i = 0; i < values.length; i++) {
@@ -93,9 +93,9 @@ final class TinyModel {
     TinyModel merged(Map<String, float[]> adapter, int rank, double scaling, Path mergedDir) throws IOException {
         Map<String, float[]> merged = new LinkedHashMap<>(weights);
         for (int layer = 0; layer < config.numHiddenLayers(); layer++) {
-            for (String module : LoraSpec.LINEAR_MODULES) {
-                float[] a = adapter.get(WeightNames.loraA(layer, module));
-                float[] b = adapter.get(WeightNames.loraB(layer, module));
+            for (String module : WeightNames.LINEAR_MODULES) {
+                float[] a = adapter.get(PeftAdapter.loraA(layer, module));
+                float[] b = adapter.get(PeftAdapter.loraB(layer, module));
                 if (a == null) {
                     continue;
                 }
