@@ -35,7 +35,6 @@ public final class Checkpoints {
     private static final ObjectMapper JSON = new ObjectMapper();
     static final String STATE_FILE = "trainer_state.json";
     static final String OPTIMIZER_FILE = "optimizer.safetensors";
-    static final String METRICS_FILE = "metrics.jsonl";
 
     private final Storage storage;
     private final String folderUri;
@@ -117,7 +116,7 @@ public final class Checkpoints {
             }
         }
         optimizer.restoreSteps(found.state().optimizerSteps());
-        Path metrics = found.folder().resolve(METRICS_FILE);
+        Path metrics = found.folder().resolve(RunReports.METRICS_FILE);
         if (Files.exists(metrics)) {
             Files.copy(metrics, metricsFile, StandardCopyOption.REPLACE_EXISTING);
         }
@@ -134,7 +133,7 @@ public final class Checkpoints {
         writeOptimizer(dir.resolve(OPTIMIZER_FILE), adapters.parameters(), optimizer);
         JSON.writeValue(dir.resolve(STATE_FILE).toFile(), new State(step, totalSteps, fingerprint, optimizer.steps()));
         if (Files.exists(metricsFile)) {
-            Files.copy(metricsFile, dir.resolve(METRICS_FILE));
+            Files.copy(metricsFile, dir.resolve(RunReports.METRICS_FILE));
         }
         storage.publishDirectory(folderUri, "step-" + step, dir);
         LocalStore.deleteTree(dir);

@@ -1,5 +1,7 @@
 package io.kubelora.trainer.train;
 
+import ai.djl.Device;
+import ai.djl.util.cuda.CudaUtils;
 import io.kubelora.api.TrainerMetric;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Gauge;
@@ -34,6 +36,7 @@ public final class TrainerMetrics implements TrainingObserver, AutoCloseable {
     private final Counter trainedTokens = Counter.builder().name(TrainerMetric.TRAINED_TOKENS.metricName())
             .help(TrainerMetric.TRAINED_TOKENS.help()).register(registry);
     private final HTTPServer server;
+    private Device device;
 
     /** Serves /metrics on {@code port}; port 0 picks a free one. */
     public TrainerMetrics(int port) {
@@ -74,23 +77,26 @@ public final class TrainerMetrics implements TrainingObserver, AutoCloseable {
     }
 
     /** Total steps are known before the first step: publish them at once so progress reads 0/N. */
-    public void starting(int stepsDone, int total) {
-        step.set(stepsDone);
-        totalSteps.set(total);
+    @Override
+    public void onStart(RunStart start) {
+        device = start.device();
+        step.set(start.stepsDone());
+        totalSteps.set(start.totalSteps());
         refreshProcess();
     }
 
-    public void setMerging(boolean active) {
-        merging.set(active ? 1 : 0);
+    @Override
+    public void onPhase(RunPhase phase) {
+        merging.set(phase == RunPhase.MERGING ? 1 : 0);
     }
 
-    public void setGpuMemory(long bytes) {
-        gpuMemory.set(bytes);
-    }
-
+    /** Process memory, and on a GPU the device memory in use. */
     private void refreshProcess() {
         residentMemory.set(ProcessMemory.residentBytes());
         heap.set(ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed());
+        if (device != null && device.isGpu()) {
+            gpuMemory.set(CudaUtils.getGpuMemory(device).getUsed());
+        }
     }
 
     @Override

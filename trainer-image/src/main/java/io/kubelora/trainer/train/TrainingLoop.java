@@ -21,16 +21,16 @@ public final class TrainingLoop {
     private final CausalLm model;
     private final TrainingData data;
     private final TrainingSpec spec;
-    private final List<TrainingObserver> observers;
+    private final TrainingObserver observer;
     private final int batchesPerEpoch;
     private final int totalSteps;
     private final LrSchedule schedule;
 
-    public TrainingLoop(CausalLm model, TrainingData data, TrainingSpec spec, List<TrainingObserver> observers) {
+    public TrainingLoop(CausalLm model, TrainingData data, TrainingSpec spec, TrainingObserver observer) {
         this.model = model;
         this.data = data;
         this.spec = spec;
-        this.observers = List.copyOf(observers);
+        this.observer = observer;
         this.batchesPerEpoch = data.train().batchesPerEpoch(spec.batchSize());
         if (batchesPerEpoch == 0) {
             throw new IllegalArgumentException("the dataset has no trainable example");
@@ -112,7 +112,7 @@ public final class TrainingLoop {
                 StepReport report = new StepReport(done, totalSteps, epochAt(done), lastLoss,
                         evalNow ? lastEval : Double.NaN, lr, gradNorm, windowTokens / Math.max(1e-9, windowSeconds),
                         trainedTokens, eta);
-                observers.forEach(o -> o.onReport(report));
+                observer.onReport(report);
                 windowStart = now;
                 windowLoss = 0;
                 windowLossTokens = 0;
