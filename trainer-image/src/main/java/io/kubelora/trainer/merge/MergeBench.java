@@ -8,7 +8,7 @@ import io.kubelora.trainer.model.ModelInitializer;
 import io.kubelora.trainer.model.WeightNames;
 import io.kubelora.trainer.safetensors.DType;
 import io.kubelora.trainer.safetensors.SafetensorsWriter;
-import io.kubelora.trainer.storage.LocalStore;
+import io.kubelora.trainer.storage.LocalFiles;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
@@ -83,14 +83,14 @@ public final class MergeBench {
                         Runtime.getRuntime().availableProcessors());
                 bestCopy = Math.max(bestCopy, copyRate);
                 bestMerge = Math.max(bestMerge, mergeRate);
-                LocalStore.deleteTree(copyDir);
-                LocalStore.deleteTree(mergedDir);
+                LocalFiles.deleteTree(copyDir);
+                LocalFiles.deleteTree(mergedDir);
             }
             System.out.printf(Locale.ROOT, "best: copy %.2f GB/s, merge %.2f GB/s, merge/copy %.2f (target >= 0.5)%n",
                     bestCopy, bestMerge, bestMerge / bestCopy);
         } finally {
-            LocalStore.deleteTree(model);
-            LocalStore.deleteTree(adapter);
+            LocalFiles.deleteTree(model);
+            LocalFiles.deleteTree(adapter);
         }
     }
 

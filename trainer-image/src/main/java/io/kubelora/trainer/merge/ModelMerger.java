@@ -15,7 +15,7 @@ import io.kubelora.trainer.safetensors.DType;
 import io.kubelora.trainer.safetensors.SafetensorsFile;
 import io.kubelora.trainer.safetensors.ShardedWeights;
 import io.kubelora.trainer.storage.CompletionManifest;
-import io.kubelora.trainer.storage.LocalStore;
+import io.kubelora.trainer.storage.LocalFiles;
 import io.kubelora.trainer.storage.StorageException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -106,7 +106,7 @@ public final class ModelMerger {
                 Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
             } catch (IOException | RuntimeException | Error e) {
                 try {
-                    LocalStore.deleteTree(staging);
+                    LocalFiles.deleteTree(staging);
                 } catch (StorageException cleanup) {
                     e.addSuppressed(cleanup); // the merge's own error matters more; a hidden leftover is harmless
                 }

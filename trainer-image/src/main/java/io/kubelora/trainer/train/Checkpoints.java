@@ -8,7 +8,7 @@ import io.kubelora.trainer.model.TrainableParameter;
 import io.kubelora.trainer.safetensors.DType;
 import io.kubelora.trainer.safetensors.SafetensorsFile;
 import io.kubelora.trainer.safetensors.SafetensorsWriter;
-import io.kubelora.trainer.storage.LocalStore;
+import io.kubelora.trainer.storage.LocalFiles;
 import io.kubelora.trainer.storage.Storage;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -127,7 +127,7 @@ public final class Checkpoints {
     public void save(int step, int totalSteps, LoraAdapters adapters, AdamW optimizer, String baseModel,
                      Path metricsFile) throws IOException {
         Path dir = staging.resolve("step-" + step);
-        LocalStore.deleteTree(dir);
+        LocalFiles.deleteTree(dir);
         Files.createDirectories(dir);
         adapters.save(dir.resolve("adapter"), baseModel);
         writeOptimizer(dir.resolve(OPTIMIZER_FILE), adapters.parameters(), optimizer);
@@ -136,7 +136,7 @@ public final class Checkpoints {
             Files.copy(metricsFile, dir.resolve(RunReports.METRICS_FILE));
         }
         storage.publishDirectory(folderUri, "step-" + step, dir);
-        LocalStore.deleteTree(dir);
+        LocalFiles.deleteTree(dir);
         List<Integer> steps = steps();
         for (int old : steps.subList(Math.min(keep, steps.size()), steps.size())) {
             storage.delete(storage.resolve(folderUri, "step-" + old));

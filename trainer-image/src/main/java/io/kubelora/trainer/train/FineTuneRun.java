@@ -8,7 +8,7 @@ import io.kubelora.api.ResumePolicy;
 import io.kubelora.trainer.data.TextTokenizer;
 import io.kubelora.trainer.data.TrainingData;
 import io.kubelora.trainer.merge.MergedModelPublisher;
-import io.kubelora.trainer.storage.LocalStore;
+import io.kubelora.trainer.storage.LocalFiles;
 import io.kubelora.trainer.storage.Storage;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -198,12 +198,12 @@ public final class FineTuneRun {
     /** Publishes the adapter to output.uri/adapter and, when merge is enabled, the merged model. */
     private Published publish(Inputs inputs, TrainingState state, TrainingObserver observers) throws IOException {
         Path staged = stagingDir().resolve("adapter");
-        LocalStore.deleteTree(staged);
+        LocalFiles.deleteTree(staged);
         state.adapters().save(staged, spec.baseModel().uri());
         String adapterUri = storage.publishDirectory(spec.output().uri(), "adapter", staged);
         log.println("Adapter written to " + adapterUri);
         String mergedUri = spec.merge().enabled() ? merge(inputs.modelDir(), staged, observers) : null;
-        LocalStore.deleteTree(staged);
+        LocalFiles.deleteTree(staged);
         return new Published(adapterUri, mergedUri);
     }
 
