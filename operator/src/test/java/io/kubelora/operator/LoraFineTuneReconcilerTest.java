@@ -299,13 +299,10 @@ class LoraFineTuneReconcilerTest extends OperatorTestSupport {
         client.resources(LoraFineTune.class).inNamespace(Runs.NAMESPACE).withName("edited").edit(r -> {
             LoraFineTuneSpec s = r.getSpec();
             TrainingSpec t = s.training();
-            r.setSpec(new LoraFineTuneSpec(s.baseModel(), s.dataset(), s.lora(), s.quantization(),
-                    s.quantizationConfig(), new TrainingSpec(t.epochs() + 2, t.maxSteps(), t.learningRate(),
+            r.setSpec(s.toBuilder().training(new TrainingSpec(t.epochs() + 2, t.maxSteps(), t.learningRate(),
                     t.batchSize(), t.gradientAccumulationSteps(), t.warmupRatio(), t.lrScheduler(), t.weightDecay(),
                     t.maxGradNorm(), t.seed(), t.precision(), t.gradientCheckpointing(), t.logEverySteps(),
-                    t.evalEverySteps(), t.checkpointEverySteps(), t.checkpointsToKeep(), t.resume()),
-                    s.output(), s.merge(), s.resources(), s.image(), s.serviceAccountName(), s.suspend(),
-                    s.credentials(), s.backoffLimit(), s.activeDeadlineSeconds(), s.ttlSecondsAfterFinished()));
+                    t.evalEverySteps(), t.checkpointEverySteps(), t.checkpointsToKeep(), t.resume())).build());
             return r;
         });
         LoraFineTuneStatus status = awaitStatus("edited",
@@ -343,8 +340,6 @@ class LoraFineTuneReconcilerTest extends OperatorTestSupport {
     }
 
     private static LoraFineTuneSpec withSuspend(LoraFineTuneSpec s, boolean suspend) {
-        return new LoraFineTuneSpec(s.baseModel(), s.dataset(), s.lora(), s.quantization(), s.quantizationConfig(),
-                s.training(), s.output(), s.merge(), s.resources(), s.image(), s.serviceAccountName(), suspend,
-                s.credentials(), s.backoffLimit(), s.activeDeadlineSeconds(), s.ttlSecondsAfterFinished());
+        return s.toBuilder().suspend(suspend).build();
     }
 }

@@ -31,8 +31,7 @@ public final class RunStatus {
     }
 
     public static LoraFineTuneStatus compute(RunObservation o, LoraFineTuneStatus previous) {
-        LoraFineTuneStatus prev = previous != null ? previous
-                : new LoraFineTuneStatus(null, null, null, null, null, null, null, null, null, null);
+        LoraFineTuneStatus prev = previous != null ? previous : LoraFineTuneStatus.builder().build();
         Job job = o.job();
         TerminationMessage message = TerminationMessage.parse(PodDiagnosis.terminationMessage(o.pod()));
         TrainerResult result = message == null ? null : message.result();
@@ -50,10 +49,11 @@ public final class RunStatus {
         long generation = generation(o);
         List<Condition> conditions = Conditions.stamp(conditions(o, verdict, mergedUri), prev.conditions(),
                 generation, now);
-        return new LoraFineTuneStatus(phase, conditions, generation,
-                job != null ? job.getMetadata().getName() : prev.jobName(),
-                startTime, completionTime, adapterUri, mergedUri, verdict.message(),
-                progress(o, prev.progress(), succeeded ? result : null, now));
+        return LoraFineTuneStatus.builder().phase(phase).conditions(conditions).observedGeneration(generation)
+                .jobName(job != null ? job.getMetadata().getName() : prev.jobName())
+                .startTime(startTime).completionTime(completionTime).adapterUri(adapterUri).mergedModelUri(mergedUri)
+                .message(verdict.message()).progress(progress(o, prev.progress(), succeeded ? result : null, now))
+                .build();
     }
 
     /** True when the run ended and its Job was since deleted (spec.ttlSecondsAfterFinished): nothing to redo. */
@@ -64,8 +64,8 @@ public final class RunStatus {
     /** The status to start a new run from (restart annotation): only the conditions' history stays. */
     public static LoraFineTuneStatus forNewRun(LoraFineTuneStatus status) {
         return status == null ? null
-                : new LoraFineTuneStatus(null, status.conditions(), status.observedGeneration(),
-                        null, null, null, null, null, null, null);
+                : LoraFineTuneStatus.builder().conditions(status.conditions())
+                        .observedGeneration(status.observedGeneration()).build();
     }
 
     /** The Ready condition's reason: the most specific word for the state, used for Events. */
@@ -207,16 +207,12 @@ public final class RunStatus {
             next = o.snapshot().progress();
         }
         if (result != null && result.steps() != null) {
-            Progress base = next != null ? next : new Progress(null, null, null, null, null, null, null, null, null);
-            next = new Progress(result.steps(), base.totalSteps() != null ? base.totalSteps() : result.steps(),
-                    null, base.epoch(), result.finalLoss() != null ? result.finalLoss() : base.loss(),
-                    base.evalLoss(), base.tokensPerSecond(), null, null);
+            next = (next != null ? next : Progress.empty()).finished(result.steps(), result.finalLoss());
         }
         if (next == null || next == prev || sameNumbers(next, prev)) {
             return prev;
         }
-        return new Progress(next.step(), next.totalSteps(), null, next.epoch(), next.loss(), next.evalLoss(),
-                next.tokensPerSecond(), next.eta(), now);
+        return next.at(now);
     }
 
     private static boolean sameNumbers(Progress a, Progress b) {

@@ -11,9 +11,7 @@ import org.junit.jupiter.api.Test;
 class SpecHashTest {
 
     private static LoraFineTuneSpec withSuspendAndImage(LoraFineTuneSpec s, boolean suspend, String image) {
-        return new LoraFineTuneSpec(s.baseModel(), s.dataset(), s.lora(), s.quantization(), s.quantizationConfig(),
-                s.training(), s.output(), s.merge(), s.resources(), image, s.serviceAccountName(), suspend,
-                s.credentials(), s.backoffLimit(), s.activeDeadlineSeconds(), s.ttlSecondsAfterFinished());
+        return s.toBuilder().image(image).suspend(suspend).build();
     }
 
     @Test

@@ -45,8 +45,10 @@ public final class MergeBench {
         Path model = work.resolve("base");
         Path adapter = work.resolve("adapter");
         try {
-            ModelConfig config = new ModelConfig(Architecture.LLAMA, 1024, 2816, layers, 16, 4, 64, 1e-5, 500_000.0,
-                    null, 32_000, false, "bfloat16", false, 4096, null, 1L, List.of(2L), null);
+            ModelConfig config = ModelConfig.builder(Architecture.LLAMA).hiddenSize(1024).intermediateSize(2816)
+                    .numHiddenLayers(layers).numAttentionHeads(16).numKeyValueHeads(4).rmsNormEps(1e-5)
+                    .ropeTheta(500_000.0).vocabSize(32_000).torchDtype("bfloat16").maxPositionEmbeddings(4096)
+                    .bosTokenId(1L).eosTokenIds(List.of(2L)).build();
             long start = System.nanoTime();
             ModelInitializer.write(config, 1, model);
             writeAdapter(config, adapter);

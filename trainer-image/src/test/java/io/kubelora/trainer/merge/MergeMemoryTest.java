@@ -39,8 +39,9 @@ class MergeMemoryTest {
     void mergesAModelEightTimesLargerThanTheHeap() throws Exception {
         // Llama layout, D 512, I 1408, 12 layers, vocab 32000: 67.6M parameters, 270 MB in fp32;
         // embed_tokens and lm_head are [32000, 512] = 65.5 MB each.
-        ModelConfig config = new ModelConfig(Architecture.LLAMA, 512, 1408, 12, 8, 4, 64, 1e-5, 500_000.0, null,
-                32_000, false, "float32", false, 2048, null, null, List.of(), null);
+        ModelConfig config = ModelConfig.builder(Architecture.LLAMA).hiddenSize(512).intermediateSize(1408)
+                .numHiddenLayers(12).numAttentionHeads(8).numKeyValueHeads(4).rmsNormEps(1e-5).ropeTheta(500_000.0)
+                .vocabSize(32_000).build();
         Path model = tmp.resolve("base");
         ModelInitializer.write(config, 41, model);
         long modelBytes = Files.size(model.resolve(ShardedWeights.SINGLE_FILE));

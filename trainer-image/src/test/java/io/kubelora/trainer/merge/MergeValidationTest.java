@@ -73,8 +73,9 @@ class MergeValidationTest {
     void adapterOfADifferentArchitectureIsRefused() throws IOException {
         // A Qwen2-shaped adapter of the same width: its k/v projections are [32, 64] like Llama's tiny preset,
         // but it targets a third layer and a wider MLP that this Llama does not have.
-        ModelConfig other = new ModelConfig(Architecture.QWEN2, 64, 256, 3, 4, 2, 16, 1e-6, 1e6, null, 96, true,
-                "bfloat16", true, 2048, null, null, List.of(), null);
+        ModelConfig other = ModelConfig.builder(Architecture.QWEN2).hiddenSize(64).intermediateSize(256)
+                .numHiddenLayers(3).numAttentionHeads(4).numKeyValueHeads(2).ropeTheta(1e6).vocabSize(96)
+                .tieWordEmbeddings(true).torchDtype("bfloat16").build();
         Map<String, Tensor> tensors = MergeFixtures.randomAdapterTensors(other, 8, MODULES, 5);
         MergeInputException e = assertRefused(8, tensors, "targets '" + WeightNames.weight(2, "q_proj")
                 + "', which the base model does not have");

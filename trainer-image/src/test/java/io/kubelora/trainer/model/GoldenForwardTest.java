@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import ai.djl.Device;
 import io.kubelora.trainer.data.Batch;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -21,8 +22,8 @@ class GoldenForwardTest {
                 Arguments.of("llama, llama3 rope", TinyModel.config(Architecture.LLAMA,
                         RopeScaling.llama3(8.0, 1.0, 4.0, 64), false)),
                 Arguments.of("mistral", TinyModel.config(Architecture.MISTRAL, null, false)),
-                Arguments.of("mistral, sliding window 4", new ModelConfig(Architecture.MISTRAL, 32, 48, 2, 4, 2, 8,
-                        1e-5, 10000.0, null, 50, false, "float32", false, 128, 4, null, java.util.List.of(), null)),
+                Arguments.of("mistral, sliding window 4", TinyModel.config(Architecture.MISTRAL, null, false)
+                        .toBuilder().slidingWindow(4).bosTokenId(null).eosTokenIds(List.of()).build()),
                 Arguments.of("qwen2, q/k/v bias, tied embeddings", TinyModel.config(Architecture.QWEN2, null, true)));
     }
 

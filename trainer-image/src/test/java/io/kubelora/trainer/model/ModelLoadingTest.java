@@ -59,6 +59,19 @@ class ModelLoadingTest {
     }
 
     @Test
+    void builderDefaultsAreThoseOfAConfigJsonWithoutTheOptionalFields() throws Exception {
+        Files.writeString(dir.resolve("config.json"), """
+                {"architectures": ["Qwen2ForCausalLM"], "hidden_size": 64, "intermediate_size": 96,
+                 "num_hidden_layers": 2, "num_attention_heads": 4, "vocab_size": 10}""");
+        ModelConfig built = ModelConfig.builder(Architecture.QWEN2).hiddenSize(64).intermediateSize(96)
+                .numHiddenLayers(2).numAttentionHeads(4).vocabSize(10).build();
+        assertEquals(ModelConfig.read(dir), built);
+        assertEquals(16, built.headDim());
+        assertTrue(built.attentionBias());
+        assertEquals(built, built.toBuilder().build());
+    }
+
+    @Test
     void configErrorsNameFileAndField() throws Exception {
         Path config = dir.resolve("config.json");
         Files.writeString(config, """
@@ -115,13 +128,11 @@ class ModelLoadingTest {
 
         // Same weights, but config.json now asks for 3 layers: layer 2's tensors are missing.
         Files.move(moved, weights);
-        ModelConfig threeLayers = new ModelConfig(Architecture.MISTRAL, 32, 48, 3, 4, 2, 8, 1e-5, 10000.0, null, 50,
-                false, "float32", false, 128, null, null, List.of(), null);
+        ModelConfig threeLayers = tiny.config.toBuilder().numHiddenLayers(3).build();
         threeLayers.write(tiny.dir);
         assertTrue(loadFailure(tiny.dir).contains("no tensor 'model.layers.2."));
 
-        ModelConfig widerMlp = new ModelConfig(Architecture.MISTRAL, 32, 64, 2, 4, 2, 8, 1e-5, 10000.0, null, 50,
-                false, "float32", false, 128, null, null, List.of(), null);
+        ModelConfig widerMlp = tiny.config.toBuilder().intermediateSize(64).build();
         widerMlp.write(tiny.dir);
         String msg = loadFailure(tiny.dir);
         assertTrue(msg.contains("'model.layers.0.mlp.gate_proj.weight' has shape [48, 32]") && msg.contains("[64, 32]"),

@@ -26,8 +26,9 @@ final class TinyModel {
 
     /** A 2-layer model, D 32, 4 heads over 2 KV heads, vocab 50. */
     static ModelConfig config(Architecture architecture, RopeScaling scaling, boolean tied) {
-        return new ModelConfig(architecture, 32, 48, 2, 4, 2, 8, 1e-5, 10000.0, scaling, 50, tied, "float32",
-                architecture == Architecture.QWEN2, 128, null, 1L, List.of(2L), null);
+        return ModelConfig.builder(architecture).hiddenSize(32).intermediateSize(48).numHiddenLayers(2)
+                .numAttentionHeads(4).numKeyValueHeads(2).rmsNormEps(1e-5).ropeScaling(scaling).vocabSize(50)
+                .tieWordEmbeddings(tied).maxPositionEmbeddings(128).bosTokenId(1L).eosTokenIds(List.of(2L)).build();
     }
 
     /**
