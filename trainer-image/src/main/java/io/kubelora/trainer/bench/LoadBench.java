@@ -1,4 +1,4 @@
-package io.kubelora.trainer.quant;
+package io.kubelora.trainer.bench;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;

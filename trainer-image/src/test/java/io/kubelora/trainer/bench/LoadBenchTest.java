@@ -1,4 +1,4 @@
-package io.kubelora.trainer.quant;
+package io.kubelora.trainer.bench;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

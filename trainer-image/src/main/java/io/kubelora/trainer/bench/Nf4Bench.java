@@ -1,8 +1,11 @@
-package io.kubelora.trainer.quant;
+package io.kubelora.trainer.bench;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import com.sun.management.OperatingSystemMXBean;
+import io.kubelora.trainer.quant.Nf4;
+import io.kubelora.trainer.quant.Nf4Tensor;
+import io.kubelora.trainer.quant.Nf4Weight;
 import java.io.PrintWriter;
 import java.lang.management.ManagementFactory;
 import java.util.Arrays;

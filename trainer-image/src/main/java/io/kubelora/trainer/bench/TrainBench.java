@@ -1,4 +1,4 @@
-package io.kubelora.trainer.cli;
+package io.kubelora.trainer.bench;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
@@ -32,7 +32,7 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Measure training throughput (tokens/s, peak RSS, achieved FLOP/s vs a plain matmul).")
-final class BenchCommand implements Callable<Integer> {
+public final class TrainBench implements Callable<Integer> {
 
     @Option(names = "--steps", defaultValue = "20", description = "Timed steps (default ${DEFAULT-VALUE}).")
     int steps;

@@ -1,7 +1,10 @@
-package io.kubelora.trainer.merge;
+package io.kubelora.trainer.bench;
 
 import io.kubelora.trainer.lora.PeftAdapter;
 import io.kubelora.trainer.lora.PeftAdapterConfig;
+import io.kubelora.trainer.merge.MergeOptions;
+import io.kubelora.trainer.merge.MergeResult;
+import io.kubelora.trainer.merge.ModelMerger;
 import io.kubelora.trainer.model.Architecture;
 import io.kubelora.trainer.model.ModelConfig;
 import io.kubelora.trainer.model.ModelInitializer;
@@ -22,7 +25,7 @@ import java.util.stream.Stream;
 
 /**
  * Merge throughput against a plain copy of the same model files, in the same run and on the same disk:
- * {@code java -cp ... io.kubelora.trainer.merge.MergeBench [layers] [workDir] [rounds]}. Writes a random bf16 Llama
+ * {@code java -cp ... io.kubelora.trainer.bench.MergeBench [layers] [workDir] [rounds]}. Writes a random bf16 Llama
  * (D 1024, I 2816, 16 heads / 4 KV heads, vocab 32000; 16 layers is ~490 MB) and an all-linear r=16 adapter,
  * then alternates copy and merge (bf16 out, 5GB shards) {@code rounds} times (3) and reports the best of each in GB/s of
  * output and the merge/copy ratio (target: at least 0.5). The merge is CPU-bound (decode, r multiply-adds per
