@@ -214,6 +214,7 @@ public final class CausalLm implements AutoCloseable {
 
     @Override
     public void close() {
+        decoder.close();
         kernels.close();
         manager.close();
     }

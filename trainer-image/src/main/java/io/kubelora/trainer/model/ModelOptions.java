@@ -34,12 +34,6 @@ public record ModelOptions(Device device, boolean bf16Compute, boolean nf4, bool
         return new ModelOptions(device, false, false, false, false, 0, 0);
     }
 
-    /** The same options on another device (e.g. one data-parallel replica per GPU). */
-    public ModelOptions withDevice(Device newDevice) {
-        return new ModelOptions(newDevice, bf16Compute, nf4, nf4DoubleQuant, gradientCheckpointing, seed,
-                headChunkRows);
-    }
-
     public ModelOptions withBf16Compute(boolean enabled) {
         return new ModelOptions(device, enabled, nf4, nf4DoubleQuant, gradientCheckpointing, seed, headChunkRows);
     }

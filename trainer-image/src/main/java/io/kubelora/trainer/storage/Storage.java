@@ -129,11 +129,6 @@ public final class Storage implements AutoCloseable {
         return local.toPath(uri);
     }
 
-    /** The folder remote models and datasets are cached in. */
-    public Path cacheDir() {
-        return cacheRoot;
-    }
-
     @Override
     public synchronized void close() {
         if (s3 != null) {
