@@ -39,7 +39,8 @@ class BuildersTest {
         assertEquals(2.0, done.evalLoss());
         assertNull(done.eta());
         assertEquals(1.8, running.finished(900, null).loss());
-        assertEquals(new Progress(7L, 7L, "7/7", null, null, null, null, null, null), Progress.empty().finished(7, null));
+        assertEquals(new Progress(7L, 7L, "7/7", null, null, null, null, null, null),
+                Progress.empty().finished(7, null));
         assertEquals("2026-01-01T00:00:00Z", running.at("2026-01-01T00:00:00Z").lastUpdateTime());
         assertEquals("120/900", running.at("2026-01-01T00:00:00Z").steps());
     }

@@ -26,11 +26,11 @@ import org.junit.jupiter.api.Test;
  */
 class PackageDependenciesTest {
 
-    private static final String TRAINER = "io.kubelora.trainer.";
     private static final Set<String> MAY_USE_THE_API = Set.of("cli", "train", "storage");
     private static final Set<String> DOMAIN = Set.of("data", "data.template", "lora", "merge", "model", "quant",
             "safetensors", "script", "storage");
-    private static final Pattern EDGE = Pattern.compile("^\\s+io\\.kubelora\\.(\\S+)\\s+->\\s+io\\.kubelora\\.(\\S+)\\s");
+    private static final Pattern EDGE =
+            Pattern.compile("^\\s+io\\.kubelora\\.(\\S+)\\s+->\\s+io\\.kubelora\\.(\\S+)\\s");
 
     /** Package (without the io.kubelora.trainer. prefix; the API as "api") -> packages it uses. */
     private static Map<String, Set<String>> uses;
@@ -59,7 +59,7 @@ class PackageDependenciesTest {
     }
 
     private static String name(String pkg) {
-        return pkg.startsWith("trainer.") ? pkg.substring("trainer.".length()) : pkg.equals("api") ? "api" : pkg;
+        return pkg.startsWith("trainer.") ? pkg.substring("trainer.".length()) : pkg;
     }
 
     @Test

@@ -79,7 +79,8 @@ public final class LoadBench implements Callable<Integer> {
             printer.printf("%-36s %10.1f MiB%n", "load high-water (peak - baseline)", (peak - baseline) / MIB);
             printer.printf("%-36s %10.1f MiB%n", "expected (held + one fp32 layer)", (held + layerFp32) / MIB);
             printer.printf("%-36s %10.1f MiB%n", "RSS now", ProcessMemory.residentBytes() / MIB);
-            printer.printf("%-36s %10.1f MiB%n", "  of which mapped file pages", statusBytes("RssFile:") / MIB);
+            printer.printf("%-36s %10.1f MiB%n", "  of which mapped file pages",
+                    ProcessMemory.residentFileBytes() / MIB);
             Runtime runtime = Runtime.getRuntime();
             printer.printf("%-36s %10.1f MiB%n", "  Java heap committed", runtime.totalMemory() / MIB);
             // The loader's read windows stay mapped (and resident) until their buffers are collected and
@@ -88,7 +89,8 @@ public final class LoadBench implements Callable<Integer> {
             System.gc();
             Thread.sleep(CLEANER_WAIT_MILLIS);
             printer.printf("%-36s %10.1f MiB%n", "RSS after a GC", ProcessMemory.residentBytes() / MIB);
-            printer.printf("%-36s %10.1f MiB%n", "  of which mapped file pages", statusBytes("RssFile:") / MIB);
+            printer.printf("%-36s %10.1f MiB%n", "  of which mapped file pages",
+                    ProcessMemory.residentFileBytes() / MIB);
         }
         printer.flush();
         return 0;
@@ -102,20 +104,6 @@ public final class LoadBench implements Callable<Integer> {
             elements += shape[0] * shape[1];
         }
         return elements * Float.BYTES;
-    }
-
-    /** A size line of /proc/self/status in bytes, 0 where the file or the line is missing. */
-    private static long statusBytes(String key) {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith(key)) {
-                    return Long.parseLong(line.substring(key.length()).trim().split("\\s+")[0]) * 1024;
-                }
-            }
-        } catch (IOException | RuntimeException e) {
-            return 0;
-        }
-        return 0;
     }
 
     /** Total size of the folder's safetensors files. */

@@ -31,7 +31,9 @@ public final class PeftAdapter {
     private PeftAdapter() {
     }
 
-    /** PEFT key of the A matrix [r, in], e.g. {@code base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight}. */
+    /**
+     * PEFT key of the A matrix [r, in], e.g. {@code base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight}.
+     */
     public static String loraA(int layer, String module) {
         return KEY_PREFIX + WeightNames.modulePath(layer, module) + ".lora_A.weight";
     }

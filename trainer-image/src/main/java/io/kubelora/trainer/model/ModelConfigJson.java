@@ -136,7 +136,8 @@ final class ModelConfigJson {
         Integer maxPositions = f.optionalInt("max_position_embeddings");
         String dtype = f.root.path("torch_dtype").asText(f.root.path("dtype").asText("float32"));
         ModelConfig.Builder b = ModelConfig.builder(architecture).hiddenSize(hidden)
-                .intermediateSize(f.requiredInt("intermediate_size")).numHiddenLayers(f.requiredInt("num_hidden_layers"))
+                .intermediateSize(f.requiredInt("intermediate_size"))
+                .numHiddenLayers(f.requiredInt("num_hidden_layers"))
                 .numAttentionHeads(heads).ropeScaling(ropeScaling(f)).vocabSize(f.requiredInt("vocab_size"))
                 .tieWordEmbeddings(tie != null && tie).torchDtype(dtype).slidingWindow(slidingWindow)
                 .bosTokenId(f.optionalLong("bos_token_id")).eosTokenIds(f.longList("eos_token_id"))
