@@ -82,10 +82,10 @@ public final class FineTuneRun {
             int startStep = resume(checkpoints, state, RunReports.metricsFile(reportDir));
             try (RunReports reports = RunReports.open(reportDir, startStep > 0)) {
                 Observers observers = observers(reports);
-                TrainingLoop.LoopResult trained = train(state, data, checkpoints, startStep, stop, observers, device,
+                TrainingLoop.LoopResult trained = train(state, data, checkpoints, startStep, stop, observers,
                         RunReports.metricsFile(reportDir));
                 Published published = publish(inputs, state, observers);
-                RunSummary summary = summarize(trained, state, data, device, started);
+                RunSummary summary = summarize(trained, state, data, started);
                 report(summary, reports, observers);
                 return new Result(published.adapterUri(), published.mergedModelUri(), summary);
             }
@@ -155,10 +155,10 @@ public final class FineTuneRun {
      */
     private TrainingLoop.LoopResult train(TrainingState state, TrainingData data, Checkpoints checkpoints,
                                           int startStep, GracefulStop stop, TrainingObserver observers,
-                                          Device device, Path metricsFile) {
+                                          Path metricsFile) {
         TrainingLoop loop = new TrainingLoop(state.model(), data, spec.training(), observers);
         int total = loop.totalSteps();
-        observers.onStart(new RunStart(startStep, total, device));
+        observers.onStart(new RunStart(startStep, total, state.device()));
         int every = spec.training().checkpointEverySteps();
         TrainingLoop.LoopResult result = loop.run(startStep, state.optimizer(), done -> {
             boolean stopping = stop.requested();
@@ -186,13 +186,13 @@ public final class FineTuneRun {
     }
 
     private RunSummary summarize(TrainingLoop.LoopResult trained, TrainingState state, TrainingData data,
-                                 Device device, long started) {
+                                 long started) {
         return new RunSummary(trained.stepsDone(), trained.epochs(), trained.finalLoss(),
                 Double.isNaN(trained.finalEvalLoss()) ? null : trained.finalEvalLoss(), trained.trainedTokens(),
                 trained.lossTokens(), (System.nanoTime() - started) / 1e9,
                 trained.trainedTokens() / trained.seconds(), ProcessMemory.peakResidentBytes(),
                 state.model().trainableParameterCount(), state.model().parameterCount(), data.trainExamples(),
-                data.validationExamples(), data.skippedExamples(), device.toString());
+                data.validationExamples(), data.skippedExamples(), state.device().toString());
     }
 
     /** Publishes the adapter to output.uri/adapter and, when merge is enabled, the merged model. */

@@ -15,6 +15,11 @@ import java.nio.file.Path;
  */
 record TrainingState(CausalLm model, LoraAdapters adapters, AdamW optimizer) implements AutoCloseable {
 
+    /** The device the model computes on. */
+    Device device() {
+        return model.manager().getDevice();
+    }
+
     static TrainingState load(Path modelDir, LoraFineTuneSpec spec, Device device) {
         CausalLm model = CausalLm.load(modelDir, SpecTranslation.modelOptions(spec, device));
         try {
