@@ -335,6 +335,8 @@ def train_steps(torch, model, optimizer, params, batch, args, device):
 
 
 def run(args):
+    config = read_model_config(args.shape, args.config)
+    shape = args.shape or Path(args.config).stem
     try:
         import torch
         import transformers
@@ -347,8 +349,6 @@ def run(args):
         except ImportError as e:
             raise UsageError("--nf4 needs bitsandbytes, which is not importable here "
                              f"({e}); install it or run without --nf4") from e
-    config = read_model_config(args.shape, args.config)
-    shape = args.shape or Path(args.config).stem
     device, device_name = pick_device(torch, args.device)
     dtype = torch.bfloat16 if args.precision == "bf16" else torch.float32
     torch.manual_seed(args.seed)
