@@ -189,8 +189,12 @@ def throughput(config, args, step_seconds, peak):
     per_token = flops_per_token(config, args.seq, args.rank, args.targets)
     achieved = tokens_per_second * per_token / 1e12
     return {"step_time_ms": round(step * 1000, 3), "tokens_per_second": round(tokens_per_second, 1),
-            "flops_per_token": per_token, "achieved_tflops": round(achieved, 3), "peak_tflops": peak,
-            "mfu": None if peak is None else round(achieved / peak, 4)}
+            "flops_per_token": per_token, "achieved_tflops": significant(achieved), "peak_tflops": peak,
+            "mfu": None if peak is None else significant(achieved / peak)}
+
+
+def significant(x, digits=6):
+    return float(f"{x:.{digits}g}")
 
 
 def report(shape, args, device, device_name, quantization, timing, memory, counts, losses, versions):
@@ -241,7 +245,7 @@ def cpu_name():
     return platform.processor() or platform.machine()
 
 
-def build_model(torch, config_dict, dtype, device):
+def build_model(config_dict, dtype, device):
     """The model with random weights, made directly on the device through AutoConfig.from_pretrained,
     exactly as a checkpoint's config.json is read."""
     from transformers import AutoConfig, AutoModelForCausalLM
@@ -249,7 +253,7 @@ def build_model(torch, config_dict, dtype, device):
         Path(tmp, "config.json").write_text(json.dumps(config_dict), encoding="utf-8")
         config = AutoConfig.from_pretrained(tmp)
     config.use_cache = False
-    with torch.device(device):
+    with device:  # a torch.device is a context manager: parameters are created and initialised on it
         model = AutoModelForCausalLM.from_config(config, dtype=dtype, attn_implementation="sdpa")
     return model
 
@@ -311,13 +315,12 @@ def make_optimizer(torch, params):
 
 def train_steps(torch, model, optimizer, params, batch, args, device):
     """warmup + steps AdamW steps on one fixed batch; returns (timed step seconds, losses)."""
-    autocast = torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=args.precision == "bf16")
     seconds, losses = [], []
     for step in range(args.warmup + args.steps):
         if device.type == "cuda":
             torch.cuda.synchronize(device)
         start = time.perf_counter()
-        with autocast:
+        with torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=args.precision == "bf16"):
             loss = model(input_ids=batch, labels=batch, use_cache=False).loss
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, MAX_GRAD_NORM)
@@ -354,7 +357,7 @@ def run(args):
     torch.manual_seed(args.seed)
     log(f"{shape} on {device} ({device_name}), {args.precision}, LoRA r={args.rank} alpha={args.alpha:g} "
         f"{','.join(args.targets)}{', nf4' if args.nf4 else ''}{', checkpointing' if args.checkpointing else ''}")
-    model = build_model(torch, config, dtype, device)
+    model = build_model(config, dtype, device)
     base_parameters = sum(p.numel() for p in model.parameters())
     versions = {"python": platform.python_version(), "torch": torch.__version__,
                 "transformers": transformers.__version__, "peft": peft.__version__,
