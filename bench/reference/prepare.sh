@@ -3,7 +3,9 @@
 #   .kubelora/reference/<arch>/model/       ./kubelora init-model --arch <arch> --preset tiny --seed S
 #   .kubelora/reference/<arch>/init.json    how that model was made (the test regenerates it from this)
 #   trainer-image/src/test/resources/reference/<arch>/adapter/
-#                                           the adapter of ./kubelora train -f bench/reference/train-<arch>.yaml
+#                                           the adapter of ./kubelora train -f bench/reference/train-<arch>.yaml,
+#                                           only if none is committed there (the models are deterministic, a
+#                                           training run on another machine need not be)
 #
 #   bench/reference/prepare.sh [llama] [mistral] [qwen2]      (default: all three)
 #
@@ -37,9 +39,13 @@ for arch in "$@"; do
   seed="$(seed_of "$arch")"
   ./kubelora init-model --arch "$arch" --preset tiny --seed "$seed" --out "$work/$arch/model"
   printf '{"arch": "%s", "preset": "tiny", "seed": %s}\n' "$arch" "$seed" > "$work/$arch/init.json"
-  ./kubelora train -f "bench/reference/train-$arch.yaml"
   adapter="trainer-image/src/test/resources/reference/$arch/adapter"
-  mkdir -p "$adapter"
-  cp "$work/$arch/run/adapter/adapter_config.json" "$work/$arch/run/adapter/adapter_model.safetensors" "$adapter/"
+  if [ -f "$adapter/adapter_config.json" ] && [ -f "$adapter/adapter_model.safetensors" ]; then
+    echo "prepare.sh: keeping the committed adapter in $adapter (delete it to train a new one)" >&2
+  else
+    ./kubelora train -f "bench/reference/train-$arch.yaml"
+    mkdir -p "$adapter"
+    cp "$work/$arch/run/adapter/adapter_config.json" "$work/$arch/run/adapter/adapter_model.safetensors" "$adapter/"
+  fi
   echo "prepare.sh: $arch model in $work/$arch/model, adapter in $adapter" >&2
 done
