@@ -160,8 +160,7 @@ class LoraFineTuneReconcilerTest extends OperatorTestSupport {
         metrics.set("kubelora_step 900\nkubelora_total_steps 900\nkubelora_merging 1\n");
         awaitStatus("done", s -> s.phase() == Phase.Merging);
 
-        Job complete = putJobStatus(ClusterFixtures.finished(job, "Complete", "CompletionsReached", "done"));
-        putPod(ClusterFixtures.terminated(complete, "Succeeded", "Completed", 0, SUCCESS));
+        succeed(job);
         LoraFineTuneStatus done = awaitStatus("done", s -> s.phase() == Phase.Succeeded);
         assertEquals("s3://results/done/adapter", done.adapterUri());
         assertEquals(ClusterFixtures.T1, done.completionTime());
@@ -176,14 +175,9 @@ class LoraFineTuneReconcilerTest extends OperatorTestSupport {
     void finishedRunIsNotRunAgainWhenItsJobIsDeleted() {
         List<LoraFineTune> reconciled = recordReconciles();
         create(Runs.minimal("ttl"));
-        Job job = awaitJob("ttl");
-        Job complete = putJobStatus(ClusterFixtures.finished(job, "Complete", "CompletionsReached", "done"));
-        putPod(ClusterFixtures.terminated(complete, "Succeeded", "Completed", 0, SUCCESS));
+        succeed(awaitJob("ttl"));
         LoraFineTuneStatus done = awaitStatus("ttl", s -> s.phase() == Phase.Succeeded && s.adapterUri() != null);
-        // spec.ttlSecondsAfterFinished: the Job controller deletes the Job and its pod.
-        client.batch().v1().jobs().inNamespace(Runs.NAMESPACE).withName("ttl").delete();
-        client.pods().inNamespace(Runs.NAMESPACE).withLabel(RunLabels.RUN, "ttl").delete();
-        await().atMost(Duration.ofSeconds(10)).until(() -> job("ttl") == null);
+        expire("ttl");
         client.resources(LoraFineTune.class).inNamespace(Runs.NAMESPACE).withName("ttl").edit(r -> {
             r.getMetadata().setLabels(Map.of("team", "nlp")); // any change makes the operator look again
             return r;
@@ -199,17 +193,11 @@ class LoraFineTuneReconcilerTest extends OperatorTestSupport {
     void finishedRunWhoseJobWasDeletedRestartsOnRequest() {
         create(Runs.minimal("ttl-restart"));
         Job first = awaitJob("ttl-restart");
-        Job complete = putJobStatus(ClusterFixtures.finished(first, "Complete", "CompletionsReached", "done"));
-        putPod(ClusterFixtures.terminated(complete, "Succeeded", "Completed", 0, SUCCESS));
+        succeed(first);
         awaitStatus("ttl-restart", s -> s.phase() == Phase.Succeeded && s.adapterUri() != null);
-        client.batch().v1().jobs().inNamespace(Runs.NAMESPACE).withName("ttl-restart").delete();
-        client.pods().inNamespace(Runs.NAMESPACE).withLabel(RunLabels.RUN, "ttl-restart").delete();
-        await().atMost(Duration.ofSeconds(10)).until(() -> job("ttl-restart") == null);
+        expire("ttl-restart");
 
-        client.resources(LoraFineTune.class).inNamespace(Runs.NAMESPACE).withName("ttl-restart").edit(r -> {
-            r.getMetadata().setAnnotations(Map.of(RunLabels.RESTART_ANNOTATION, "1"));
-            return r;
-        });
+        requestRestart("ttl-restart", "1");
         awaitEvent("ttl-restart", "Restarted");
         LoraFineTuneStatus status = awaitStatus("ttl-restart", s -> s.phase() == Phase.Pending);
         Job second = awaitJob("ttl-restart");
@@ -232,10 +220,7 @@ class LoraFineTuneReconcilerTest extends OperatorTestSupport {
             return j;
         });
 
-        client.resources(LoraFineTune.class).inNamespace(Runs.NAMESPACE).withName("slow-delete").edit(r -> {
-            r.getMetadata().setAnnotations(Map.of(RunLabels.RESTART_ANNOTATION, "1"));
-            return r;
-        });
+        requestRestart("slow-delete", "1");
         await().atMost(Duration.ofSeconds(10)).until(() -> job("slow-delete").getMetadata().getDeletionTimestamp() != null);
         LoraFineTuneStatus waiting = awaitStatus("slow-delete", s -> s.phase() == Phase.Pending);
         assertTrue(waiting.message().contains("previous training Job"), waiting.message());
@@ -394,10 +379,7 @@ class LoraFineTuneReconcilerTest extends OperatorTestSupport {
         awaitStatus("again", s -> s.phase() == Phase.Failed);
         assertNotNull(failed);
 
-        client.resources(LoraFineTune.class).inNamespace(Runs.NAMESPACE).withName("again").edit(r -> {
-            r.getMetadata().setAnnotations(Map.of(RunLabels.RESTART_ANNOTATION, "1"));
-            return r;
-        });
+        requestRestart("again", "1");
         awaitEvent("again", "Restarted");
         LoraFineTuneStatus status = awaitStatus("again", s -> s.phase() == Phase.Pending);
         Job second = job("again");
@@ -407,6 +389,26 @@ class LoraFineTuneReconcilerTest extends OperatorTestSupport {
         assertEquals("1", configMap("again").getMetadata().getAnnotations().get(RunLabels.RESTART_ANNOTATION));
         assertNull(status.completionTime());
         assertEquals(1, jobsOf("again").size());
+    }
+
+    /** The Job controller and kubelet report a successful training pod and a complete Job. */
+    private void succeed(Job job) {
+        Job complete = putJobStatus(ClusterFixtures.finished(job, "Complete", "CompletionsReached", "done"));
+        putPod(ClusterFixtures.terminated(complete, "Succeeded", "Completed", 0, SUCCESS));
+    }
+
+    /** spec.ttlSecondsAfterFinished: the Job controller deletes the finished Job and its pod. */
+    private void expire(String name) {
+        client.batch().v1().jobs().inNamespace(Runs.NAMESPACE).withName(name).delete();
+        client.pods().inNamespace(Runs.NAMESPACE).withLabel(RunLabels.RUN, name).delete();
+        await().atMost(Duration.ofSeconds(10)).until(() -> job(name) == null);
+    }
+
+    private void requestRestart(String name, String token) {
+        client.resources(LoraFineTune.class).inNamespace(Runs.NAMESPACE).withName(name).edit(r -> {
+            r.getMetadata().setAnnotations(Map.of(RunLabels.RESTART_ANNOTATION, token));
+            return r;
+        });
     }
 
     /** Every run a reconcile was done for, as it was, added when the reconcile returned. */
