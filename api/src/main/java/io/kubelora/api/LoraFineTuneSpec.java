@@ -1,13 +1,19 @@
 package io.kubelora.api;
 
+import com.fasterxml.jackson.annotation.JsonClassDescription;
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
 
 /** What to fine-tune, on what data, how, on which hardware, and where the result goes. */
+@JsonClassDescription("What to fine-tune (baseModel), on which data (dataset), how (lora, quantization, training), "
+        + "on which hardware (resources) and where the results go (output, merge). Only baseModel, dataset and output "
+        + "are required; every other field has the default its description names.")
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @ValidationRule(value = "(has(self.quantization) && self.quantization == 'nf4') || !has(self.quantizationConfig)",
         message = "spec.quantizationConfig is only allowed with spec.quantization: nf4")
@@ -53,9 +59,11 @@ public record LoraFineTuneSpec(
         @JsonPropertyDescription("Cluster resources of the training pod: GPUs, memory, CPU and scheduling.")
         ResourcesSpec resources,
 
+        @Size(max = SpecLimits.IMAGE_LENGTH)
         @JsonPropertyDescription("Trainer container image; overrides the operator's default trainer image.")
         String image,
 
+        @Size(max = SpecLimits.NAME_LENGTH)
         @JsonPropertyDescription("Service account of the training pod. Default: the namespace's default "
                 + "service account.")
         String serviceAccountName,
@@ -69,6 +77,7 @@ public record LoraFineTuneSpec(
         CredentialsSpec credentials,
 
         @Min(0)
+        @Max(Integer.MAX_VALUE)
         @JsonPropertyDescription("Retries of a failed training pod before the run is Failed. Default 0: "
                 + "the trainer resumes from its last checkpoint when retried.")
         Integer backoffLimit,
@@ -78,6 +87,7 @@ public record LoraFineTuneSpec(
         Long activeDeadlineSeconds,
 
         @Min(0)
+        @Max(Integer.MAX_VALUE)
         @JsonPropertyDescription("Seconds after the run finishes before its Job and pods are deleted "
                 + "(the LoraFineTune and its status stay).")
         Integer ttlSecondsAfterFinished) {

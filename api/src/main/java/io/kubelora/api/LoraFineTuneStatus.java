@@ -1,11 +1,14 @@
 package io.kubelora.api;
 
+import com.fasterxml.jackson.annotation.JsonClassDescription;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.kubernetes.api.model.Condition;
 import java.util.List;
 
 /** What the cluster says about a run; written only by the operator. */
+@JsonClassDescription("The run as the operator observes it: phase, conditions, live progress and where the results "
+        + "are. Written only by the operator.")
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record LoraFineTuneStatus(
         @JsonPropertyDescription("Pending, Running, Merging, Succeeded, Failed or Suspended.")

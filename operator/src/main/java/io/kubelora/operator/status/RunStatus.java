@@ -82,6 +82,10 @@ public final class RunStatus {
         if (job == null && !o.violations().isEmpty()) {
             return new Verdict(Phase.Failed, "InvalidSpec", "invalid spec: " + describe(o.violations()), true);
         }
+        if (job == null && o.deleting() != null) {
+            return new Verdict(Phase.Pending, "Creating", "waiting for the previous training Job "
+                    + o.deleting().getMetadata().getName() + " to be deleted", false);
+        }
         if (job == null) {
             return new Verdict(Phase.Pending, "Creating", "creating the training Job", false);
         }
