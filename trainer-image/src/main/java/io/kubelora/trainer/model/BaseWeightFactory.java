@@ -11,11 +11,11 @@ import io.kubelora.trainer.quant.Nf4Weight;
 final class BaseWeightFactory {
 
     private final ModelOptions options;
-    private final WeightLoader weights;
+    private final WeightSource weights;
     private final NDManager manager;
     private final Kernels kernels;
 
-    BaseWeightFactory(ModelOptions options, WeightLoader weights, NDManager manager, Kernels kernels) {
+    BaseWeightFactory(ModelOptions options, WeightSource weights, NDManager manager, Kernels kernels) {
         this.options = options;
         this.weights = weights;
         this.manager = manager;

@@ -41,7 +41,7 @@ public final class CausalLm implements AutoCloseable {
     private final LmHead head;
 
     private CausalLm(ModelConfig config, ModelOptions options, NDManager manager, Kernels kernels,
-                     WeightLoader weights) {
+                     WeightSource weights) {
         this.config = config;
         this.options = options;
         this.manager = manager;
@@ -62,12 +62,28 @@ public final class CausalLm implements AutoCloseable {
     /** Reads config.json and the weights of {@code modelDir}, checking every tensor's presence and shape. */
     public static CausalLm load(Path modelDir, ModelOptions options) {
         ModelConfig config = ModelConfig.read(modelDir);
+        try (ShardedWeights weights = ShardedWeights.open(modelDir)) {
+            return build(config, new WeightLoader(weights), options);
+        } catch (IOException e) {
+            throw new ModelLoadException(modelDir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * A model of {@code config} with random weights made on the options' device (no files): for benchmarks and
+     * memory measurements of real shapes. Seed libtorch (Engine.setRandomSeed) for repeatable weights.
+     */
+    public static CausalLm random(ModelConfig config, ModelOptions options) {
+        return build(config, new RandomWeights(config), options);
+    }
+
+    private static CausalLm build(ModelConfig config, WeightSource weights, ModelOptions options) {
         Device device = options.device();
         if (!device.isGpu()) {
             useExplicitThreadCount();
         }
         NDManager manager = NDManager.newBaseManager(device, "PyTorch");
-        try (ShardedWeights weights = ShardedWeights.open(modelDir)) {
+        try {
             Kernels kernels = Kernels.load(options.bf16Compute(), manager);
             if (options.bf16Compute() && !device.isGpu() && !Kernels.cpuHasBf16Units()) {
                 LOG.warn("bf16 compute on a CPU without bf16 instructions (AVX512_BF16/AMX) is many times slower "
@@ -75,10 +91,7 @@ public final class CausalLm implements AutoCloseable {
             }
             LOG.info("Compute: {} on {}; norms, rotary, loss and LoRA (fp32 master weights) in fp32",
                     kernels.description(), device);
-            return new CausalLm(config, options, manager, kernels, new WeightLoader(weights));
-        } catch (IOException e) {
-            manager.close();
-            throw new ModelLoadException(modelDir + ": " + e.getMessage(), e);
+            return new CausalLm(config, options, manager, kernels, weights);
         } catch (RuntimeException e) {
             manager.close();
             throw e;

@@ -32,7 +32,7 @@ final class DecoderLayer implements AutoCloseable {
     }
 
     /** Reads layer {@code i}: its norms, and its linears through {@code factory} (dense or NF4). */
-    static DecoderLayer load(int i, ModelConfig config, WeightLoader weights, BaseWeightFactory factory,
+    static DecoderLayer load(int i, ModelConfig config, WeightSource weights, BaseWeightFactory factory,
                              NDManager manager, NDArray eps) {
         Map<String, Linear> linears = new LinkedHashMap<>();
         for (String module : WeightNames.LINEAR_MODULES) {

@@ -29,7 +29,7 @@ final class LmHead {
     }
 
     /** Reads lm_head (or ties it to {@code embedding}) and the final norm. */
-    static LmHead load(ModelConfig config, WeightLoader weights, NDManager manager, TokenEmbedding embedding,
+    static LmHead load(ModelConfig config, WeightSource weights, NDManager manager, TokenEmbedding embedding,
                        NDArray eps, Kernels kernels, int chunkRows) {
         long[] shape = {config.vocabSize(), config.hiddenSize()};
         NDArray weight;
@@ -38,7 +38,7 @@ final class LmHead {
         } else if (weights.contains(WeightNames.LM_HEAD)) {
             weight = weights.load(WeightNames.LM_HEAD, shape, manager);
         } else {
-            throw new ModelLoadException(weights.folder() + ": weights have no tensor '" + WeightNames.LM_HEAD
+            throw new ModelLoadException(weights.origin() + ": weights have no tensor '" + WeightNames.LM_HEAD
                     + "' and config.json does not set tie_word_embeddings");
         }
         NDArray finalNorm = weights.load(WeightNames.FINAL_NORM, new long[] {config.hiddenSize()}, manager);

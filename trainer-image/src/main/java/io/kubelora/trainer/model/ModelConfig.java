@@ -96,6 +96,29 @@ public record ModelConfig(
         };
     }
 
+    /** Parameters of the checkpoint: every tensor of {@link ModelInitializer#tensorShapes} (a tied head once). */
+    public long parameterCount() {
+        long n = 0;
+        for (long[] shape : ModelInitializer.tensorShapes(this).values()) {
+            long elements = 1;
+            for (long dim : shape) {
+                elements *= dim;
+            }
+            n += elements;
+        }
+        return n;
+    }
+
+    /** LoRA weights of rank {@code rank} on the given decoder linears: rank * (in + out) per layer and module. */
+    public long loraParameterCount(int rank, List<String> modules) {
+        long perLayer = 0;
+        for (String module : modules) {
+            long[] shape = linearShape(module); // [out, in]
+            perLayer += (long) rank * (shape[0] + shape[1]);
+        }
+        return perLayer * numHiddenLayers;
+    }
+
     /** Whether the decoder linear {@code module} carries a bias. */
     public boolean hasBias(String module) {
         return switch (module) {

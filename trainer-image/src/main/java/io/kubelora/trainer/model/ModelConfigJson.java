@@ -28,21 +28,28 @@ final class ModelConfigJson {
         if (!Files.isRegularFile(file)) {
             throw new ModelLoadException(file + ": not found (a Hugging Face model folder needs config.json)");
         }
-        JsonNode root;
         try {
-            root = JSON.readTree(file.toFile());
-        } catch (JsonProcessingException e) {
-            throw new ModelLoadException(file + ": not valid JSON: " + e.getOriginalMessage());
+            return parse(Files.readString(file), file.toString());
         } catch (IOException e) {
             throw new ModelLoadException(file + ": cannot be read: " + e.getMessage(), e);
         }
+    }
+
+    /** Parses config.json text; errors name {@code origin} (a file path or resource name) and the field. */
+    static ModelConfig parse(String json, String origin) {
+        JsonNode root;
+        try {
+            root = JSON.readTree(json);
+        } catch (JsonProcessingException e) {
+            throw new ModelLoadException(origin + ": not valid JSON: " + e.getOriginalMessage());
+        }
         if (root == null || !root.isObject()) {
-            throw new ModelLoadException(file + ": must hold a JSON object");
+            throw new ModelLoadException(origin + ": must hold a JSON object");
         }
         try {
-            return fromJson(new Fields(file, root));
+            return fromJson(new Fields(origin, root));
         } catch (IllegalArgumentException e) {
-            throw new ModelLoadException(file + ": " + e.getMessage(), e);
+            throw new ModelLoadException(origin + ": " + e.getMessage(), e);
         }
     }
 
@@ -172,7 +179,7 @@ final class ModelConfigJson {
             throw f.error("rope_scaling", "must be an object or null");
         }
         String type = s.path("rope_type").asText(s.path("type").asText(""));
-        Fields sf = new Fields(f.file, s, "rope_scaling.");
+        Fields sf = new Fields(f.origin, s, "rope_scaling.");
         return switch (type) {
             case "default" -> null;
             case RopeScaling.LINEAR -> RopeScaling.linear(sf.requiredDouble("factor"));
@@ -185,13 +192,13 @@ final class ModelConfigJson {
     }
 
     /** Typed access to config.json fields with errors naming the file and field. */
-    private record Fields(Path file, JsonNode root, String prefix) {
-        Fields(Path file, JsonNode root) {
-            this(file, root, "");
+    private record Fields(String origin, JsonNode root, String prefix) {
+        Fields(String origin, JsonNode root) {
+            this(origin, root, "");
         }
 
         ModelLoadException error(String field, String problem) {
-            return new ModelLoadException(file + ": field '" + prefix + field + "' " + problem);
+            return new ModelLoadException(origin + ": field '" + prefix + field + "' " + problem);
         }
 
         JsonNode present(String field) {

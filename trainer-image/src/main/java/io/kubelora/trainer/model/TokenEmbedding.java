@@ -12,7 +12,7 @@ final class TokenEmbedding {
         this.weight = weight;
     }
 
-    static TokenEmbedding load(ModelConfig config, WeightLoader weights, NDManager manager) {
+    static TokenEmbedding load(ModelConfig config, WeightSource weights, NDManager manager) {
         return new TokenEmbedding(weights.load(WeightNames.EMBED_TOKENS,
                 new long[] {config.vocabSize(), config.hiddenSize()}, manager));
     }

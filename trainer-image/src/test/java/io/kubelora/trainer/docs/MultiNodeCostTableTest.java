@@ -5,13 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.kubelora.trainer.model.ModelConfig;
 import io.kubelora.trainer.model.ModelShapes;
+import io.kubelora.trainer.model.WeightNames;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * docs/multi-node.md's cost tables are what this test computes from the shipped model shapes. Run with
@@ -31,8 +31,6 @@ class MultiNodeCostTableTest {
     static final int[] NODES = {2, 4, 8};
     static final int[] GBITS = {25, 100, 400};
 
-    @TempDir
-    Path tmp;
 
     @Test
     void docTablesMatchTheShapes() throws Exception {
@@ -65,8 +63,8 @@ class MultiNodeCostTableTest {
         StringBuilder b = new StringBuilder("| Model | Nodes | Sent per node | All-reduce at 25 / 100 / 400 Gb/s "
                 + "| Share of the step at 25 / 100 / 400 Gb/s |\n|---|---:|---:|---:|---:|\n");
         for (String name : SHAPES) {
-            ModelConfig c = ModelShapes.read(name, tmp);
-            long lora = ModelShapes.loraParametersAllLinear(c, RANK);
+            ModelConfig c = ModelShapes.config(name);
+            long lora = c.loraParameterCount(RANK, WeightNames.LINEAR_MODULES);
             long gradientBytes = 4 * lora;
             double flops = flopsPerToken(c, lora);
             double compute = SEQ * flops / (MFU * PEAK_TFLOPS * 1e12);

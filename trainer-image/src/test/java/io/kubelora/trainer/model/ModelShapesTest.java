@@ -2,17 +2,16 @@ package io.kubelora.trainer.model;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** The shipped shapes read as real config.json files, and give the published parameter counts. */
 class ModelShapesTest {
 
-    @TempDir
-    Path tmp;
+    private static final List<String> ALL_LINEAR = WeightNames.LINEAR_MODULES;
+
 
     @Test
     void everyShapeHasThePublishedParameterCount() {
@@ -22,29 +21,29 @@ class ModelShapesTest {
                 "qwen2.5-7b", 7_615_616_512L, "smollm2-135m", 134_515_008L));
         assertEquals(published.keySet().stream().toList(), ModelShapes.names());
         published.forEach((name, count) ->
-                assertEquals(count, ModelShapes.parameters(ModelShapes.read(name, tmp)), name));
+                assertEquals(count, ModelShapes.config(name).parameterCount(), name));
     }
 
     @Test
     void shapesKeepTheirArchitectureDetails() {
-        ModelConfig llama = ModelShapes.read("llama-3.2-1b", tmp);
+        ModelConfig llama = ModelShapes.config("llama-3.2-1b");
         assertEquals(Architecture.LLAMA, llama.architecture());
         assertEquals(RopeScaling.llama3(32.0, 1.0, 4.0, 8192), llama.ropeScaling());
         assertEquals(true, llama.tieWordEmbeddings());
-        ModelConfig qwen = ModelShapes.read("qwen2.5-7b", tmp);
+        ModelConfig qwen = ModelShapes.config("qwen2.5-7b");
         assertEquals(Architecture.QWEN2, qwen.architecture());
         assertEquals(true, qwen.attentionBias());
         assertEquals(1e-6, qwen.rmsNormEps());
-        ModelConfig mistral = ModelShapes.read("mistral-7b-v0.3", tmp);
+        ModelConfig mistral = ModelShapes.config("mistral-7b-v0.3");
         assertEquals(null, mistral.slidingWindow());
         assertEquals(32768, mistral.vocabSize());
-        assertEquals(64, ModelShapes.read("smollm2-135m", tmp).headDim());
+        assertEquals(64, ModelShapes.config("smollm2-135m").headDim());
     }
 
     @Test
     void loraAllLinearRank16() {
-        assertEquals(11_272_192L, ModelShapes.loraParametersAllLinear(ModelShapes.read("llama-3.2-1b", tmp), 16));
-        assertEquals(41_943_040L, ModelShapes.loraParametersAllLinear(ModelShapes.read("llama-3.1-8b", tmp), 16));
-        assertEquals(207_093_760L, ModelShapes.loraParametersAllLinear(ModelShapes.read("llama-3.1-70b", tmp), 16));
+        assertEquals(11_272_192L, ModelShapes.config("llama-3.2-1b").loraParameterCount(16, ALL_LINEAR));
+        assertEquals(41_943_040L, ModelShapes.config("llama-3.1-8b").loraParameterCount(16, ALL_LINEAR));
+        assertEquals(207_093_760L, ModelShapes.config("llama-3.1-70b").loraParameterCount(16, ALL_LINEAR));
     }
 }
