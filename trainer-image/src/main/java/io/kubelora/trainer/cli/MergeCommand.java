@@ -59,7 +59,7 @@ public final class MergeCommand implements Callable<Integer> {
                 : Path.of(System.getenv().getOrDefault("KUBELORA_CACHE_DIR", ".kubelora"));
         try (Storage storage = Storage.fromEnvironment(System.getenv(), Path.of("").toAbsolutePath())) {
             MergedModelPublisher publisher = new MergedModelPublisher(storage, System.getenv(), work);
-            publisher.checkDestination(out);
+            publisher.checkDestination(out, "--out");
             Path modelDir = storage.fetchDirectory(model);
             Path adapterDir = storage.fetchDirectory(adapter);
             long start = System.nanoTime();

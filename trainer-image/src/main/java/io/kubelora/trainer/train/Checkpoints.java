@@ -2,14 +2,17 @@ package io.kubelora.trainer.train;
 
 import ai.djl.ndarray.NDArray;
 import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.kubelora.trainer.lora.LoraAdapters;
 import io.kubelora.trainer.model.TrainableParameter;
 import io.kubelora.trainer.safetensors.DType;
 import io.kubelora.trainer.safetensors.SafetensorsFile;
 import io.kubelora.trainer.safetensors.SafetensorsWriter;
+import io.kubelora.trainer.storage.CompletionManifest;
 import io.kubelora.trainer.storage.LocalFiles;
 import io.kubelora.trainer.storage.Storage;
+import io.kubelora.trainer.storage.StorageException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,11 +35,13 @@ import java.util.regex.Pattern;
 public final class Checkpoints {
 
     private static final Pattern STEP_FOLDER = Pattern.compile("step-(\\d+)");
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
     static final String STATE_FILE = "trainer_state.json";
     static final String OPTIMIZER_FILE = "optimizer.safetensors";
 
     private final Storage storage;
+    private final String outputUri;
     private final String folderUri;
     private final String fingerprint;
     private final int keep;
@@ -44,20 +49,31 @@ public final class Checkpoints {
 
     public Checkpoints(Storage storage, String outputUri, String fingerprint, int keep, Path staging) {
         this.storage = storage;
+        this.outputUri = outputUri;
         this.folderUri = storage.resolve(outputUri, "checkpoints");
         this.fingerprint = fingerprint;
         this.keep = keep;
         this.staging = staging;
     }
 
-    /** What trainer_state.json holds. */
+    /** What trainer_state.json holds; {@code totals} is absent in checkpoints of older versions. */
     public record State(@JsonProperty("step") int step, @JsonProperty("total_steps") int totalSteps,
                         @JsonProperty("fingerprint") String fingerprint,
-                        @JsonProperty("optimizer_steps") long optimizerSteps) {
+                        @JsonProperty("optimizer_steps") long optimizerSteps,
+                        @JsonProperty("totals") RunTotals totals) {
     }
 
-    /** A checkpoint found in the output, fetched to a local folder. */
-    public record Found(State state, Path folder) {
+    /**
+     * A checkpoint found in the output, fetched to a local folder.
+     *
+     * @param skipped newer checkpoints passed over because they are incomplete (interrupted while being written)
+     */
+    public record Found(State state, Path folder, List<Integer> skipped) {
+
+        /** What the processes up to this checkpoint did. */
+        RunTotals totals() {
+            return state.totals() == null ? RunTotals.NONE : state.totals();
+        }
     }
 
     public String folderUri() {
@@ -82,29 +98,40 @@ public final class Checkpoints {
      * error: resuming it would silently mix two runs.
      */
     public Optional<Found> latest() throws IOException {
+        List<Integer> skipped = new ArrayList<>();
         for (int step : steps()) {
+            String stepUri = storage.resolve(folderUri, "step-" + step);
             Path folder;
             try {
-                folder = storage.fetchDirectory(storage.resolve(folderUri, "step-" + step));
-            } catch (RuntimeException incomplete) {
-                continue; // an interrupted upload: fall back to an older checkpoint
+                if (!storage.list(stepUri).contains(CompletionManifest.COMPLETE)) {
+                    throw new StorageException(stepUri + " has no " + CompletionManifest.COMPLETE);
+                }
+                folder = storage.fetchDirectory(stepUri);
+            } catch (StorageException incomplete) {
+                skipped.add(step); // an interrupted write: fall back to an older checkpoint
+                continue;
             }
             Path stateFile = folder.resolve(STATE_FILE);
             if (!Files.exists(stateFile)) {
+                skipped.add(step);
                 continue;
             }
             State state = JSON.readValue(stateFile.toFile(), State.class);
             if (!fingerprint.equals(state.fingerprint())) {
-                throw new IllegalStateException(folderUri + " holds checkpoints of a different configuration ("
-                        + state.fingerprint() + ", this run is " + fingerprint + "): use a new output.uri, delete "
-                        + folderUri + ", or set training.resume: never");
+                throw new IllegalArgumentException("spec.output.uri (" + outputUri + "): checkpoints/ holds"
+                        + " checkpoints of another configuration (" + state.fingerprint() + "; this run is "
+                        + fingerprint + "): choose another output.uri, or set training.resume: never to delete them"
+                        + " and start over");
             }
-            return Optional.of(new Found(state, folder));
+            return Optional.of(new Found(state, folder, List.copyOf(skipped)));
         }
         return Optional.empty();
     }
 
-    /** Restores adapter weights and optimizer moments; returns the step to continue from. */
+    /**
+     * Restores adapter weights, optimizer moments and the metrics logged up to the checkpoint; returns the step to
+     * continue from.
+     */
     public int restore(Found found, LoraAdapters adapters, AdamW optimizer, Path metricsFile) throws IOException {
         adapters.loadWeights(found.folder().resolve("adapter"));
         try (SafetensorsFile file = SafetensorsFile.open(found.folder().resolve(OPTIMIZER_FILE))) {
@@ -123,30 +150,37 @@ public final class Checkpoints {
         return found.state().step();
     }
 
-    /** Writes step-N and deletes all but the newest {@code keep} checkpoints. */
+    /**
+     * Writes step-N, with what the run's processes did up to it, and deletes all but the newest {@code keep}
+     * checkpoints.
+     */
     public void save(int step, int totalSteps, LoraAdapters adapters, AdamW optimizer, String baseModel,
-                     Path metricsFile) throws IOException {
-        Path dir = staging.resolve("step-" + step);
-        LocalFiles.deleteTree(dir);
-        Files.createDirectories(dir);
-        adapters.save(dir.resolve("adapter"), baseModel);
-        writeOptimizer(dir.resolve(OPTIMIZER_FILE), adapters.parameters(), optimizer);
-        JSON.writeValue(dir.resolve(STATE_FILE).toFile(), new State(step, totalSteps, fingerprint, optimizer.steps()));
-        if (Files.exists(metricsFile)) {
-            Files.copy(metricsFile, dir.resolve(RunReports.METRICS_FILE));
+                     Path metricsFile, RunTotals totals) throws IOException {
+        Path dir = Files.createDirectory(staging.resolve("step-" + step)); // staging is this process's own
+        try {
+            adapters.save(dir.resolve("adapter"), baseModel);
+            writeOptimizer(dir.resolve(OPTIMIZER_FILE), adapters.parameters(), optimizer);
+            JSON.writeValue(dir.resolve(STATE_FILE).toFile(),
+                    new State(step, totalSteps, fingerprint, optimizer.steps(), totals));
+            if (Files.exists(metricsFile)) {
+                Files.copy(metricsFile, dir.resolve(RunReports.METRICS_FILE));
+            }
+            storage.publishDirectory(folderUri, "step-" + step, dir);
+        } finally {
+            LocalFiles.deleteTree(dir);
         }
-        storage.publishDirectory(folderUri, "step-" + step, dir);
-        LocalFiles.deleteTree(dir);
         List<Integer> steps = steps();
         for (int old : steps.subList(Math.min(keep, steps.size()), steps.size())) {
-            storage.delete(storage.resolve(folderUri, "step-" + old));
+            storage.deletePublished(storage.resolve(folderUri, "step-" + old));
         }
     }
 
-    /** Removes every checkpoint (training.resume: never starts over). */
+    /**
+     * Removes every checkpoint (training.resume: never starts over); files KubeLoRA did not write stay.
+     */
     public void clear() {
         for (int step : steps()) {
-            storage.delete(storage.resolve(folderUri, "step-" + step));
+            storage.deletePublished(storage.resolve(folderUri, "step-" + step));
         }
     }
 

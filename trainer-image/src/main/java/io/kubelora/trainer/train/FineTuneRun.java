@@ -22,7 +22,9 @@ import java.util.Optional;
 
 /**
  * One fine-tuning run from a LoraFineTune: fetch model and data, train the adapter, deliver the adapter and
- * the run's reports (metrics.jsonl, summary.json, loss.png) to spec.output.uri.
+ * the run's reports (metrics.jsonl, summary.json, loss.png) to spec.output.uri. The output is checked first
+ * ({@link RunOutput}): nothing KubeLoRA did not write there is replaced or deleted, and a finished run is not
+ * trained again unless training.resume is never.
  */
 public final class FineTuneRun {
 
@@ -38,7 +40,8 @@ public final class FineTuneRun {
     private final MergedModelPublisher merger;
 
     /**
-     * @param workRoot        local folder for staging and, when the output is remote, the run's reports
+     * @param workRoot        local folder under which each run stages in a new folder of its own (checkpoints and
+     *                        the adapter before they are published, the reports of a remote output)
      * @param extraObservers  e.g. the Prometheus endpoint
      */
     public FineTuneRun(LoraFineTune resource, Storage storage, Path workRoot, PrintStream log,
@@ -65,42 +68,92 @@ public final class FineTuneRun {
     private record Published(String adapterUri, String mergedModelUri) {
     }
 
+    /** Where a resumed run starts: the checkpoint's step and what the processes before this one did. */
+    private record Resumed(int step, RunTotals totals) {
+    }
+
     public Result execute() throws IOException {
         long started = System.nanoTime();
-        Inputs inputs = fetchInputs();
-        Device device = Devices.preferred();
-        Engine.getInstance().setRandomSeed((int) (long) spec.training().seed());
-        TrainingData data = loadData(inputs);
-        Path reportDir = reportDir();
-        try (TrainingState state = TrainingState.load(inputs.modelDir(), spec, device);
-             GracefulStop stop = new GracefulStop(GRACE_SECONDS)) {
-            log.println(parameterLine(state.model().trainableParameterCount(), state.model().parameterCount()));
-            log.println("Training on " + device + " with " + state.model().computeDescription()
-                    + " (training.precision " + spec.training().precision().name().toLowerCase(Locale.ROOT) + ")");
-            Checkpoints checkpoints = new Checkpoints(storage, spec.output().uri(), RunFingerprint.of(spec),
-                    spec.training().checkpointsToKeep(), stagingDir());
-            int startStep = resume(checkpoints, state, RunReports.metricsFile(reportDir));
-            try (RunReports reports = RunReports.open(reportDir, startStep > 0)) {
-                Observers observers = observers(reports);
-                TrainingLoop.LoopResult trained = train(state, data, checkpoints, startStep, stop, observers,
-                        RunReports.metricsFile(reportDir));
-                Published published = publish(inputs, state, observers);
-                RunSummary summary = summarize(trained, state, data, started);
-                report(summary, reports, observers);
-                return new Result(published.adapterUri(), published.mergedModelUri(), summary);
+        String fingerprint = RunFingerprint.of(spec);
+        RunOutput output = new RunOutput(storage, spec.output().uri(), name, fingerprint);
+        Optional<RunOutput.Record> earlier = output.inspect(spec.training().resume());
+        if (earlier.isPresent() && earlier.get().finished() && spec.training().resume() == ResumePolicy.AUTO) {
+            return alreadyFinished(output, earlier.get());
+        }
+        Path staging = Files.createTempDirectory(Files.createDirectories(workRoot.resolve("staging")), name + "-");
+        try {
+            Checkpoints checkpoints = new Checkpoints(storage, spec.output().uri(), fingerprint,
+                    spec.training().checkpointsToKeep(), staging);
+            // found before anything is fetched, so another configuration's checkpoints fail the run at once
+            Optional<Checkpoints.Found> checkpoint = spec.training().resume() == ResumePolicy.NEVER
+                    ? Optional.empty() : checkpoints.latest();
+            Inputs inputs = fetchInputs();
+            Device device = Devices.preferred();
+            Engine.getInstance().setRandomSeed((int) (long) spec.training().seed());
+            TrainingData data = loadData(inputs);
+            try (TrainingState state = TrainingState.load(inputs.modelDir(), spec, device);
+                 GracefulStop stop = new GracefulStop(GRACE_SECONDS)) {
+                log.println(parameterLine(state.model().trainableParameterCount(), state.model().parameterCount()));
+                log.println("Training on " + device + " with " + state.model().computeDescription()
+                        + " (training.precision " + spec.training().precision().name().toLowerCase(Locale.ROOT)
+                        + "); " + state.model().linearWeights().describe());
+                output.claim();
+                try {
+                    Resumed resumed = resume(checkpoints, checkpoint, state, RunReports.metricsFile(reportDir(staging)));
+                    return trainAndDeliver(output, checkpoints, resumed, inputs, data, state, stop, staging, started);
+                } catch (IOException | RuntimeException | Error e) {
+                    try {
+                        output.abandon();
+                    } catch (RuntimeException cleanup) {
+                        e.addSuppressed(cleanup);
+                    }
+                    throw e;
+                }
             }
+        } finally {
+            LocalFiles.deleteTree(staging);
         }
     }
 
-    /** Model folder and dataset file on this machine; a merge destination is checked now, not after training. */
+    /** Trains from {@code resumed}, then publishes the adapter and the reports and marks the run finished. */
+    private Result trainAndDeliver(RunOutput output, Checkpoints checkpoints, Resumed resumed, Inputs inputs,
+                                   TrainingData data, TrainingState state, GracefulStop stop, Path staging,
+                                   long started) throws IOException {
+        Path reportDir = reportDir(staging);
+        try (RunReports reports = RunReports.open(reportDir, resumed.step() > 0)) {
+            Observers observers = observers(reports);
+            TrainingLoop loop = new TrainingLoop(state.model(), data, spec.training(), observers);
+            Totals totals = new Totals(resumed.totals(), loop, started);
+            TrainingLoop.LoopResult trained = train(state, loop, checkpoints, resumed.step(), stop, observers,
+                    RunReports.metricsFile(reportDir), totals);
+            Published published = publish(inputs, state, observers, staging);
+            RunSummary summary = summarize(trained, state, data, totals.now());
+            report(summary, reports, observers);
+            output.finish(published.adapterUri(), published.mergedModelUri());
+            return new Result(published.adapterUri(), published.mergedModelUri(), summary);
+        }
+    }
+
+    /** A run whose output holds its finished results (training.resume auto): nothing to train again. */
+    private Result alreadyFinished(RunOutput output, RunOutput.Record record) {
+        RunSummary summary = output.finishedSummary();
+        log.printf(Locale.ROOT, "LoraFineTune %s already finished at %s (%d steps, final loss %.4f): its adapter is"
+                + " %s. Nothing to do; set training.resume: never to train it again.%n", name, record.finishedAt(),
+                summary.steps(), summary.finalLoss(), record.adapterUri());
+        return new Result(record.adapterUri(), record.mergedModelUri(), summary);
+    }
+
+    /**
+     * Model folder and dataset file on this machine; a merge destination is checked first, not after training.
+     */
     private Inputs fetchInputs() {
+        if (spec.merge().enabled()) {
+            merger.checkDestination(spec.merge().output().uri(), "spec.merge.output.uri");
+        }
         log.println("Fetching base model " + spec.baseModel().uri());
         Path modelDir = storage.fetchDirectory(spec.baseModel().uri());
         log.println("Fetching dataset " + spec.dataset().uri());
         Path datasetFile = storage.fetchFile(spec.dataset().uri());
-        if (spec.merge().enabled()) {
-            merger.checkDestination(spec.merge().output().uri());
-        }
         return new Inputs(modelDir, datasetFile);
     }
 
@@ -114,31 +167,34 @@ public final class FineTuneRun {
         }
     }
 
-    /** Reports go straight into a local output; for a remote one they are kept here and uploaded at the end. */
-    private Path reportDir() throws IOException {
+    /** Reports go straight into a local output; for a remote one they are kept in staging and uploaded at the end. */
+    private Path reportDir(Path staging) throws IOException {
         return Files.createDirectories(storage.isLocal(spec.output().uri()) ? storage.localPath(spec.output().uri())
-                : workRoot.resolve("runs").resolve(name));
+                : staging.resolve("reports"));
     }
 
-    private Path stagingDir() {
-        return workRoot.resolve("staging").resolve(name);
-    }
-
-    /** The step to start from: that of the newest checkpoint of this configuration, restored, or 0. */
-    private int resume(Checkpoints checkpoints, TrainingState state, Path metricsFile) throws IOException {
+    /**
+     * The step to start from and the work done before it: those of {@code checkpoint} (the newest of this
+     * configuration), restored, or 0 and nothing; with training.resume: never, every checkpoint is deleted first.
+     */
+    private Resumed resume(Checkpoints checkpoints, Optional<Checkpoints.Found> checkpoint, TrainingState state,
+                           Path metricsFile) throws IOException {
         if (spec.training().resume() == ResumePolicy.NEVER) {
             checkpoints.clear();
-            return 0;
+            return new Resumed(0, RunTotals.NONE);
+        }
+        if (checkpoint.isEmpty()) {
+            return new Resumed(0, RunTotals.NONE);
+        }
+        for (int skipped : checkpoint.get().skipped()) {
+            log.println("Checkpoint step-" + skipped + " of " + checkpoints.folderUri() + " is incomplete (its writer"
+                    + " was interrupted): passed over");
         }
         long begin = System.nanoTime();
-        Optional<Checkpoints.Found> found = checkpoints.latest();
-        if (found.isEmpty()) {
-            return 0;
-        }
-        int step = checkpoints.restore(found.get(), state.adapters(), state.optimizer(), metricsFile);
+        int step = checkpoints.restore(checkpoint.get(), state.adapters(), state.optimizer(), metricsFile);
         log.printf(Locale.ROOT, "Resumed from checkpoint step-%d of %s in %.1f s%n", step, checkpoints.folderUri(),
                 (System.nanoTime() - begin) / 1e9);
-        return step;
+        return new Resumed(step, checkpoint.get().totals());
     }
 
     /** The reports, the console progress and the caller's observers (e.g. the Prometheus endpoint). */
@@ -149,21 +205,29 @@ public final class FineTuneRun {
         return new Observers(all);
     }
 
+    /** What the processes before this one did, plus this one so far. */
+    private record Totals(RunTotals before, TrainingLoop loop, long processStarted) {
+
+        RunTotals now() {
+            return before.plus(loop.trainedTokens(), loop.lossTokens(), loop.seconds(),
+                    (System.nanoTime() - processStarted) / 1e9, ProcessMemory.peakResidentBytes());
+        }
+    }
+
     /**
      * Runs the optimizer steps from {@code startStep}, writing a checkpoint every checkpointEverySteps and on
      * SIGTERM (which then ends the run with an error a restart resumes from).
      */
-    private TrainingLoop.LoopResult train(TrainingState state, TrainingData data, Checkpoints checkpoints,
+    private TrainingLoop.LoopResult train(TrainingState state, TrainingLoop loop, Checkpoints checkpoints,
                                           int startStep, GracefulStop stop, TrainingObserver observers,
-                                          Path metricsFile) {
-        TrainingLoop loop = new TrainingLoop(state.model(), data, spec.training(), observers);
+                                          Path metricsFile, Totals totals) {
         int total = loop.totalSteps();
-        observers.onStart(new RunStart(startStep, total, state.device()));
+        observers.onStart(new RunStart(startStep, total, state.device(), state.model().linearWeights()));
         int every = spec.training().checkpointEverySteps();
         TrainingLoop.LoopResult result = loop.run(startStep, state.optimizer(), done -> {
             boolean stopping = stop.requested();
             if (stopping || (every > 0 && done % every == 0 && done < total)) {
-                saveCheckpoint(checkpoints, done, total, state, metricsFile);
+                saveCheckpoint(checkpoints, done, total, state, metricsFile, totals.now());
             }
             if (stopping) {
                 stop.saved();
@@ -177,33 +241,34 @@ public final class FineTuneRun {
         return result;
     }
 
-    private void saveCheckpoint(Checkpoints checkpoints, int step, int total, TrainingState state, Path metricsFile) {
+    private void saveCheckpoint(Checkpoints checkpoints, int step, int total, TrainingState state, Path metricsFile,
+                                RunTotals totals) {
         try {
-            checkpoints.save(step, total, state.adapters(), state.optimizer(), spec.baseModel().uri(), metricsFile);
+            checkpoints.save(step, total, state.adapters(), state.optimizer(), spec.baseModel().uri(), metricsFile,
+                    totals);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write checkpoint step-" + step + ": " + e.getMessage(), e);
         }
     }
 
     private RunSummary summarize(TrainingLoop.LoopResult trained, TrainingState state, TrainingData data,
-                                 long started) {
+                                 RunTotals totals) {
         return new RunSummary(trained.stepsDone(), trained.epochs(), trained.finalLoss(),
-                Double.isNaN(trained.finalEvalLoss()) ? null : trained.finalEvalLoss(), trained.trainedTokens(),
-                trained.lossTokens(), (System.nanoTime() - started) / 1e9,
-                trained.trainedTokens() / trained.seconds(), ProcessMemory.peakResidentBytes(),
-                state.model().trainableParameterCount(), state.model().parameterCount(), data.trainExamples(),
-                data.validationExamples(), data.skippedExamples(), state.device().toString());
+                Double.isNaN(trained.finalEvalLoss()) ? null : trained.finalEvalLoss(), totals.trainedTokens(),
+                totals.lossTokens(), totals.wallTimeSeconds(), totals.trainedTokens() / totals.trainSeconds(),
+                totals.peakRssBytes(), state.model().trainableParameterCount(), state.model().parameterCount(),
+                data.trainExamples(), data.validationExamples(), data.skippedExamples(), state.device().toString(),
+                totals.processes());
     }
 
     /** Publishes the adapter to output.uri/adapter and, when merge is enabled, the merged model. */
-    private Published publish(Inputs inputs, TrainingState state, TrainingObserver observers) throws IOException {
-        Path staged = stagingDir().resolve("adapter");
-        LocalFiles.deleteTree(staged);
+    private Published publish(Inputs inputs, TrainingState state, TrainingObserver observers, Path staging)
+            throws IOException {
+        Path staged = staging.resolve("adapter");
         state.adapters().save(staged, spec.baseModel().uri());
         String adapterUri = storage.publishDirectory(spec.output().uri(), "adapter", staged);
         log.println("Adapter written to " + adapterUri);
         String mergedUri = spec.merge().enabled() ? merge(inputs.modelDir(), staged, observers) : null;
-        LocalFiles.deleteTree(staged);
         return new Published(adapterUri, mergedUri);
     }
 

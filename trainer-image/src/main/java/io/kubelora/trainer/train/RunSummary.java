@@ -3,7 +3,10 @@ package io.kubelora.trainer.train;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 
-/** The totals of a finished run, written as summary.json. */
+/**
+ * The totals of a finished run, written as summary.json. A run resumed after an interruption counts every process
+ * that worked on it ({@code processes}): tokens, times and peak memory cover the whole run (see {@link RunTotals}).
+ */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record RunSummary(
         @JsonProperty("steps") int steps,
@@ -20,5 +23,6 @@ public record RunSummary(
         @JsonProperty("train_examples") int trainExamples,
         @JsonProperty("validation_examples") int validationExamples,
         @JsonProperty("skipped_examples") int skippedExamples,
-        @JsonProperty("device") String device) {
+        @JsonProperty("device") String device,
+        @JsonProperty("processes") int processes) {
 }

@@ -25,6 +25,9 @@ public final class TrainingLoop {
     private final int batchesPerEpoch;
     private final int totalSteps;
     private final LrSchedule schedule;
+    private long trainedTokens;
+    private long lossTokens;
+    private long started;
 
     public TrainingLoop(CausalLm model, TrainingData data, TrainingSpec spec, TrainingObserver observer) {
         this.model = model;
@@ -65,13 +68,13 @@ public final class TrainingLoop {
      * micro-batch's position in the run: dropout masks depend on it alone, so a resumed run repeats them exactly.
      */
     public LoopResult run(int startStep, AdamW optimizer, StepListener listener) {
-        long started = System.nanoTime();
+        started = System.nanoTime();
         long windowStart = started;
         double windowLoss = 0;
         long windowLossTokens = 0;
         long windowTokens = 0;
-        long trainedTokens = 0;
-        long lossTokens = 0;
+        trainedTokens = 0;
+        lossTokens = 0;
         double lastLoss = Double.NaN;
         double lastEval = Double.NaN;
         int stepsRun = 0;
@@ -124,6 +127,21 @@ public final class TrainingLoop {
         }
         return new LoopResult(startStep + stepsRun, lastLoss, lastEval, trainedTokens, lossTokens,
                 (System.nanoTime() - started) / 1e9, epochAt(startStep + stepsRun));
+    }
+
+    /** Input tokens of the steps the current (or last) call of {@link #run} has done so far. */
+    public long trainedTokens() {
+        return trainedTokens;
+    }
+
+    /** Tokens that carried loss in those steps. */
+    public long lossTokens() {
+        return lossTokens;
+    }
+
+    /** Seconds since the current (or last) call of {@link #run} began. */
+    public double seconds() {
+        return (System.nanoTime() - started) / 1e9;
     }
 
     /** Mean token loss over the validation examples, without gradients. */

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
+import io.kubelora.trainer.model.LinearWeights;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.ByteArrayOutputStream;
@@ -76,6 +77,8 @@ class ObserversTest {
         assertFalse(line.endsWith("\n"));
     }
 
+    private static final LinearWeights LINEARS = new LinearWeights("fp32", 1000, 4000);
+
     @Test
     void durationsReadWell() {
         assertEquals("1h02m", ProgressPrinter.formatDuration(3725));
@@ -87,7 +90,7 @@ class ObserversTest {
     @Test
     void prometheusEndpointServesTheProgressGauges() throws Exception {
         try (TrainerMetrics metrics = new TrainerMetrics(0)) {
-            metrics.onStart(new RunStart(0, 40, Device.cpu()));
+            metrics.onStart(new RunStart(0, 40, Device.cpu(), LINEARS));
             metrics.onReport(WITH_EVAL);
             HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
                     URI.create("http://127.0.0.1:" + metrics.port() + "/metrics")).build(),
@@ -107,7 +110,7 @@ class ObserversTest {
     @Test
     void theMergingGaugeFollowsTheRunsPhase() throws Exception {
         try (TrainerMetrics metrics = new TrainerMetrics(0)) {
-            metrics.onStart(new RunStart(0, 40, Device.cpu()));
+            metrics.onStart(new RunStart(0, 40, Device.cpu(), LINEARS));
             assertTrue(scrape(metrics).contains("kubelora_merging 0.0"));
             metrics.onPhase(RunPhase.MERGING);
             assertTrue(scrape(metrics).contains("kubelora_merging 1.0"));
@@ -141,10 +144,10 @@ class ObserversTest {
             }
         };
         Observers observers = new Observers(List.of(recorder, r -> heard.add("lambda " + r.step())));
-        observers.onStart(new RunStart(10, 40, Device.cpu()));
+        observers.onStart(new RunStart(10, 40, Device.cpu(), LINEARS));
         observers.onReport(PLAIN);
         observers.onPhase(RunPhase.MERGING);
-        observers.onFinished(new RunSummary(40, 1, 2, null, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, "cpu()"));
+        observers.onFinished(new RunSummary(40, 1, 2, null, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, "cpu()", 1));
         assertEquals(List.of("start 10/40", "report 10", "lambda 10", "MERGING", "finished 40"), heard);
     }
 
