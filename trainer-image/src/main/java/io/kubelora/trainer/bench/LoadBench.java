@@ -23,8 +23,10 @@ import picocli.CommandLine.Spec;
 /**
  * Measures what loading a model folder costs in host memory: the weight files' size, the process's peak
  * resident set (VmHWM) before and after {@link CausalLm#load}, and the base weight bytes the model then
- * holds, fp32 or NF4. On a CPU device the weights live in the process, so peak RSS minus the baseline is
- * the loader's high-water mark; the expected one is the model held plus about one decoder layer in fp32.
+ * holds, fp32 or NF4. The peak is first reset to the current RSS (Linux), so that nothing the process did before
+ * counts. On a CPU device the weights live in the process, so peak RSS minus the baseline is the loader's
+ * high-water mark; the expected one is the model held plus about one decoder layer in fp32, plus the file pages
+ * the loader maps while it reads.
  */
 @Command(name = "load-bench", mixinStandardHelpOptions = true,
         description = "Load a model folder (fp32 or NF4) and print its file size, peak RSS and base weight bytes.")
@@ -56,6 +58,8 @@ public final class LoadBench implements Callable<Integer> {
             one.getFloat();
         }
         System.gc();
+        // The peak so far may come from anything this process did before (another load, a test): start anew.
+        boolean peakReset = ProcessMemory.resetPeak();
         long baseline = ProcessMemory.peakResidentBytes();
         ModelOptions options = ModelOptions.on(Devices.preferred());
         if (nf4) {
@@ -74,7 +78,8 @@ public final class LoadBench implements Callable<Integer> {
             printer.printf("%-36s %10.1f MiB%n", "weight files", fileBytes(model) / MIB);
             printer.printf("%-36s %10.1f MiB%n", "base weight bytes held", held / MIB);
             printer.printf("%-36s %10.1f MiB%n", "one decoder layer's linears in fp32", layerFp32 / MIB);
-            printer.printf("%-36s %10.1f MiB%n", "peak RSS before load (baseline)", baseline / MIB);
+            printer.printf("%-36s %10.1f MiB%s%n", "peak RSS before load (baseline)", baseline / MIB,
+                    peakReset ? "" : " (the peak could not be reset: earlier peaks count)");
             printer.printf("%-36s %10.1f MiB%n", "peak RSS after load", peak / MIB);
             printer.printf("%-36s %10.1f MiB%n", "load high-water (peak - baseline)", (peak - baseline) / MIB);
             printer.printf("%-36s %10.1f MiB%n", "expected (held + one fp32 layer)", (held + layerFp32) / MIB);
