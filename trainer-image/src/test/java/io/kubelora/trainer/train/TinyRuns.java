@@ -12,7 +12,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 
 /**
@@ -58,7 +60,7 @@ final class TinyRuns {
 
     /**
      * The LoraFineTune {@code name} writing to {@code outputUri}: 4 steps of batch 4, a checkpoint every 2 steps,
-     * metrics every step; {@code training} lines (indented by 4) are added to spec.training.
+     * metrics every step; {@code training} lines ("key: value") replace or add to those of spec.training.
      */
     static LoraFineTune spec(String name, String outputUri, String... training) {
         String yaml = """
@@ -76,10 +78,6 @@ final class TinyRuns {
                     rank: 4
                     dropout: 0.1
                   training:
-                    batchSize: 4
-                    learningRate: 0.003
-                    logEverySteps: 1
-                    checkpointsToKeep: 3
                 %s
                   output:
                     uri: %s
@@ -89,14 +87,15 @@ final class TinyRuns {
     }
 
     private static String withDefaults(String... training) {
-        List<String> lines = new ArrayList<>(List.of(training));
-        if (lines.stream().noneMatch(l -> l.startsWith("maxSteps:"))) {
-            lines.add("maxSteps: 4");
+        Map<String, String> lines = new LinkedHashMap<>();
+        for (String line : List.of("batchSize: 4", "learningRate: 0.003", "logEverySteps: 1", "checkpointsToKeep: 3",
+                "maxSteps: 4", "checkpointEverySteps: 2")) {
+            lines.put(line.substring(0, line.indexOf(':')), line);
         }
-        if (lines.stream().noneMatch(l -> l.startsWith("checkpointEverySteps:"))) {
-            lines.add("checkpointEverySteps: 2");
+        for (String line : training) {
+            lines.put(line.substring(0, line.indexOf(':')), line);
         }
-        return String.join("\n", lines.stream().map(l -> "    " + l).toList());
+        return String.join("\n", lines.values().stream().map(l -> "    " + l).toList());
     }
 
     /** Runs {@code resource} with {@code storage}, staging under {@code work}; extra observers see every report. */
