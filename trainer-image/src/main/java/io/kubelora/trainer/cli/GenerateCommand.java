@@ -11,7 +11,9 @@ import java.util.Arrays;
 import java.util.Random;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** kubelora generate: text from a base model, with or without an adapter, to see what a fine-tune changed. */
 @Command(name = "generate", mixinStandardHelpOptions = true,
@@ -35,6 +37,9 @@ final class GenerateCommand implements Callable<Integer> {
 
     @Option(names = "--seed", defaultValue = "42", description = "Sampling seed (default ${DEFAULT-VALUE}).")
     long seed;
+
+    @Spec
+    CommandSpec spec;
 
     @Override
     public Integer call() throws Exception {
@@ -61,7 +66,9 @@ final class GenerateCommand implements Callable<Integer> {
                     break;
                 }
             }
-            System.out.println(prompt + tokenizer.decode(Arrays.copyOfRange(ids, promptIds.length, length)));
+            spec.commandLine().getOut().println(prompt + tokenizer.decode(Arrays.copyOfRange(ids, promptIds.length,
+                    length)));
+            spec.commandLine().getOut().flush();
         }
         return 0;
     }
