@@ -44,6 +44,15 @@ public record DeviceRequest(int cudaIndex, int gpusNeeded, String because, Strin
         return new DeviceRequest(index, index + 1, because, otherwise);
     }
 
+    /** The value of a --device option, or its default when the option was not given (the reason says which). */
+    public static DeviceRequest option(String value, String defaultValue, String otherwise) {
+        if (value != null) {
+            return parse(value, "--device", otherwise);
+        }
+        DeviceRequest request = parse(defaultValue, "--device", otherwise);
+        return new DeviceRequest(request.cudaIndex, request.gpusNeeded, request.because + " (the default)", otherwise);
+    }
+
     /** A run given {@code gpus} GPUs: the CPU for 0, else CUDA device 0 of a machine with all of them usable. */
     public static DeviceRequest gpus(int gpus, String because, String otherwise) {
         if (gpus < 0) {
