@@ -17,10 +17,13 @@ import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.PodFailurePolicy;
+import io.fabric8.kubernetes.api.model.batch.v1.PodFailurePolicyBuilder;
 import io.kubelora.api.CredentialsSpec;
 import io.kubelora.api.LoraFineTune;
 import io.kubelora.api.LoraFineTuneSpec;
 import io.kubelora.api.ResourcesSpec;
+import io.kubelora.api.TrainerExitCode;
 import io.kubelora.operator.OperatorSettings;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -68,6 +71,7 @@ public final class TrainingJob {
                 .endMetadata()
                 .withNewSpec()
                 .withBackoffLimit(spec.backoffLimit())
+                .withPodFailurePolicy(podFailurePolicy())
                 .withActiveDeadlineSeconds(spec.activeDeadlineSeconds())
                 .withTtlSecondsAfterFinished(spec.ttlSecondsAfterFinished())
                 .withSuspend(suspend)
@@ -78,6 +82,24 @@ public final class TrainingJob {
                 .withSpec(podSpec(run, settings))
                 .endTemplate()
                 .endSpec()
+                .build();
+    }
+
+    /**
+     * Which failed pods count against backoffLimit. A pod stopped by a disruption (preemption, eviction, node
+     * drain or loss: condition DisruptionTarget) is replaced without counting, and its successor resumes from
+     * the checkpoint the trainer wrote on SIGTERM. A trainer exit code that no retry can fix fails the Job at
+     * once. Anything else (OOMKilled, storage errors, ...) counts as usual.
+     */
+    static PodFailurePolicy podFailurePolicy() {
+        return new PodFailurePolicyBuilder()
+                .addNewRule().withAction("Ignore")
+                .addNewOnPodCondition().withType("DisruptionTarget").withStatus("True").endOnPodCondition()
+                .endRule()
+                .addNewRule().withAction("FailJob")
+                .withNewOnExitCodes().withContainerName(CONTAINER).withOperator("In")
+                .withValues(TrainerExitCode.retryCannotHelp()).endOnExitCodes()
+                .endRule()
                 .build();
     }
 

@@ -293,6 +293,29 @@ class RunStatusTest {
     }
 
     @Test
+    void disruptedPodIsReplacedNotFailed() {
+        Pod preempted = ClusterFixtures.disrupted(ClusterFixtures.terminated(job, "Failed", "Error", 143,
+                "stopped by SIGTERM after step 40/900"), "PreemptionByScheduler", "preempted by team-b/urgent");
+        LoraFineTuneStatus s = compute(job, preempted, null);
+        assertEquals(Phase.Pending, s.phase());
+        assertCondition(s, Conditions.RECONCILING, "True", "Disrupted");
+        assertCondition(s, Conditions.STALLED, "False", "Disrupted");
+        assertTrue(s.message().contains("PreemptionByScheduler") && s.message().contains("resumes from the last "
+                + "checkpoint"), s.message());
+    }
+
+    @Test
+    void podFailurePolicyFailureIsNamedAfterTheTrainersExitCode() {
+        Job failed = ClusterFixtures.finished(job, "Failed", "PodFailurePolicy",
+                "Container trainer for pod test/x-x7k2p failed with exit code 3 matching FailJob rule at index 1");
+        LoraFineTuneStatus s = compute(failed, ClusterFixtures.terminated(failed, "Failed", "Error", 3,
+                "train.jsonl:7: invalid JSON"), null);
+        assertEquals(Phase.Failed, s.phase());
+        assertCondition(s, Conditions.STALLED, "True", "BadData");
+        assertTrue(s.message().endsWith("trainer: train.jsonl:7: invalid JSON"), s.message());
+    }
+
+    @Test
     void finishedRunKeepsItsStatusAfterTheJobIsDeleted() {
         Job done = ClusterFixtures.finished(job, "Complete", "CompletionsReached", "done");
         LoraFineTuneStatus succeeded = compute(done,
