@@ -31,7 +31,7 @@ class RunStatusTest {
     private static final Instant NOW = Instant.parse("2026-01-01T12:00:00Z");
     private static final Instant LATER = NOW.plusSeconds(60);
     private static final String SUCCESS = "{\"adapterUri\":\"s3://merged/x/adapter\",\"mergedModelUri\":"
-            + "\"s3://merged/x/model\",\"finalLoss\":1.23,\"steps\":900}";
+            + "\"s3://merged/x/model\",\"finalLoss\":1.2345678,\"steps\":900}";
 
     private final LoraFineTune run = Runs.full("x");
     private final Job job = ClusterFixtures.job(run);
@@ -196,7 +196,7 @@ class RunStatusTest {
         assertEquals(T1, s.completionTime());
         assertEquals(T0, s.startTime());
         assertEquals(900L, s.progress().step());
-        assertEquals(1.23, s.progress().loss());
+        assertEquals(1.235, s.progress().loss(), "the final loss as the Loss column shows it");
         assertNull(s.progress().eta());
         assertCondition(s, Conditions.READY, "True", "Succeeded");
         assertCondition(s, Conditions.TRAINED, "True", "Succeeded");
