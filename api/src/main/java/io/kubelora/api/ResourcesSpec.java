@@ -5,6 +5,7 @@ import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Size;
 import io.fabric8.kubernetes.api.model.Affinity;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.Toleration;
@@ -40,7 +41,22 @@ public record ResourcesSpec(
         Affinity affinity,
 
         @JsonPropertyDescription("PriorityClass of the training pod.")
-        String priorityClassName) {
+        String priorityClassName,
+
+        @JsonPropertyDescription("Scratch disk of the training pod: the size limit of its cache volume and the "
+                + "container's ephemeral-storage request. Without a model cache volume it holds the downloaded "
+                + "base model (about 2 bytes per parameter in bf16: 16Gi for an 8B model); it also stages "
+                + "checkpoints, the adapter and a merged model. Default: the operator's setting (the chart's "
+                + "scratchSize).")
+        Quantity ephemeralStorage,
+
+        @Pattern("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
+        @Size(max = 253)
+        @JsonPropertyDescription("PersistentVolumeClaim in the run's namespace that holds the shared model cache "
+                + "(ReadWriteMany, or one per node): base models and datasets downloaded from hf:// and s3:// are "
+                + "kept there, so runs of the same model download it once. Default: the operator's setting (the "
+                + "chart's modelCache.claimName); without one the cache is the pod's scratch disk.")
+        String modelCacheClaimName) {
 
     public ResourcesSpec {
         gpus = gpus == null ? 1 : gpus;
@@ -49,6 +65,6 @@ public record ResourcesSpec(
     }
 
     public static ResourcesSpec defaults() {
-        return new ResourcesSpec(null, null, null, null, null, null, null, null);
+        return new ResourcesSpec(null, null, null, null, null, null, null, null, null, null);
     }
 }

@@ -147,6 +147,12 @@ public final class SpecValidator {
             fail("spec.resources.gpuResourceName", "must be an extended resource name like nvidia.com/gpu (was '"
                     + r.gpuResourceName() + "')");
         }
+        quantity("spec.resources.ephemeralStorage", r.ephemeralStorage());
+        String claim = r.modelCacheClaimName();
+        if (claim != null && (claim.length() > 253 || !claim.matches("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$"))) {
+            fail("spec.resources.modelCacheClaimName", "must be a PersistentVolumeClaim name of at most 253 "
+                    + "lower-case letters, digits, '-' and '.' (was '" + claim + "')");
+        }
     }
 
     private void quantity(String field, Quantity value) {

@@ -41,7 +41,6 @@ public final class TrainingJob {
     public static final int METRICS_PORT = 9090;
     public static final String METRICS_PORT_NAME = "metrics";
     public static final String COMMAND = "/opt/kubelora/bin/trainer";
-    static final String CACHE_DIR = "/cache";
 
     private TrainingJob() {
     }
@@ -122,8 +121,12 @@ public final class TrainingJob {
         // The root filesystem is read-only: the trainer writes only to these.
         volumes.add(new VolumeBuilder().withName("tmp").withNewEmptyDir().endEmptyDir().build());
         mounts.add(mount("tmp", "/tmp", false));
-        volumes.add(new VolumeBuilder().withName("cache").withNewEmptyDir().endEmptyDir().build());
-        mounts.add(mount("cache", CACHE_DIR, false));
+        volumes.add(CacheVolumes.scratch(resources, settings));
+        mounts.add(mount(CacheVolumes.SCRATCH_VOLUME, CacheVolumes.SCRATCH_DIR, false));
+        CacheVolumes.modelCache(resources, settings).ifPresent(cache -> {
+            volumes.add(cache);
+            mounts.add(mount(cache.getName(), CacheVolumes.MODEL_CACHE_DIR, false));
+        });
         for (PvcMounts.Claim claim : PvcMounts.of(spec)) {
             volumes.add(new VolumeBuilder().withName(claim.volumeName()).withNewPersistentVolumeClaim()
                     .withClaimName(claim.claimName()).withReadOnly(claim.readOnly())
@@ -175,7 +178,8 @@ public final class TrainingJob {
         env.add(new EnvVar("KUBELORA_RUN_NAME", run.getMetadata().getName(), null));
         env.add(new EnvVar("KUBELORA_NAMESPACE", run.getMetadata().getNamespace(), null));
         env.add(new EnvVar("HOME", "/tmp", null));
-        env.add(new EnvVar("KUBELORA_CACHE_DIR", CACHE_DIR, null));
+        env.addAll(CacheVolumes.environment(
+                CacheVolumes.modelCache(run.getSpec().resources(), settings).isPresent()));
         env.add(new EnvVar("KUBELORA_PVC_ROOT", PvcMounts.ROOT, null));
         CredentialsSpec credentials = run.getSpec().credentials();
         boolean ownStorageSecret = credentials != null && credentials.storageSecretName() != null;
@@ -217,6 +221,8 @@ public final class TrainingJob {
         if (r.cpu() != null) {
             requests.put("cpu", r.cpu());
         }
+        // The scratch disk the cache emptyDir may fill: placed on a node that has it, never evicted for using it.
+        CacheVolumes.scratchSize(r, settings).ifPresent(size -> requests.put("ephemeral-storage", size));
         return new ResourceRequirementsBuilder()
                 .withLimits(limits.isEmpty() ? null : limits)
                 .withRequests(requests.isEmpty() ? null : requests)

@@ -25,8 +25,10 @@ public final class Storage implements AutoCloseable {
         Path pvcRoot = Path.of(value("KUBELORA_PVC_ROOT", "/mnt/pvc"));
         this.localPaths = new LocalPaths(baseDir, pvcRoot);
         String home = value("HOME", System.getProperty("user.home"));
-        this.cacheRoot = Path.of(value("KUBELORA_CACHE_DIR", Path.of(home, ".cache", "kubelora").toString()))
-                .toAbsolutePath().normalize();
+        // A shared model cache (a volume of every training pod) when there is one, else the run's own cache.
+        String cache = value("KUBELORA_MODEL_CACHE_DIR",
+                value("KUBELORA_CACHE_DIR", Path.of(home, ".cache", "kubelora").toString()));
+        this.cacheRoot = Path.of(cache).toAbsolutePath().normalize();
     }
 
     /**

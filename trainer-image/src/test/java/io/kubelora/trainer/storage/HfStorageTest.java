@@ -124,6 +124,19 @@ class HfStorageTest {
     }
 
     @Test
+    void aSharedModelCacheHoldsTheDownloadsWhenThePodHasOne() {
+        Map<String, String> env = new HashMap<>();
+        env.put("HF_ENDPOINT", hub.endpoint().toString());
+        env.put("KUBELORA_CACHE_DIR", tmp.resolve("scratch").toString());
+        env.put("KUBELORA_MODEL_CACHE_DIR", tmp.resolve("model-cache").toString());
+        try (Storage storage = Storage.fromEnvironment(env, tmp)) {
+            Path model = storage.fetchDirectory("hf://acme/tiny-llama");
+            assertTrue(model.startsWith(tmp.resolve("model-cache/hf/models/acme--tiny-llama")), model.toString());
+            assertEquals(tmp.resolve("model-cache"), storage.cacheDir());
+        }
+    }
+
+    @Test
     void resumesAnInterruptedDownloadWithARangeRequest() throws IOException {
         Path snapshot = tmp.resolve("cache/hf/models/acme--tiny-llama/snapshots/" + HubFixture.COMMIT);
         Files.createDirectories(snapshot);
