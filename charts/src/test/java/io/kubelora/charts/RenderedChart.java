@@ -85,6 +85,18 @@ final class RenderedChart {
         return found.get(0);
     }
 
+    /** The object of a kind and name; fails when there is none. */
+    JsonNode named(String kind, String name) {
+        return ofKind(kind).stream().filter(o -> name.equals(o.at("/metadata/name").asText())).findFirst()
+                .orElseThrow(() -> new AssertionError("no " + kind + " " + name + ": " + kinds()));
+    }
+
+    /** Roles or RoleBindings (or their Cluster kinds) for the runs, without the leader election's. */
+    List<JsonNode> runRbac(String kind) {
+        return ofKind(kind).stream().filter(o -> !o.at("/metadata/name").asText().endsWith("-leader-election"))
+                .toList();
+    }
+
     List<String> kinds() {
         return objects.stream().map(o -> o.path("kind").asText() + "/" + o.path("metadata").path("name").asText())
                 .toList();
