@@ -37,6 +37,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -128,11 +129,10 @@ class LoraFineTuneReconcilerTest extends OperatorTestSupport {
         assertEquals("s3-credentials", c.getEnvFrom().get(0).getSecretRef().getName());
         EnvVar token = c.getEnv().stream().filter(e -> e.getName().equals("HF_TOKEN")).findFirst().orElseThrow();
         assertEquals("hf-token", token.getValueFrom().getSecretKeyRef().getName());
-        assertEquals(Map.of("models", true, "results", false), Map.of(
-                pod.getVolumes().get(3).getPersistentVolumeClaim().getClaimName(),
-                pod.getVolumes().get(3).getPersistentVolumeClaim().getReadOnly(),
-                pod.getVolumes().get(4).getPersistentVolumeClaim().getClaimName(),
-                pod.getVolumes().get(4).getPersistentVolumeClaim().getReadOnly()));
+        Map<String, Boolean> claims = pod.getVolumes().stream().filter(v -> v.getName().startsWith("pvc-"))
+                .collect(Collectors.toMap(v -> v.getPersistentVolumeClaim().getClaimName(),
+                        v -> v.getPersistentVolumeClaim().getReadOnly()));
+        assertEquals(Map.of("models", true, "results", false), claims);
 
         ConfigMap config = configMap("valid");
         assertEquals(run.getMetadata().getUid(), config.getMetadata().getOwnerReferences().get(0).getUid());
