@@ -14,7 +14,7 @@ public enum TrainerExitCode {
     /** Training finished and the results are delivered. */
     SUCCEEDED(0, "Succeeded", true, "the run finished"),
 
-    /** Anything else: storage or network errors, a stop by SIGTERM, an unexpected error. */
+    /** Anything else: storage or network errors, an unexpected error. */
     FAILED(1, "TrainerFailed", true, "an error a retry may fix: storage or network, or an unexpected one"),
 
     /** The LoraFineTune, or a command-line argument, is invalid (also picocli's code for a usage error). */

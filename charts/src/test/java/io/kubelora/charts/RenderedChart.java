@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import com.marcnuri.helm.Helm;
+import com.marcnuri.helm.TemplateCommand;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -41,6 +42,18 @@ final class RenderedChart {
                     .withValuesFile(values)
                     .call();
             return new RenderedChart(parse(manifest));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Renders as {@code helm install --namespace namespace --set key=value ...} would. */
+    static RenderedChart render(String namespace, Map<String, String> sets) {
+        TemplateCommand template = new Helm(CHART).template().withName(RELEASE).withNamespace(namespace)
+                .withKubeVersion(KUBE_VERSION);
+        sets.forEach(template::set);
+        try {
+            return new RenderedChart(parse(template.call()));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
