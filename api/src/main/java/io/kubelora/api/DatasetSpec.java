@@ -6,12 +6,14 @@ import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.Size;
 
 /** The training data and how it becomes token sequences. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record DatasetSpec(
         @Required
         @Pattern(SourcePatterns.STORAGE_URI)
+        @Size(max = SpecLimits.URI_LENGTH)
         @JsonPropertyDescription("Location of the JSONL dataset: hf://datasets/org/repo[@revision]/file.jsonl, "
                 + "s3://bucket/key, pvc://claim/path, file:///path or a local path.")
         String uri,

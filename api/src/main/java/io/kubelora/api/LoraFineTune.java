@@ -1,5 +1,6 @@
 package io.kubelora.api;
 
+import com.fasterxml.jackson.annotation.JsonClassDescription;
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.kubernetes.api.model.Namespaced;
@@ -16,6 +17,9 @@ import io.fabric8.kubernetes.model.annotation.Version;
  * locally with {@code kubelora train -f}. Annotations only; the spec and status records
  * carry the fields.
  */
+@JsonClassDescription("A LoRA or QLoRA fine-tuning run of a Hugging Face causal language model. The operator "
+        + "trains it in a Kubernetes Job and writes the adapter (and, when asked, the merged model) to spec.output; "
+        + "the same document runs on a laptop with kubelora train -f.")
 @Group(LoraFineTune.GROUP)
 @Version(LoraFineTune.VERSION)
 @Kind(LoraFineTune.KIND)

@@ -1,12 +1,19 @@
 package io.kubelora.api;
 
+import com.fasterxml.jackson.annotation.JsonClassDescription;
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
 
 /** What to fine-tune, on what data, how, on which hardware, and where the result goes. */
+@JsonClassDescription("What to fine-tune (baseModel), on which data (dataset), how (lora, quantization, training), "
+        + "on which hardware (resources) and where the results go (output, merge). Only baseModel, dataset and output "
+        + "are required; every other field has the default its description names.")
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @ValidationRule(value = "(has(self.quantization) && self.quantization == 'nf4') || !has(self.quantizationConfig)",
         message = "spec.quantizationConfig is only allowed with spec.quantization: nf4")
@@ -52,9 +59,11 @@ public record LoraFineTuneSpec(
         @JsonPropertyDescription("Cluster resources of the training pod: GPUs, memory, CPU and scheduling.")
         ResourcesSpec resources,
 
+        @Size(max = SpecLimits.IMAGE_LENGTH)
         @JsonPropertyDescription("Trainer container image; overrides the operator's default trainer image.")
         String image,
 
+        @Size(max = SpecLimits.NAME_LENGTH)
         @JsonPropertyDescription("Service account of the training pod. Default: the namespace's default "
                 + "service account.")
         String serviceAccountName,
@@ -68,6 +77,7 @@ public record LoraFineTuneSpec(
         CredentialsSpec credentials,
 
         @Min(0)
+        @Max(Integer.MAX_VALUE)
         @JsonPropertyDescription("Retries of a failed training pod before the run is Failed; each retry resumes "
                 + "from the last checkpoint. A pod stopped by a disruption (preemption, eviction, node drain or loss) "
                 + "is replaced without counting, and a trainer exit code no retry can fix (invalid spec 2, bad data "
@@ -79,6 +89,7 @@ public record LoraFineTuneSpec(
         Long activeDeadlineSeconds,
 
         @Min(0)
+        @Max(Integer.MAX_VALUE)
         @JsonPropertyDescription("Seconds after the run finishes before its Job and pods are deleted "
                 + "(the LoraFineTune and its status stay).")
         Integer ttlSecondsAfterFinished) {
@@ -97,7 +108,123 @@ public record LoraFineTuneSpec(
 
     /** A minimal spec: everything else takes its default. */
     public static LoraFineTuneSpec of(String baseModelUri, String datasetUri, String outputUri) {
-        return new LoraFineTuneSpec(new BaseModelSpec(baseModelUri), DatasetSpec.of(datasetUri), null, null,
-                null, null, new OutputSpec(outputUri), null, null, null, null, null, null, null, null, null);
+        return new Builder().baseModel(new BaseModelSpec(baseModelUri)).dataset(DatasetSpec.of(datasetUri))
+                .output(new OutputSpec(outputUri)).build();
+    }
+
+    /** A builder holding this spec's fields, to change some of them. */
+    @JsonIgnore
+    public Builder toBuilder() {
+        return new Builder().baseModel(baseModel).dataset(dataset).lora(lora).quantization(quantization)
+                .quantizationConfig(quantizationConfig).training(training).output(output).merge(merge)
+                .resources(resources).image(image).serviceAccountName(serviceAccountName).suspend(suspend)
+                .credentials(credentials).backoffLimit(backoffLimit).activeDeadlineSeconds(activeDeadlineSeconds)
+                .ttlSecondsAfterFinished(ttlSecondsAfterFinished);
+    }
+
+    /** Builds a spec field by field; a field left unset takes its default, as in a YAML file. */
+    public static final class Builder {
+        private BaseModelSpec baseModel;
+        private DatasetSpec dataset;
+        private LoraSpec lora;
+        private Quantization quantization;
+        private QuantizationConfig quantizationConfig;
+        private TrainingSpec training;
+        private OutputSpec output;
+        private MergeSpec merge;
+        private ResourcesSpec resources;
+        private String image;
+        private String serviceAccountName;
+        private Boolean suspend;
+        private CredentialsSpec credentials;
+        private Integer backoffLimit;
+        private Long activeDeadlineSeconds;
+        private Integer ttlSecondsAfterFinished;
+
+        public Builder baseModel(BaseModelSpec value) {
+            baseModel = value;
+            return this;
+        }
+
+        public Builder dataset(DatasetSpec value) {
+            dataset = value;
+            return this;
+        }
+
+        public Builder lora(LoraSpec value) {
+            lora = value;
+            return this;
+        }
+
+        public Builder quantization(Quantization value) {
+            quantization = value;
+            return this;
+        }
+
+        public Builder quantizationConfig(QuantizationConfig value) {
+            quantizationConfig = value;
+            return this;
+        }
+
+        public Builder training(TrainingSpec value) {
+            training = value;
+            return this;
+        }
+
+        public Builder output(OutputSpec value) {
+            output = value;
+            return this;
+        }
+
+        public Builder merge(MergeSpec value) {
+            merge = value;
+            return this;
+        }
+
+        public Builder resources(ResourcesSpec value) {
+            resources = value;
+            return this;
+        }
+
+        public Builder image(String value) {
+            image = value;
+            return this;
+        }
+
+        public Builder serviceAccountName(String value) {
+            serviceAccountName = value;
+            return this;
+        }
+
+        public Builder suspend(Boolean value) {
+            suspend = value;
+            return this;
+        }
+
+        public Builder credentials(CredentialsSpec value) {
+            credentials = value;
+            return this;
+        }
+
+        public Builder backoffLimit(Integer value) {
+            backoffLimit = value;
+            return this;
+        }
+
+        public Builder activeDeadlineSeconds(Long value) {
+            activeDeadlineSeconds = value;
+            return this;
+        }
+
+        public Builder ttlSecondsAfterFinished(Integer value) {
+            ttlSecondsAfterFinished = value;
+            return this;
+        }
+
+        public LoraFineTuneSpec build() {
+            return new LoraFineTuneSpec(baseModel, dataset, lora, quantization, quantizationConfig, training, output,
+                    merge, resources, image, serviceAccountName, suspend, credentials, backoffLimit,
+                    activeDeadlineSeconds, ttlSecondsAfterFinished);
+        }
     }
 }

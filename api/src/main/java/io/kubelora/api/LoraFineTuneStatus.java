@@ -1,11 +1,14 @@
 package io.kubelora.api;
 
+import com.fasterxml.jackson.annotation.JsonClassDescription;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.kubernetes.api.model.Condition;
 import java.util.List;
 
 /** What the cluster says about a run; written only by the operator. */
+@JsonClassDescription("The run as the operator observes it: phase, conditions, live progress and where the results "
+        + "are. Written only by the operator.")
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record LoraFineTuneStatus(
         @JsonPropertyDescription("Pending, Running, Merging, Succeeded, Failed or Suspended.")
@@ -41,5 +44,82 @@ public record LoraFineTuneStatus(
 
     public LoraFineTuneStatus {
         conditions = conditions == null ? List.of() : List.copyOf(conditions);
+    }
+
+    /** Builds a status field by field; a field left unset is not reported. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Builds a status field by field; a field left unset is not reported. */
+    public static final class Builder {
+        private Phase phase;
+        private List<Condition> conditions;
+        private Long observedGeneration;
+        private String jobName;
+        private String startTime;
+        private String completionTime;
+        private String adapterUri;
+        private String mergedModelUri;
+        private String message;
+        private Progress progress;
+
+        private Builder() {
+        }
+
+        public Builder phase(Phase value) {
+            phase = value;
+            return this;
+        }
+
+        public Builder conditions(List<Condition> value) {
+            conditions = value;
+            return this;
+        }
+
+        public Builder observedGeneration(Long value) {
+            observedGeneration = value;
+            return this;
+        }
+
+        public Builder jobName(String value) {
+            jobName = value;
+            return this;
+        }
+
+        public Builder startTime(String value) {
+            startTime = value;
+            return this;
+        }
+
+        public Builder completionTime(String value) {
+            completionTime = value;
+            return this;
+        }
+
+        public Builder adapterUri(String value) {
+            adapterUri = value;
+            return this;
+        }
+
+        public Builder mergedModelUri(String value) {
+            mergedModelUri = value;
+            return this;
+        }
+
+        public Builder message(String value) {
+            message = value;
+            return this;
+        }
+
+        public Builder progress(Progress value) {
+            progress = value;
+            return this;
+        }
+
+        public LoraFineTuneStatus build() {
+            return new LoraFineTuneStatus(phase, conditions, observedGeneration, jobName, startTime, completionTime,
+                    adapterUri, mergedModelUri, message, progress);
+        }
     }
 }

@@ -8,9 +8,12 @@ import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.cfg.CoercionAction;
+import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
 import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.type.LogicalType;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
@@ -21,11 +24,13 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Optional;
 import java.util.stream.Collectors;
 
 /**
- * Reads a LoraFineTune document strictly (unknown fields, wrong types and fractions for integers are
- * errors naming the field and line) and writes one back. The trainer reads the same YAML a user applies.
+ * Reads a LoraFineTune document strictly (unknown fields, wrong types, fractions for integers and numbers
+ * for text are errors naming the field and line, in words: "expected an integer, was 'sixteen'") and writes
+ * one back. The trainer reads the same YAML a user applies.
  */
 public final class LoraFineTuneYaml {
 
@@ -48,6 +53,11 @@ public final class LoraFineTuneYaml {
                 .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
                 .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
                 .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
+        // A number or true where text belongs is a mistake (image: 5), as the API server says too.
+        mapper.coercionConfigFor(LogicalType.Textual)
+                .setCoercion(CoercionInputShape.Integer, CoercionAction.Fail)
+                .setCoercion(CoercionInputShape.Float, CoercionAction.Fail)
+                .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail);
         return mapper;
     }
 
@@ -84,7 +94,7 @@ public final class LoraFineTuneYaml {
             resource = STRICT.readerFor(LoraFineTune.class)
                     .without(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).readValue(tree);
         } catch (JsonProcessingException e) {
-            throw invalid(source, describe(e, yaml));
+            throw invalid(source, describe(e, yaml, tree));
         } catch (java.io.IOException e) {
             throw invalid(source, new Violation("document", e.getMessage()));
         }
@@ -113,12 +123,17 @@ public final class LoraFineTuneYaml {
         }
     }
 
-    private static Violation describe(JsonProcessingException e, String yaml) {
+    private static Violation describe(JsonProcessingException e, String yaml, JsonNode tree) {
         List<Object> steps = e instanceof JsonMappingException m ? steps(m) : List.of();
         String where = YamlLines.lineOf(yaml, steps).stream().mapToObj(n -> " (line " + n + ")").findFirst()
                 .orElse("");
         if (e instanceof UnrecognizedPropertyException u) {
             return new Violation(path(u), "unknown field" + where + "; known fields: " + known(u.getKnownPropertyIds()));
+        }
+        Optional<String> mismatch = e instanceof JsonMappingException m && !m.getPath().isEmpty()
+                ? new FieldTypes(STRICT).mismatch(LoraFineTune.class, steps, tree) : Optional.empty();
+        if (mismatch.isPresent()) {
+            return new Violation(path((JsonMappingException) e), mismatch.get() + where);
         }
         if (e instanceof InvalidFormatException f) {
             return new Violation(path(f), "invalid value '" + f.getValue() + "'" + where + ": expected "

@@ -7,6 +7,7 @@ import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
+import io.kubelora.api.crd.ListTypeSet;
 import java.util.List;
 
 /** LoRA (Hu et al. 2021): W' = W + scaling * B A with A [r, in], B [out, r], only A and B trained. */
@@ -18,8 +19,6 @@ import java.util.List;
         + "'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'])",
         message = "spec.lora.targetModules: allowed names are all-linear, q_proj, k_proj, v_proj, o_proj, "
                 + "gate_proj, up_proj, down_proj")
-@ValidationRule(value = "!has(self.targetModules) || self.targetModules.all(m, self.targetModules.exists_one(x, x == m))",
-        message = "spec.lora.targetModules: a module is listed twice")
 public record LoraSpec(
         @Min(1)
         @Max(1024)
@@ -39,11 +38,12 @@ public record LoraSpec(
                 + "0 to 0.9. Default 0.05.")
         Double dropout,
 
-        @Size(min = 1)
+        @Size(min = 1, max = SpecLimits.TARGET_MODULES)
+        @ListTypeSet
         @JsonPropertyDescription("Decoder linears to adapt: any of q_proj, k_proj, v_proj, o_proj, gate_proj, "
                 + "up_proj, down_proj, or [all-linear] for all seven (lm_head is never adapted). "
-                + "Default [all-linear].")
-        List<String> targetModules,
+                + "Default [all-linear]. Each name at most once.")
+        List<@Size(max = SpecLimits.MODULE_NAME_LENGTH) String> targetModules,
 
         @JsonPropertyDescription("Rank-stabilized LoRA: scale by alpha/sqrt(rank) instead of alpha/rank. "
                 + "Default false.")

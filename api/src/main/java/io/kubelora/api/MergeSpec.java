@@ -3,6 +3,7 @@ package io.kubelora.api;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Size;
 
 /** Merging the adapter into the base weights: W' = W + scaling * B A, saved as a plain HF model. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -17,9 +18,13 @@ public record MergeSpec(
         @JsonPropertyDescription("Weight dtype of the merged model: bf16, fp16 or fp32. Default bf16.")
         MergeDtype dtype,
 
-        @Pattern("^[0-9]+(B|KB|MB|GB|KiB|MiB|GiB)$")
+        @Pattern(SHARD_SIZE_PATTERN)
+        @Size(max = SpecLimits.QUANTITY_LENGTH)
         @JsonPropertyDescription("Largest safetensors shard of the merged model, e.g. 5GB or 500MB. Default 5GB.")
         String maxShardSize) {
+
+    /** A size in bytes with a unit, as Hugging Face writes shard sizes. */
+    public static final String SHARD_SIZE_PATTERN = "^[0-9]+(B|KB|MB|GB|KiB|MiB|GiB)$";
 
     public MergeSpec {
         enabled = enabled != null && enabled;

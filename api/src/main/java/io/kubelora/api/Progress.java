@@ -53,4 +53,23 @@ public record Progress(
         }
         return new BigDecimal(loss).setScale(LOSS_DECIMALS, RoundingMode.HALF_EVEN).doubleValue();
     }
+
+    /** Nothing measured yet. */
+    public static Progress empty() {
+        return new Progress(null, null, null, null, null, null, null, null, null);
+    }
+
+    /**
+     * The numbers of a run that finished after {@code stepsDone} steps with {@code finalLoss} (null: keep the
+     * last loss): the total is the steps done unless known, no time is left.
+     */
+    public Progress finished(long stepsDone, Double finalLoss) {
+        return new Progress(stepsDone, totalSteps != null ? totalSteps : stepsDone, null, epoch,
+                finalLoss != null ? finalLoss : loss, evalLoss, tokensPerSecond, null, null);
+    }
+
+    /** The same numbers, taken at {@code time} (RFC 3339). */
+    public Progress at(String time) {
+        return new Progress(step, totalSteps, null, epoch, loss, evalLoss, tokensPerSecond, eta, time);
+    }
 }

@@ -5,11 +5,13 @@ import java.net.URI;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
- * Every rule of the CRD schema and its CEL rules, checked in Java. The operator runs it before creating
- * anything (old clusters may not enforce CEL) and the trainer runs it on local files.
+ * Every rule of the CRD schema and its CEL rules, checked in Java, with the bounds of {@link SpecLimits}. The
+ * operator runs it before creating anything (old clusters may not enforce CEL) and the trainer runs it on
+ * local files.
  */
 public final class SpecValidator {
 
@@ -60,6 +62,12 @@ public final class SpecValidator {
         }
         checkMerge(spec.merge());
         checkResources(spec.resources());
+        length("spec.image", spec.image(), SpecLimits.IMAGE_LENGTH);
+        length("spec.serviceAccountName", spec.serviceAccountName(), SpecLimits.NAME_LENGTH);
+        if (spec.credentials() != null) {
+            length("spec.credentials.storageSecretName", spec.credentials().storageSecretName(),
+                    SpecLimits.NAME_LENGTH);
+        }
         if (spec.backoffLimit() < 0) {
             fail("spec.backoffLimit", "must be at least 0 (was " + spec.backoffLimit() + ")");
         }
@@ -90,6 +98,7 @@ public final class SpecValidator {
             fail("spec.lora.targetModules", "must name at least one module; allowed: " + allowedModules());
             return;
         }
+        count("spec.lora.targetModules", modules.size(), SpecLimits.TARGET_MODULES, "items");
         Set<String> seen = new HashSet<>();
         for (int i = 0; i < modules.size(); i++) {
             String name = modules.get(i);
@@ -133,7 +142,8 @@ public final class SpecValidator {
         } else if (merge.output() != null) {
             uri("spec.merge.output.uri", merge.output().uri(), Set.of("s3", "pvc", "file", "hf"));
         }
-        if (!merge.maxShardSize().matches("^[0-9]+(B|KB|MB|GB|KiB|MiB|GiB)$")) {
+        if (length("spec.merge.maxShardSize", merge.maxShardSize(), SpecLimits.QUANTITY_LENGTH)
+                && !merge.maxShardSize().matches(MergeSpec.SHARD_SIZE_PATTERN)) {
             fail("spec.merge.maxShardSize", "must be a size like 5GB, 500MB or 2GiB (was '"
                     + merge.maxShardSize() + "')");
         }
@@ -143,34 +153,65 @@ public final class SpecValidator {
         range("spec.resources.gpus", r.gpus(), 0, 16);
         quantity("spec.resources.memory", r.memory());
         quantity("spec.resources.cpu", r.cpu());
-        if (r.gpuResourceName() != null && !r.gpuResourceName().matches("^[a-z0-9.-]+/[a-zA-Z0-9._-]+$")) {
+        if (length("spec.resources.gpuResourceName", r.gpuResourceName(), SpecLimits.QUALIFIED_NAME_LENGTH)
+                && r.gpuResourceName() != null && !r.gpuResourceName().matches(ResourcesSpec.GPU_RESOURCE_PATTERN)) {
             fail("spec.resources.gpuResourceName", "must be an extended resource name like nvidia.com/gpu (was '"
                     + r.gpuResourceName() + "')");
         }
+        length("spec.resources.priorityClassName", r.priorityClassName(), SpecLimits.NAME_LENGTH);
+        count("spec.resources.tolerations", r.tolerations().size(), SpecLimits.TOLERATIONS, "items");
+        count("spec.resources.nodeSelector", r.nodeSelector().size(), SpecLimits.NODE_SELECTOR_ENTRIES, "entries");
+        for (Map.Entry<String, String> label : r.nodeSelector().entrySet()) {
+            String field = "spec.resources.nodeSelector[" + label.getKey() + "]";
+            if (label.getKey().length() > SpecLimits.QUALIFIED_NAME_LENGTH) {
+                fail("spec.resources.nodeSelector", "label keys must be at most " + SpecLimits.QUALIFIED_NAME_LENGTH
+                        + " characters (one has " + label.getKey().length() + ")");
+            } else {
+                length(field, label.getValue(), SpecLimits.LABEL_VALUE_LENGTH);
+            }
+        }
         quantity("spec.resources.ephemeralStorage", r.ephemeralStorage());
         String claim = r.modelCacheClaimName();
-        if (claim != null && (claim.length() > 253 || !claim.matches("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$"))) {
-            fail("spec.resources.modelCacheClaimName", "must be a PersistentVolumeClaim name of at most 253 "
-                    + "lower-case letters, digits, '-' and '.' (was '" + claim + "')");
+        if (length("spec.resources.modelCacheClaimName", claim, SpecLimits.NAME_LENGTH) && claim != null
+                && !claim.matches("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")) {
+            fail("spec.resources.modelCacheClaimName", "must be a PersistentVolumeClaim name: lower-case letters, "
+                    + "digits, '-' and '.' (was '" + claim + "')");
         }
     }
 
     private void quantity(String field, Quantity value) {
-        if (value == null) {
+        if (value == null || !length(field, value.toString(), SpecLimits.QUANTITY_LENGTH)) {
             return;
         }
-        try {
-            if (Quantity.getAmountInBytes(value).signum() <= 0) {
-                fail(field, "must be a positive quantity like 32Gi or 4 (was '" + value + "')");
-            }
-        } catch (RuntimeException e) {
-            fail(field, "must be a quantity like 32Gi, 500m or 4 (was '" + value + "')");
+        String text = value.toString();
+        if (!QuantitySyntax.isQuantity(text)) {
+            fail(field, "must be a quantity like 32Gi, 500m or 4 (was '" + text + "')");
+        } else if (QuantitySyntax.sign(text) <= 0) {
+            fail(field, "must be a positive quantity like 32Gi or 4 (was '" + text + "')");
+        }
+    }
+
+    /** True when the text is absent or short enough; otherwise a violation naming the field. */
+    private boolean length(String field, String value, int max) {
+        if (value != null && value.length() > max) {
+            fail(field, "must be at most " + max + " characters (was " + value.length() + ")");
+            return false;
+        }
+        return true;
+    }
+
+    private void count(String field, int size, int max, String unit) {
+        if (size > max) {
+            fail(field, "must have at most " + max + " " + unit + " (has " + size + ")");
         }
     }
 
     private void uri(String field, String value, Set<String> schemes) {
         if (blank(value)) {
             fail(field, "is required");
+            return;
+        }
+        if (!length(field, value, SpecLimits.URI_LENGTH)) {
             return;
         }
         int colon = value.indexOf("://");

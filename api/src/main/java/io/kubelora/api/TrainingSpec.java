@@ -18,6 +18,7 @@ public record TrainingSpec(
         Integer epochs,
 
         @Min(1)
+        @Max(Integer.MAX_VALUE)
         @JsonPropertyDescription("Optimizer steps to run; when set it overrides epochs.")
         Integer maxSteps,
 
@@ -69,20 +70,24 @@ public record TrainingSpec(
         Boolean gradientCheckpointing,
 
         @Min(1)
+        @Max(Integer.MAX_VALUE)
         @JsonPropertyDescription("Log (and export as metrics) every this many optimizer steps. Default 10.")
         Integer logEverySteps,
 
         @Min(0)
+        @Max(Integer.MAX_VALUE)
         @JsonPropertyDescription("Measure evaluation loss every this many steps (needs dataset.validationSplit "
                 + "> 0); 0 evaluates only at the end. Default 0.")
         Integer evalEverySteps,
 
         @Min(0)
+        @Max(Integer.MAX_VALUE)
         @JsonPropertyDescription("Write a resumable checkpoint every this many optimizer steps; 0 disables "
                 + "periodic checkpoints (one is still written on SIGTERM). Default 100.")
         Integer checkpointEverySteps,
 
         @Min(1)
+        @Max(Integer.MAX_VALUE)
         @JsonPropertyDescription("Checkpoints kept under output/checkpoints; older ones are deleted. Default 2.")
         Integer checkpointsToKeep,
 

@@ -8,6 +8,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 class LoraFineTuneYamlTest {
 
@@ -71,10 +73,40 @@ class LoraFineTuneYamlTest {
         assertTrue(message.contains("spec.lora.rank"), message);
     }
 
-    @Test
-    void stringForANumberIsRefused() {
-        String message = error(GOOD.replace("rank: 8", "rank: \"eight\""));
-        assertTrue(message.contains("spec.lora.rank"), message);
+    /** A value of the wrong type: the field, what it expects in words, what it got, and the line. */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+        "rank: sixteen         | spec.lora.rank: expected an integer, was 'sixteen' (line 12)",
+        "rank: true            | spec.lora.rank: expected an integer, was true (line 12)",
+        "rank: [8]             | spec.lora.rank: expected an integer, was a list (line 12)",
+        "rank: {r: 8}          | spec.lora.rank: expected an integer, was a mapping (line 12)",
+        "rank: 8.5             | spec.lora.rank: expected an integer, was 8.5 (line 12)",
+        "rank: 99999999999     | spec.lora.rank: expected an integer from -2147483648 to 2147483647, was 99999999999 (line 12)",
+        "dropout: high         | spec.lora.dropout: expected a number, was 'high' (line 12)",
+        "useRslora: 'yes'      | spec.lora.useRslora: expected true or false, was 'yes' (line 12)",
+        "useRslora: 1          | spec.lora.useRslora: expected true or false, was 1 (line 12)",
+        "targetModules: q_proj | spec.lora.targetModules: expected a list, was 'q_proj' (line 12)",
+        "targetModules: [q, 7] | spec.lora.targetModules[1]: expected a string, was 7 (line 12)"})
+    void wronglyTypedValueSaysWhatWasExpected(String field, String expected) {
+        String message = error(GOOD.replace("rank: 8", field).replace("    targetModules: [q_proj, v_proj]\n",
+                field.startsWith("targetModules") ? "" : "    targetModules: [q_proj, v_proj]\n"));
+        assertTrue(message.contains(expected), message);
+        assertTrue(!message.contains("Cannot") && !message.contains("java."), "Jackson internals: " + message);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+        "image: 5                                | spec.image: expected a string, was 5",
+        "image: {name: trainer}                  | spec.image: expected a string, was a mapping",
+        "suspend: 'no'                           | spec.suspend: expected true or false, was 'no'",
+        "quantization: 4                         | spec.quantization: expected one of none, nf4, was 4",
+        "activeDeadlineSeconds: soon             | spec.activeDeadlineSeconds: expected an integer, was 'soon'",
+        "credentials: s3-secret                  | spec.credentials: expected a mapping, was 's3-secret'",
+        "resources: {memory: [32Gi]}             | spec.resources.memory: expected a quantity such as 32Gi, 500m or 4, was a list",
+        "resources: {nodeSelector: {pool: [a]}}  | spec.resources.nodeSelector.pool: expected a string, was a list"})
+    void everyKindOfFieldSaysWhatItExpects(String field, String expected) {
+        String message = error(GOOD.replace("  output:\n", "  " + field + "\n  output:\n"));
+        assertTrue(message.contains(expected + " (line 16)"), message);
     }
 
     @Test

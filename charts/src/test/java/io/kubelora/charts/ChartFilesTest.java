@@ -1,6 +1,7 @@
 package io.kubelora.charts;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -11,6 +12,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Files the chart ships as they are: the CRD (a copy of the generated one) and the Grafana dashboard. */
 class ChartFilesTest {
@@ -23,6 +25,19 @@ class ChartFilesTest {
         String shipped = Files.readString(RenderedChart.CHART.resolve("crds").resolve(CRD));
         assertEquals(generated, shipped, "charts/kubelora/crds/" + CRD + " differs from crds/" + CRD
                 + ": copy it again (cp crds/" + CRD + " charts/kubelora/crds/)");
+    }
+
+    /**
+     * An API server compiles the CRD's rules when the CRD is created and refuses one that calls a function it
+     * does not offer: the Kubernetes quantity library reaches CRD rules in 1.29, so the chart refuses older ones.
+     */
+    @Test
+    void chartRefusesClustersWhoseApiServerCannotCompileTheCrdRules(@TempDir Path work) throws IOException {
+        assertTrue(Files.readString(Path.of("..", "crds", CRD)).contains("isQuantity("),
+                "the CRD no longer uses the quantity library: the chart's kubeVersion may go down again");
+        Exception refused = assertThrows(Exception.class, () -> RenderedChart.render("", work, "1.28.15"));
+        assertTrue(refused.getMessage().contains("kubeVersion"), refused.getMessage());
+        assertTrue(!RenderedChart.render("", work, "1.29.0").kinds().isEmpty());
     }
 
     @Test

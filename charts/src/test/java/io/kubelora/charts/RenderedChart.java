@@ -20,7 +20,7 @@ final class RenderedChart {
     static final Path CHART = Path.of("kubelora");
     static final String RELEASE = "kubelora";
     static final String NAMESPACE = "kubelora-system";
-    /** A release the chart supports (it needs 1.25+ for the CRD's CEL rules). */
+    /** A release the chart supports (it needs 1.29+ for the CRD's CEL rules). */
     static final String KUBE_VERSION = "1.31.0";
 
     private static final YAMLMapper YAML = new YAMLMapper();
@@ -33,12 +33,17 @@ final class RenderedChart {
 
     /** Renders with the chart's defaults overridden by {@code valuesYaml} (may be empty). */
     static RenderedChart render(String valuesYaml, Path workDir) {
+        return render(valuesYaml, workDir, KUBE_VERSION);
+    }
+
+    /** Renders for a cluster of the given Kubernetes version; Helm refuses one the chart's kubeVersion excludes. */
+    static RenderedChart render(String valuesYaml, Path workDir, String kubeVersion) {
         try {
             Path values = Files.writeString(Files.createTempFile(workDir, "values", ".yaml"), valuesYaml);
             String manifest = new Helm(CHART).template()
                     .withName(RELEASE)
                     .withNamespace(NAMESPACE)
-                    .withKubeVersion(KUBE_VERSION)
+                    .withKubeVersion(kubeVersion)
                     .withValuesFile(values)
                     .call();
             return new RenderedChart(parse(manifest));

@@ -70,13 +70,20 @@ public class TrainingRuns {
     public Outcome reconcile(LoraFineTune run, Job job, List<Pod> pods) {
         LoraFineTuneStatus previous = run.getStatus();
         List<Violation> violations = ClusterSpecChecks.validate(run, settings);
+        String restart = RunLabels.restartToken(run);
+        // A Job being deleted (a finalizer may hold it for long) keeps its name until it is gone. Unless it
+        // ended this very run, the run has no Job: it waits for the name, then starts a new one.
+        Job deleting = null;
+        if (isDeleting(job) && (!RunStatus.isFinished(job) || supersededBy(restart, job))) {
+            deleting = job;
+            job = null;
+        }
         // Without a Job, the ConfigMap tells a run whose Job was deleted after it finished (its status says so)
         // from one never started; a run without status has nothing to read.
         ConfigMap config = job == null && previous != null ? readConfigMap(run) : null;
         HasMetadata record = job != null ? job : config;
 
-        String restart = RunLabels.restartToken(run);
-        if (restart != null && record != null && !restart.equals(annotation(record, RunLabels.RESTART_ANNOTATION))) {
+        if (supersededBy(restart, record)) {
             deleteRun(run);
             events.record(run, RunEvents.NORMAL, "Restarted", "deleted the training Job and its ConfigMap for "
                     + RunLabels.RESTART_ANNOTATION + "=" + restart);
@@ -86,9 +93,14 @@ public class TrainingRuns {
             pods = List.of();
         }
         String hash = run.getSpec() == null ? null : SpecHash.of(run.getSpec());
-        if (job == null && violations.isEmpty() && !RunStatus.finishedAndCleanedUp(previous)) {
-            job = createRun(run, hash);
-            record = job;
+        if (job == null && deleting == null && violations.isEmpty() && !RunStatus.finishedAndCleanedUp(previous)) {
+            Job created = createRun(run, hash);
+            if (isDeleting(created)) {
+                deleting = created; // the previous Job, still being deleted under the name
+            } else {
+                job = created;
+                record = job;
+            }
         } else if (job != null) {
             job = applySuspend(run, job);
         }
@@ -101,7 +113,7 @@ public class TrainingRuns {
         TrainerSnapshot snapshot = job != null && !RunStatus.isFinished(job) && PodDiagnosis.isTraining(pod)
                 ? scraper.scrape(key, pod, now) : null;
         LoraFineTuneStatus status = RunStatus.compute(
-                new RunObservation(run, violations, job, pod, specChanged, snapshot, now), previous);
+                new RunObservation(run, violations, job, pod, specChanged, snapshot, now, deleting), previous);
         recordTransition(run, previous, status);
         if (status.phase().isFinal()) {
             scraper.forget(key);
@@ -126,11 +138,12 @@ public class TrainingRuns {
             if (e.getCode() != HttpURLConnection.HTTP_CONFLICT) {
                 throw e;
             }
-            // Another reconcile (a restarted or second operator, or a stale cache) created it first.
+            // Another reconcile (a restarted or second operator, or a stale cache) created it first, or the
+            // previous Job is still being deleted under the name (the caller waits for it).
             Job existing = client.batch().v1().jobs().inNamespace(namespace)
                     .withName(desired.getMetadata().getName()).get();
-            if (existing == null || existing.getMetadata().getDeletionTimestamp() != null) {
-                throw e; // deleted in between, or still going after a restart: the retry creates it
+            if (existing == null) {
+                throw e; // deleted in between: the retry creates it
             }
             return existing;
         }
@@ -190,6 +203,15 @@ public class TrainingRuns {
         String restart = RunLabels.restartToken(run);
         return restart == null ? Map.of(RunLabels.SPEC_HASH_ANNOTATION, hash)
                 : Map.of(RunLabels.SPEC_HASH_ANNOTATION, hash, RunLabels.RESTART_ANNOTATION, restart);
+    }
+
+    /** Whether a restart token asks for a new run that this Job or ConfigMap does not belong to. */
+    private static boolean supersededBy(String restart, HasMetadata record) {
+        return restart != null && record != null && !restart.equals(annotation(record, RunLabels.RESTART_ANNOTATION));
+    }
+
+    private static boolean isDeleting(Job job) {
+        return job != null && job.getMetadata().getDeletionTimestamp() != null;
     }
 
     private static String annotation(HasMetadata resource, String key) {

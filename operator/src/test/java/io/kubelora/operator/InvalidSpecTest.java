@@ -13,12 +13,15 @@ import io.fabric8.kubernetes.api.model.Event;
 import io.kubelora.api.LoraFineTune;
 import io.kubelora.api.LoraFineTuneStatus;
 import io.kubelora.api.Phase;
+import io.kubelora.api.SpecLimits;
 import io.kubelora.operator.status.Conditions;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -76,6 +79,21 @@ class InvalidSpecTest extends OperatorTestSupport {
     @Test
     void tooLongNameForAJobFails() throws Exception {
         assertFailedNaming(create(load("{}", "n".repeat(64))).getMetadata().getName(), "metadata.name");
+    }
+
+    /** The size bounds of the CRD, which an old or validation-less API server may not have enforced. */
+    @Test
+    void oversizeFieldsFailNamingTheField() throws Exception {
+        Map<String, String> oversize = Map.of(
+                "spec.image", "{image: 'registry.example/" + "a".repeat(SpecLimits.IMAGE_LENGTH) + "'}",
+                "spec.resources.nodeSelector", "{resources: {nodeSelector: {" + IntStream.rangeClosed(0,
+                        SpecLimits.NODE_SELECTOR_ENTRIES).mapToObj(i -> "l" + i + ": x").collect(Collectors.joining(", "))
+                        + "}}}",
+                "spec.output.uri", "{output: {uri: 's3://results/" + "a".repeat(SpecLimits.URI_LENGTH) + "'}}");
+        for (Map.Entry<String, String> field : oversize.entrySet()) {
+            LoraFineTune run = load(field.getValue(), "oversize-" + SEQUENCE.incrementAndGet());
+            assertFailedNaming(create(run).getMetadata().getName(), field.getKey());
+        }
     }
 
     @Test

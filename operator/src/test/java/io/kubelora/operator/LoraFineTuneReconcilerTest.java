@@ -37,8 +37,9 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Collectors;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -49,6 +50,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 @WithKubernetesTestServer(crud = true, setup = LoraFineTuneCrd.class)
 class LoraFineTuneReconcilerTest extends OperatorTestSupport {
 
+    /** A finalizer of another controller that keeps a deleted Job until it lets go. */
+    private static final String HOLD = "example.com/hold";
     private static final String SUCCESS = "{\"adapterUri\":\"s3://results/done/adapter\",\"finalLoss\":1.23,"
             + "\"steps\":900}";
 
@@ -157,8 +160,7 @@ class LoraFineTuneReconcilerTest extends OperatorTestSupport {
         metrics.set("kubelora_step 900\nkubelora_total_steps 900\nkubelora_merging 1\n");
         awaitStatus("done", s -> s.phase() == Phase.Merging);
 
-        Job complete = putJobStatus(ClusterFixtures.finished(job, "Complete", "CompletionsReached", "done"));
-        putPod(ClusterFixtures.terminated(complete, "Succeeded", "Completed", 0, SUCCESS));
+        succeed(job);
         LoraFineTuneStatus done = awaitStatus("done", s -> s.phase() == Phase.Succeeded);
         assertEquals("s3://results/done/adapter", done.adapterUri());
         assertEquals(ClusterFixtures.T1, done.completionTime());
@@ -171,20 +173,70 @@ class LoraFineTuneReconcilerTest extends OperatorTestSupport {
 
     @Test
     void finishedRunIsNotRunAgainWhenItsJobIsDeleted() {
+        List<LoraFineTune> reconciled = recordReconciles();
         create(Runs.minimal("ttl"));
-        Job job = awaitJob("ttl");
-        Job complete = putJobStatus(ClusterFixtures.finished(job, "Complete", "CompletionsReached", "done"));
-        putPod(ClusterFixtures.terminated(complete, "Succeeded", "Completed", 0, SUCCESS));
-        LoraFineTuneStatus done = awaitStatus("ttl", s -> s.phase() == Phase.Succeeded);
-        // spec.ttlSecondsAfterFinished: the Job controller deletes the Job and its pod.
-        client.batch().v1().jobs().inNamespace(Runs.NAMESPACE).withName("ttl").delete();
-        client.pods().inNamespace(Runs.NAMESPACE).withLabel(RunLabels.RUN, "ttl").delete();
+        succeed(awaitJob("ttl"));
+        LoraFineTuneStatus done = awaitStatus("ttl", s -> s.phase() == Phase.Succeeded && s.adapterUri() != null);
+        expire("ttl");
         client.resources(LoraFineTune.class).inNamespace(Runs.NAMESPACE).withName("ttl").edit(r -> {
             r.getMetadata().setLabels(Map.of("team", "nlp")); // any change makes the operator look again
             return r;
         });
-        await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(10)).until(() -> job("ttl") == null);
+        // A reconcile saw the edit (and so the Job gone) and returned: had it created a Job, it would be there now.
+        await().atMost(Duration.ofSeconds(10)).until(() -> reconciled.stream().anyMatch(r -> r.getMetadata().getName()
+                .equals("ttl") && "nlp".equals(r.getMetadata().getLabels().get("team"))));
+        assertNull(job("ttl"));
         assertEquals(done, get("ttl").getStatus());
+    }
+
+    @Test
+    void finishedRunWhoseJobWasDeletedRestartsOnRequest() {
+        create(Runs.minimal("ttl-restart"));
+        Job first = awaitJob("ttl-restart");
+        succeed(first);
+        awaitStatus("ttl-restart", s -> s.phase() == Phase.Succeeded && s.adapterUri() != null);
+        expire("ttl-restart");
+
+        requestRestart("ttl-restart", "1");
+        awaitEvent("ttl-restart", "Restarted");
+        LoraFineTuneStatus status = awaitStatus("ttl-restart", s -> s.phase() == Phase.Pending);
+        Job second = awaitJob("ttl-restart");
+        assertNotEquals(first.getMetadata().getUid(), second.getMetadata().getUid());
+        assertEquals("1", second.getMetadata().getAnnotations().get(RunLabels.RESTART_ANNOTATION));
+        assertNull(status.adapterUri(), "the new run has no result yet");
+        assertNull(status.completionTime());
+        assertEquals(1, jobsOf("ttl-restart").size());
+    }
+
+    /** The old Job's name is taken until the Job is gone (a finalizer can hold it): the new run waits, then starts. */
+    @Test
+    void restartWaitsForTheOldJobToBeDeleted() {
+        create(Runs.minimal("slow-delete"));
+        Job first = awaitJob("slow-delete");
+        putJobStatus(ClusterFixtures.finished(first, "Failed", "BackoffLimitExceeded", "failed"));
+        awaitStatus("slow-delete", s -> s.phase() == Phase.Failed);
+        client.batch().v1().jobs().inNamespace(Runs.NAMESPACE).withName("slow-delete").edit(j -> {
+            j.getMetadata().setFinalizers(List.of(HOLD));
+            return j;
+        });
+
+        requestRestart("slow-delete", "1");
+        await().atMost(Duration.ofSeconds(10)).until(() -> job("slow-delete").getMetadata().getDeletionTimestamp() != null);
+        LoraFineTuneStatus waiting = awaitStatus("slow-delete", s -> s.phase() == Phase.Pending);
+        assertTrue(waiting.message().contains("previous training Job"), waiting.message());
+        assertEquals(first.getMetadata().getUid(), job("slow-delete").getMetadata().getUid());
+
+        client.batch().v1().jobs().inNamespace(Runs.NAMESPACE).withName("slow-delete").edit(j -> {
+            j.getMetadata().setFinalizers(List.of());
+            return j;
+        });
+        Job second = await().atMost(Duration.ofSeconds(15)).until(() -> job("slow-delete"),
+                j -> j != null && !j.getMetadata().getUid().equals(first.getMetadata().getUid()));
+        assertEquals("1", second.getMetadata().getAnnotations().get(RunLabels.RESTART_ANNOTATION));
+        awaitStatus("slow-delete", s -> s.phase() == Phase.Pending && "slow-delete".equals(s.jobName())
+                && !s.message().contains("previous training Job"));
+        assertEquals(1, events("slow-delete").stream().filter(e -> "Restarted".equals(e.getReason())).count(),
+                "one restart, however long the old Job takes to go");
     }
 
     @ParameterizedTest(name = "{0}")
@@ -299,13 +351,10 @@ class LoraFineTuneReconcilerTest extends OperatorTestSupport {
         client.resources(LoraFineTune.class).inNamespace(Runs.NAMESPACE).withName("edited").edit(r -> {
             LoraFineTuneSpec s = r.getSpec();
             TrainingSpec t = s.training();
-            r.setSpec(new LoraFineTuneSpec(s.baseModel(), s.dataset(), s.lora(), s.quantization(),
-                    s.quantizationConfig(), new TrainingSpec(t.epochs() + 2, t.maxSteps(), t.learningRate(),
+            r.setSpec(s.toBuilder().training(new TrainingSpec(t.epochs() + 2, t.maxSteps(), t.learningRate(),
                     t.batchSize(), t.gradientAccumulationSteps(), t.warmupRatio(), t.lrScheduler(), t.weightDecay(),
                     t.maxGradNorm(), t.seed(), t.precision(), t.gradientCheckpointing(), t.logEverySteps(),
-                    t.evalEverySteps(), t.checkpointEverySteps(), t.checkpointsToKeep(), t.resume()),
-                    s.output(), s.merge(), s.resources(), s.image(), s.serviceAccountName(), s.suspend(),
-                    s.credentials(), s.backoffLimit(), s.activeDeadlineSeconds(), s.ttlSecondsAfterFinished()));
+                    t.evalEverySteps(), t.checkpointEverySteps(), t.checkpointsToKeep(), t.resume())).build());
             return r;
         });
         LoraFineTuneStatus status = awaitStatus("edited",
@@ -327,10 +376,7 @@ class LoraFineTuneReconcilerTest extends OperatorTestSupport {
         awaitStatus("again", s -> s.phase() == Phase.Failed);
         assertNotNull(failed);
 
-        client.resources(LoraFineTune.class).inNamespace(Runs.NAMESPACE).withName("again").edit(r -> {
-            r.getMetadata().setAnnotations(Map.of(RunLabels.RESTART_ANNOTATION, "1"));
-            return r;
-        });
+        requestRestart("again", "1");
         awaitEvent("again", "Restarted");
         LoraFineTuneStatus status = awaitStatus("again", s -> s.phase() == Phase.Pending);
         Job second = job("again");
@@ -342,9 +388,41 @@ class LoraFineTuneReconcilerTest extends OperatorTestSupport {
         assertEquals(1, jobsOf("again").size());
     }
 
+    /** The Job controller and kubelet report a successful training pod and a complete Job. */
+    private void succeed(Job job) {
+        Job complete = putJobStatus(ClusterFixtures.finished(job, "Complete", "CompletionsReached", "done"));
+        putPod(ClusterFixtures.terminated(complete, "Succeeded", "Completed", 0, SUCCESS));
+    }
+
+    /** spec.ttlSecondsAfterFinished: the Job controller deletes the finished Job and its pod. */
+    private void expire(String name) {
+        client.batch().v1().jobs().inNamespace(Runs.NAMESPACE).withName(name).delete();
+        client.pods().inNamespace(Runs.NAMESPACE).withLabel(RunLabels.RUN, name).delete();
+        await().atMost(Duration.ofSeconds(10)).until(() -> job(name) == null);
+    }
+
+    private void requestRestart(String name, String token) {
+        client.resources(LoraFineTune.class).inNamespace(Runs.NAMESPACE).withName(name).edit(r -> {
+            r.getMetadata().setAnnotations(Map.of(RunLabels.RESTART_ANNOTATION, token));
+            return r;
+        });
+    }
+
+    /** Every run a reconcile was done for, as it was, added when the reconcile returned. */
+    private List<LoraFineTune> recordReconciles() {
+        List<LoraFineTune> reconciled = new CopyOnWriteArrayList<>();
+        QuarkusMock.installMockForType(new TrainingRuns(client, settings, localScraper(), runEvents, runMetrics) {
+            @Override
+            public Outcome reconcile(LoraFineTune run, Job job, List<io.fabric8.kubernetes.api.model.Pod> pods) {
+                Outcome outcome = super.reconcile(run, job, pods);
+                reconciled.add(run);
+                return outcome;
+            }
+        }, TrainingRuns.class);
+        return reconciled;
+    }
+
     private static LoraFineTuneSpec withSuspend(LoraFineTuneSpec s, boolean suspend) {
-        return new LoraFineTuneSpec(s.baseModel(), s.dataset(), s.lora(), s.quantization(), s.quantizationConfig(),
-                s.training(), s.output(), s.merge(), s.resources(), s.image(), s.serviceAccountName(), suspend,
-                s.credentials(), s.backoffLimit(), s.activeDeadlineSeconds(), s.ttlSecondsAfterFinished());
+        return s.toBuilder().suspend(suspend).build();
     }
 }

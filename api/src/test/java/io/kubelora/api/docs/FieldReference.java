@@ -21,12 +21,21 @@ import java.util.stream.StreamSupport;
  */
 public final class FieldReference {
 
-    /** Kubernetes types in the schema, by field path: listed with this type, their inner fields left out. */
-    static final Map<String, String> KUBERNETES_TYPES = Map.of(
+    /**
+     * Kubernetes types in the schema, by field path: listed with this type, their inner fields left out (and left
+     * as Kubernetes defines them, without our size bounds, unless a CEL rule reads them).
+     */
+    public static final Map<String, String> KUBERNETES_TYPES = Map.of(
             "spec.credentials.huggingFaceToken", "object (core/v1 SecretKeySelector)",
             "spec.resources.affinity", "object (core/v1 Affinity)",
             "spec.resources.tolerations", "array of core/v1 Toleration",
             "status.conditions", "array of meta/v1 Condition");
+
+    /** Whether the schema path lies below one of the {@link #KUBERNETES_TYPES} (not the field itself). */
+    public static boolean insideKubernetesType(String path) {
+        return KUBERNETES_TYPES.keySet().stream().anyMatch(type -> path.startsWith(type + ".")
+                || path.startsWith(type + "[]") || path.startsWith(type + "{}"));
+    }
 
     /** One table row. */
     record Field(String path, String type, List<String> constraints, String description) {
@@ -135,9 +144,18 @@ public final class FieldReference {
         if (schema.has("pattern")) {
             out.add("pattern " + code(schema.get("pattern").asText()));
         }
-        sizes(schema, "minItems", "maxItems", "item", out);
-        sizes(schema, "minLength", "maxLength", "character", out);
-        sizes(schema, "minProperties", "maxProperties", "entry", out);
+        sizes(schema, "minItems", "maxItems", "item", "items", out);
+        sizes(schema, "minLength", "maxLength", "character", "characters", out);
+        sizes(schema, "minProperties", "maxProperties", "entry", "entries", out);
+        if ("set".equals(schema.path("x-kubernetes-list-type").asText())) {
+            out.add("no duplicates");
+        }
+        if (schema.path("items").isObject() && !schema.path("items").has("properties")) {
+            constraints(schema.get("items")).forEach(c -> out.add("each " + c));
+        }
+        if (schema.path("additionalProperties").isObject() && !schema.path("additionalProperties").has("properties")) {
+            constraints(schema.get("additionalProperties")).forEach(c -> out.add("each value " + c));
+        }
         ruleMessages(schema).forEach(message -> out.add(text(message)));
         return out;
     }
@@ -163,14 +181,15 @@ public final class FieldReference {
         return parts.isEmpty() ? null : String.join(", ", parts);
     }
 
-    private static void sizes(JsonNode schema, String minKey, String maxKey, String unit, List<String> out) {
+    private static void sizes(JsonNode schema, String minKey, String maxKey, String one, String many,
+            List<String> out) {
         if (schema.has(minKey)) {
             long n = schema.get(minKey).asLong();
-            out.add("at least " + n + " " + unit + (n == 1 ? "" : "s"));
+            out.add("at least " + n + " " + (n == 1 ? one : many));
         }
         if (schema.has(maxKey)) {
             long n = schema.get(maxKey).asLong();
-            out.add("at most " + n + " " + unit + (n == 1 ? "" : "s"));
+            out.add("at most " + n + " " + (n == 1 ? one : many));
         }
     }
 

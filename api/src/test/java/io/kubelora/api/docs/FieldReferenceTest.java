@@ -52,12 +52,16 @@ class FieldReferenceTest {
                   modules:
                     description: "Modules."
                     minItems: 1
+                    x-kubernetes-list-type: set
                     items:
+                      maxLength: 32
                       type: string
                     type: array
                   labels:
                     description: "Labels."
+                    maxProperties: 8
                     additionalProperties:
+                      maxLength: 63
                       type: string
                     type: object
                   memory:
@@ -96,8 +100,10 @@ class FieldReferenceTest {
         assertRow(fields, "spec.rank", "integer", List.of("1 to 64"));
         assertRow(fields, "spec.rate", "number", List.of("≥ 0"));
         assertRow(fields, "spec.mode", "string", List.of("one of `fast`, `slow`"));
-        assertRow(fields, "spec.modules", "array of string", List.of("at least 1 item"));
-        assertRow(fields, "spec.labels", "map of string to string", List.of());
+        assertRow(fields, "spec.modules", "array of string", List.of("at least 1 item", "no duplicates",
+                "each at most 32 characters"));
+        assertRow(fields, "spec.labels", "map of string to string",
+                List.of("at most 8 entries", "each value at most 63 characters"));
         assertRow(fields, "spec.memory", "integer or string", List.of());
         assertRow(fields, "spec.pod.affinity", "object (core/v1 Affinity)", List.of());
     }

@@ -20,15 +20,19 @@ import java.util.Map;
 /**
  * Evaluates the CRD's {@code x-kubernetes-validations} the way the API server does: each rule runs once per
  * instance of the object it is attached to, with {@code self} bound to that object, and only where the object
- * is present. Values are typed from the schema (a {@code number} field holding 1 is the double 1.0).
+ * is present. Values are typed from the schema (a {@code number} field holding 1 is the double 1.0). The
+ * Kubernetes quantity functions come from {@link KubernetesCelLibrary}.
  */
 final class CelRuleEvaluator {
 
     private static final CelCompiler COMPILER = CelCompilerFactory.standardCelCompilerBuilder()
             .setStandardMacros(CelStandardMacro.STANDARD_MACROS) // has(), all(), exists(), ...
             .addVar("self", SimpleType.DYN)
+            .addFunctionDeclarations(KubernetesCelLibrary.declarations())
             .build();
-    private static final CelRuntime RUNTIME = CelRuntimeFactory.standardCelRuntimeBuilder().build();
+    private static final CelRuntime RUNTIME = CelRuntimeFactory.standardCelRuntimeBuilder()
+            .addFunctionBindings(KubernetesCelLibrary.bindings())
+            .build();
 
     private final Map<String, CelRuntime.Program> programs = new HashMap<>();
 

@@ -34,9 +34,15 @@ class CelRulesTest {
                 + "gate_proj, up_proj, down_proj", new Case(
                 "lora: {targetModules: [q_proj, qkv_proj]}",
                 "lora: {targetModules: [q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj]}"));
-        CASES.put("spec.lora.targetModules: a module is listed twice", new Case(
-                "lora: {targetModules: [q_proj, v_proj, q_proj]}",
-                "lora: {targetModules: [q_proj, v_proj]}"));
+        CASES.put("spec.resources.memory must be a positive quantity such as 32Gi or 34359738368", new Case(
+                "resources: {memory: lots}",
+                "resources: {memory: 32Gi}"));
+        CASES.put("spec.resources.ephemeralStorage must be a positive quantity such as 40Gi", new Case(
+                "resources: {ephemeralStorage: lots}",
+                "resources: {ephemeralStorage: 40Gi}"));
+        CASES.put("spec.resources.cpu must be a positive quantity such as 4 or 500m", new Case(
+                "resources: {cpu: '0'}",
+                "resources: {cpu: 500m}"));
         CASES.put("spec.output.uri: hf:// is only supported for spec.merge.output.uri", new Case(
                 "output: {uri: 'hf://me/adapter'}",
                 "{output: {uri: 's3://bucket/run'}, merge: {enabled: true, output: {uri: 'hf://me/merged'}}}"));

@@ -20,7 +20,8 @@ import java.util.Map;
  *   <li>unknown fields are errors ({@code additionalProperties: false} on every object that lists its
  *       properties), as with kubectl's default strict field validation;</li>
  *   <li>apiVersion and kind must name the resource, metadata is an object;</li>
- *   <li>{@code x-kubernetes-*} extensions are dropped ({@code int-or-string} is already an {@code anyOf}).</li>
+ *   <li>{@code x-kubernetes-list-type: set} becomes {@code uniqueItems}: the API server rejects a duplicate;</li>
+ *   <li>other {@code x-kubernetes-*} extensions are dropped ({@code int-or-string} is already an {@code anyOf}).</li>
  * </ul>
  */
 public final class CrdSchema {
@@ -147,6 +148,9 @@ public final class CrdSchema {
                 }
                 default -> copy.set(key, value.deepCopy());
             }
+        }
+        if ("set".equals(schema.path("x-kubernetes-list-type").asText())) {
+            copy.put("uniqueItems", true);
         }
         boolean preservesUnknown = schema.path("x-kubernetes-preserve-unknown-fields").asBoolean(false);
         if (schema.has("properties") && !schema.has("additionalProperties") && !preservesUnknown) {

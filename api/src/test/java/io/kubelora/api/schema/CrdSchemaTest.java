@@ -63,7 +63,16 @@ class CrdSchemaTest {
                         "targetModules"),
                 Arguments.of("baseModel as text", Documents.withSpec("baseModel: hf://org/model"), "baseModel"),
                 Arguments.of("unknown lora field", Documents.withSpec("lora: {rnak: 8}"), "rnak"),
-                Arguments.of("unknown spec field", Documents.withSpec("epochs: 3"), "epochs"));
+                Arguments.of("unknown spec field", Documents.withSpec("epochs: 3"), "epochs"),
+                Arguments.of("a target module twice", Documents.withSpec("lora: {targetModules: [q_proj, q_proj]}"),
+                        "targetModules"),
+                Arguments.of("memory lots", Documents.withSpec("resources: {memory: lots}"), "memory"),
+                Arguments.of("memory with a space", Documents.withSpec("resources: {memory: 5 Gi}"), "memory"),
+                Arguments.of("memory in GB", Documents.withSpec("resources: {memory: 5GB}"), "memory"),
+                Arguments.of("memory 0", Documents.withSpec("resources: {memory: 0}"), "memory"),
+                Arguments.of("cpu negative", Documents.withSpec("resources: {cpu: '-1'}"), "cpu"),
+                Arguments.of("cpu as text", Documents.withSpec("resources: {cpu: four}"), "cpu"),
+                Arguments.of("maxSteps beyond int", Documents.withSpec("training: {maxSteps: 2147483648}"), "maxSteps"));
     }
 
     /** Documents the API server must admit. */
@@ -116,6 +125,7 @@ class CrdSchemaTest {
                         ttlSecondsAfterFinished: 3600
                         """)),
                 Arguments.of("memory as integer", Documents.withSpec("resources: {memory: 34359738368, cpu: '500m'}")),
+                Arguments.of("fractional quantities", Documents.withSpec("resources: {memory: 1.5Gi, cpu: '0.5'}")),
                 Arguments.of("integral learningRate", Documents.withSpec("training: {learningRate: 1}")));
     }
 

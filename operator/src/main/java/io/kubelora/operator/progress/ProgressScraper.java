@@ -1,5 +1,14 @@
 package io.kubelora.operator.progress;
 
+import static io.kubelora.api.TrainerMetric.EPOCH;
+import static io.kubelora.api.TrainerMetric.ETA_SECONDS;
+import static io.kubelora.api.TrainerMetric.EVAL_LOSS;
+import static io.kubelora.api.TrainerMetric.LOSS;
+import static io.kubelora.api.TrainerMetric.MERGING;
+import static io.kubelora.api.TrainerMetric.STEP;
+import static io.kubelora.api.TrainerMetric.TOKENS_PER_SECOND;
+import static io.kubelora.api.TrainerMetric.TOTAL_STEPS;
+
 import io.fabric8.kubernetes.api.model.ContainerPort;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.kubelora.api.Progress;
@@ -108,15 +117,15 @@ public class ProgressScraper {
 
     /** The progress gauges as a snapshot; null when the trainer exports none yet. */
     static TrainerSnapshot snapshot(Map<String, Double> samples) {
-        Double step = samples.get("kubelora_step");
+        Double step = samples.get(STEP.metricName());
         if (step == null) {
             return null;
         }
-        Progress progress = new Progress(step.longValue(), asLong(samples.get("kubelora_total_steps")), null,
-                finite(samples.get("kubelora_epoch")), finite(samples.get("kubelora_loss")),
-                finite(samples.get("kubelora_eval_loss")), finite(samples.get("kubelora_tokens_per_second")),
-                eta(samples.get("kubelora_eta_seconds")), null);
-        Double merging = samples.get("kubelora_merging");
+        Progress progress = new Progress(step.longValue(), asLong(samples.get(TOTAL_STEPS.metricName())), null,
+                finite(samples.get(EPOCH.metricName())), finite(samples.get(LOSS.metricName())),
+                finite(samples.get(EVAL_LOSS.metricName())), finite(samples.get(TOKENS_PER_SECOND.metricName())),
+                eta(samples.get(ETA_SECONDS.metricName())), null);
+        Double merging = samples.get(MERGING.metricName());
         return new TrainerSnapshot(progress, merging != null && merging >= 1.0);
     }
 

@@ -18,11 +18,18 @@ import java.util.List;
  * @param specChanged the spec differs from the one the existing Job was created from
  * @param snapshot    a fresh read of the trainer's metrics, or null when none was taken
  * @param now         the time of the observation
+ * @param deleting    a previous Job of the run still being deleted, whose name the next Job needs, or null
  */
 public record RunObservation(LoraFineTune run, List<Violation> violations, Job job, Pod pod, boolean specChanged,
-        TrainerSnapshot snapshot, Instant now) {
+        TrainerSnapshot snapshot, Instant now, Job deleting) {
 
     public RunObservation {
         violations = violations == null ? List.of() : List.copyOf(violations);
+    }
+
+    /** An observation without a previous Job in the way. */
+    public RunObservation(LoraFineTune run, List<Violation> violations, Job job, Pod pod, boolean specChanged,
+            TrainerSnapshot snapshot, Instant now) {
+        this(run, violations, job, pod, specChanged, snapshot, now, null);
     }
 }

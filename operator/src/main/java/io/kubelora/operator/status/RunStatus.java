@@ -9,6 +9,7 @@ import io.kubelora.api.LoraFineTuneStatus;
 import io.kubelora.api.Phase;
 import io.kubelora.api.Progress;
 import io.kubelora.api.TrainerExitCode;
+import io.kubelora.api.TrainerResult;
 import io.kubelora.api.Violation;
 import io.kubelora.operator.resources.RunLabels;
 import java.time.Instant;
@@ -32,17 +33,16 @@ public final class RunStatus {
     }
 
     public static LoraFineTuneStatus compute(RunObservation o, LoraFineTuneStatus previous) {
-        LoraFineTuneStatus prev = previous != null ? previous
-                : new LoraFineTuneStatus(null, null, null, null, null, null, null, null, null, null);
+        LoraFineTuneStatus prev = previous != null ? previous : LoraFineTuneStatus.builder().build();
         Job job = o.job();
-        TrainerResult result = TrainerResult.parse(PodDiagnosis.terminationMessage(o.pod()));
-        Verdict verdict = verdict(o, prev, result);
+        TerminationMessage message = TerminationMessage.parse(PodDiagnosis.terminationMessage(o.pod()));
+        TrainerResult result = message == null ? null : message.result();
+        Verdict verdict = verdict(o, prev, message);
         Phase phase = verdict.phase();
         boolean succeeded = phase == Phase.Succeeded;
 
-        String adapterUri = succeeded && result != null && result.isSuccess() ? result.adapterUri() : prev.adapterUri();
-        String mergedUri = succeeded && result != null && result.isSuccess()
-                ? result.mergedModelUri() : prev.mergedModelUri();
+        String adapterUri = succeeded && result != null ? result.adapterUri() : prev.adapterUri();
+        String mergedUri = succeeded && result != null ? result.mergedModelUri() : prev.mergedModelUri();
         String now = rfc3339(o.now());
         String startTime = firstNonNull(o.pod() == null || o.pod().getStatus() == null
                 ? null : o.pod().getStatus().getStartTime(), prev.startTime(),
@@ -51,10 +51,11 @@ public final class RunStatus {
         long generation = generation(o);
         List<Condition> conditions = Conditions.stamp(conditions(o, verdict, mergedUri), prev.conditions(),
                 generation, now);
-        return new LoraFineTuneStatus(phase, conditions, generation,
-                job != null ? job.getMetadata().getName() : prev.jobName(),
-                startTime, completionTime, adapterUri, mergedUri, verdict.message(),
-                progress(o, prev.progress(), succeeded ? result : null, now));
+        return LoraFineTuneStatus.builder().phase(phase).conditions(conditions).observedGeneration(generation)
+                .jobName(job != null ? job.getMetadata().getName() : prev.jobName())
+                .startTime(startTime).completionTime(completionTime).adapterUri(adapterUri).mergedModelUri(mergedUri)
+                .message(verdict.message()).progress(progress(o, prev.progress(), succeeded ? result : null, now))
+                .build();
     }
 
     /** True when the run ended and its Job was since deleted (spec.ttlSecondsAfterFinished): nothing to redo. */
@@ -65,8 +66,8 @@ public final class RunStatus {
     /** The status to start a new run from (restart annotation): only the conditions' history stays. */
     public static LoraFineTuneStatus forNewRun(LoraFineTuneStatus status) {
         return status == null ? null
-                : new LoraFineTuneStatus(null, status.conditions(), status.observedGeneration(),
-                        null, null, null, null, null, null, null);
+                : LoraFineTuneStatus.builder().conditions(status.conditions())
+                        .observedGeneration(status.observedGeneration()).build();
     }
 
     /** The Ready condition's reason: the most specific word for the state, used for Events. */
@@ -75,7 +76,7 @@ public final class RunStatus {
         return ready == null ? null : ready.getReason();
     }
 
-    static Verdict verdict(RunObservation o, LoraFineTuneStatus prev, TrainerResult result) {
+    static Verdict verdict(RunObservation o, LoraFineTuneStatus prev, TerminationMessage message) {
         Job job = o.job();
         if (job == null && finishedAndCleanedUp(prev)) {
             return new Verdict(prev.phase(), reason(prev), prev.message(), prev.phase() == Phase.Failed);
@@ -83,18 +84,22 @@ public final class RunStatus {
         if (job == null && !o.violations().isEmpty()) {
             return new Verdict(Phase.Failed, "InvalidSpec", "invalid spec: " + describe(o.violations()), true);
         }
+        if (job == null && o.deleting() != null) {
+            return new Verdict(Phase.Pending, "Creating", "waiting for the previous training Job "
+                    + o.deleting().getMetadata().getName() + " to be deleted", false);
+        }
         if (job == null) {
             return new Verdict(Phase.Pending, "Creating", "creating the training Job", false);
         }
         if (jobCondition(job, "Complete") != null) {
-            return new Verdict(Phase.Succeeded, "Succeeded", result != null && result.isSuccess()
-                    ? "training finished; adapter at " + result.adapterUri()
+            return new Verdict(Phase.Succeeded, "Succeeded", message != null && message.isSuccess()
+                    ? "training finished; adapter at " + message.result().adapterUri()
                     : "training finished; the trainer reported no adapter location", false);
         }
         PodDiagnosis problem = PodDiagnosis.of(o.pod());
         JobCondition failed = jobCondition(job, "Failed");
         if (failed != null) {
-            return failure(failed, problem, trainerExit(o.pod()), result, prev);
+            return failure(failed, problem, trainerExit(o.pod()), message, prev);
         }
         if (Boolean.TRUE.equals(job.getSpec().getSuspend())) {
             String queue = RunLabels.queueName(o.run());
@@ -153,7 +158,7 @@ public final class RunStatus {
      * controller deletes pods that outlive the deadline) beats the Job's own reason.
      */
     private static Verdict failure(JobCondition failed, PodDiagnosis problem, TrainerExitCode exit,
-            TrainerResult result, LoraFineTuneStatus prev) {
+            TerminationMessage message, LoraFineTuneStatus prev) {
         String jobReason = failed.getReason() == null ? "JobFailed" : failed.getReason();
         Condition stalled = Conditions.find(prev.conditions(), Conditions.STALLED);
         String reason;
@@ -178,8 +183,8 @@ public final class RunStatus {
         if (detail != null && !detail.isBlank()) {
             parts.add(detail);
         }
-        if (result != null && result.text() != null) {
-            parts.add("trainer: " + result.text());
+        if (message != null && message.text() != null) {
+            parts.add("trainer: " + message.text());
         }
         return new Verdict(Phase.Failed, reason, String.join("; ", parts), true);
     }
@@ -219,17 +224,13 @@ public final class RunStatus {
         if (o.snapshot() != null && o.snapshot().progress() != null) {
             next = o.snapshot().progress();
         }
-        if (result != null && result.isSuccess() && result.steps() != null) {
-            Progress base = next != null ? next : new Progress(null, null, null, null, null, null, null, null, null);
-            next = new Progress(result.steps(), base.totalSteps() != null ? base.totalSteps() : result.steps(),
-                    null, base.epoch(), result.finalLoss() != null ? result.finalLoss() : base.loss(),
-                    base.evalLoss(), base.tokensPerSecond(), null, null);
+        if (result != null && result.steps() != null) {
+            next = (next != null ? next : Progress.empty()).finished(result.steps(), result.finalLoss());
         }
         if (next == null || next == prev || sameNumbers(next, prev)) {
             return prev;
         }
-        return new Progress(next.step(), next.totalSteps(), null, next.epoch(), next.loss(), next.evalLoss(),
-                next.tokensPerSecond(), next.eta(), now);
+        return next.at(now);
     }
 
     private static boolean sameNumbers(Progress a, Progress b) {

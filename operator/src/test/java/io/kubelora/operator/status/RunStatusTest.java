@@ -53,6 +53,19 @@ class RunStatusTest {
     }
 
     @Test
+    void previousJobStillBeingDeletedKeepsTheNewRunPending() {
+        Job leaving = ClusterFixtures.finished(job, "Failed", "BackoffLimitExceeded", "failed");
+        leaving.getMetadata().setDeletionTimestamp(T1);
+        LoraFineTuneStatus s = RunStatus.compute(new RunObservation(run, List.of(), null, null, false, null, NOW,
+                leaving), RunStatus.forNewRun(compute(leaving, null, null)));
+        assertEquals(Phase.Pending, s.phase());
+        assertEquals("waiting for the previous training Job x to be deleted", s.message());
+        assertCondition(s, Conditions.READY, "False", "Creating");
+        assertNull(s.jobName());
+        assertNull(s.completionTime());
+    }
+
+    @Test
     void invalidSpecWithoutJobFailsNamingTheFields() {
         LoraFineTuneStatus s = RunStatus.compute(new RunObservation(run,
                 List.of(new Violation("spec.lora.rank", "must be at least 1 (was 0)")), null, null, false, null, NOW),

@@ -21,9 +21,8 @@ class ClusterSpecChecksTest {
     }
 
     private static LoraFineTune withResources(ResourcesSpec resources) {
-        LoraFineTuneSpec s = LoraFineTuneSpec.of("hf://org/model", "s3://b/d.jsonl", "s3://b/out");
-        return Runs.of("r", new LoraFineTuneSpec(s.baseModel(), s.dataset(), null, null, null, null, s.output(),
-                null, resources, null, null, null, null, null, null, null));
+        return Runs.of("r", LoraFineTuneSpec.of("hf://org/model", "s3://b/d.jsonl", "s3://b/out").toBuilder()
+                .resources(resources).build());
     }
 
     @Test
@@ -56,10 +55,9 @@ class ClusterSpecChecksTest {
 
     @Test
     void namesMustBeKubernetesNames() {
-        LoraFineTuneSpec s = LoraFineTuneSpec.of("pvc://Models_1/llama", "s3://b/d.jsonl", "s3://b/out");
-        LoraFineTune run = Runs.of("x".repeat(64), new LoraFineTuneSpec(s.baseModel(), s.dataset(), null, null, null,
-                null, s.output(), null, null, null, "Trainer SA", null,
-                new CredentialsSpec("S3_SECRET", new SecretKeySelector(null, "", null)), null, null, null));
+        LoraFineTune run = Runs.of("x".repeat(64), LoraFineTuneSpec.of("pvc://Models_1/llama", "s3://b/d.jsonl",
+                "s3://b/out").toBuilder().serviceAccountName("Trainer SA")
+                .credentials(new CredentialsSpec("S3_SECRET", new SecretKeySelector(null, "", null))).build());
         assertEquals(List.of("metadata.name", "spec.baseModel.uri", "spec.credentials.storageSecretName",
                         "spec.credentials.huggingFaceToken.name", "spec.credentials.huggingFaceToken.key",
                         "spec.serviceAccountName"),

@@ -1,11 +1,11 @@
 package io.kubelora.trainer.cli;
 
 import ai.djl.Device;
-import ai.djl.engine.Engine;
-import io.kubelora.api.Quantization;
 import io.kubelora.trainer.data.TextTokenizer;
+import io.kubelora.trainer.lora.LoraAdapters;
 import io.kubelora.trainer.model.CausalLm;
 import io.kubelora.trainer.model.ModelOptions;
+import io.kubelora.trainer.train.Devices;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Random;
@@ -41,11 +41,11 @@ final class GenerateCommand implements Callable<Integer> {
         if (maxNewTokens < 1 || temperature < 0) {
             throw new IllegalArgumentException("--max-new-tokens must be >= 1 and --temperature >= 0");
         }
-        Device device = Engine.getInstance().getGpuCount() > 0 ? Device.gpu() : Device.cpu();
-        ModelOptions options = new ModelOptions(device, device.isGpu(), null, Quantization.NONE, null, false, seed);
+        Device device = Devices.preferred();
+        ModelOptions options = ModelOptions.on(device).withBf16Compute(device.isGpu()).withSeed(seed);
         try (TextTokenizer tokenizer = TextTokenizer.load(model); CausalLm lm = CausalLm.load(model, options)) {
             if (adapter != null) {
-                lm.loadAdapter(adapter);
+                LoraAdapters.load(lm, adapter);
             }
             long[] promptIds = tokenizer.encode(prompt, true);
             long[] ids = Arrays.copyOf(promptIds, promptIds.length + maxNewTokens);

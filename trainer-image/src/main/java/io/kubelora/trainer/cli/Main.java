@@ -1,14 +1,15 @@
 package io.kubelora.trainer.cli;
 
-import io.kubelora.trainer.quant.LoadBench;
-import io.kubelora.trainer.quant.Nf4Bench;
+import io.kubelora.trainer.bench.LoadBench;
+import io.kubelora.trainer.bench.Nf4Bench;
+import io.kubelora.trainer.bench.TrainBench;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** The kubelora command line: the same program runs locally and in the training pod. */
 @Command(name = "kubelora", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "LoRA and QLoRA fine-tuning of Llama, Mistral and Qwen2 models.",
-        subcommands = {TrainCommand.class, InitModelCommand.class, GenerateCommand.class, BenchCommand.class,
+        subcommands = {TrainCommand.class, InitModelCommand.class, GenerateCommand.class, TrainBench.class,
                 MergeCommand.class, Nf4Bench.class, LoadBench.class, CommandLine.HelpCommand.class})
 public final class Main {
 

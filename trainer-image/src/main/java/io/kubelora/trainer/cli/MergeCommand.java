@@ -5,6 +5,7 @@ import io.kubelora.trainer.merge.MergeOptions;
 import io.kubelora.trainer.merge.MergeResult;
 import io.kubelora.trainer.merge.MergedModelPublisher;
 import io.kubelora.trainer.storage.Storage;
+import io.kubelora.trainer.train.SpecTranslation;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -52,7 +53,8 @@ public final class MergeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        MergeOptions options = MergeOptions.of(parseDtype(dtype), maxShardSize);
+        MergeDtype outputDtype = parseDtype(dtype);
+        MergeOptions options = MergeOptions.of(SpecTranslation.tensorDtype(outputDtype), maxShardSize);
         Path work = workDir != null ? workDir
                 : Path.of(System.getenv().getOrDefault("KUBELORA_CACHE_DIR", ".kubelora"));
         try (Storage storage = Storage.fromEnvironment(System.getenv(), Path.of("").toAbsolutePath())) {
@@ -66,7 +68,7 @@ public final class MergeCommand implements Callable<Integer> {
             MergeResult result = published.result();
             System.err.printf(Locale.ROOT, "Merged %d adapted linears into %s: %d tensors, %d shard(s), %.2f GB of "
                             + "%s weights in %.1f s%n", result.mergedLinears(), published.uri(), result.tensors(),
-                    result.shards(), result.tensorBytes() / 1e9, options.dtype().name().toLowerCase(Locale.ROOT),
+                    result.shards(), result.tensorBytes() / 1e9, outputDtype.name().toLowerCase(Locale.ROOT),
                     (System.nanoTime() - start) / 1e9);
             System.out.println(published.uri());
             return 0;

@@ -1,9 +1,8 @@
 package io.kubelora.trainer.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.kubelora.api.LoraFineTune;
 import io.kubelora.api.LoraFineTuneYaml;
+import io.kubelora.api.TrainerResult;
 import io.kubelora.trainer.storage.Storage;
 import io.kubelora.trainer.train.FineTuneRun;
 import io.kubelora.trainer.train.TrainerMetrics;
@@ -45,14 +44,8 @@ final class TrainCommand implements Callable<Integer> {
         }
         try (Storage storage = Storage.fromEnvironment(System.getenv(), Path.of("").toAbsolutePath())) {
             FineTuneRun.Result result = new FineTuneRun(resource, storage, work, System.err, observers).execute();
-            ObjectNode message = new ObjectMapper().createObjectNode();
-            message.put("adapterUri", result.adapterUri());
-            if (result.mergedModelUri() != null) {
-                message.put("mergedModelUri", result.mergedModelUri());
-            }
-            message.put("finalLoss", result.summary().finalLoss());
-            message.put("steps", result.summary().steps());
-            TerminationMessage.write(message.toString());
+            TerminationMessage.write(new TrainerResult(result.adapterUri(), result.mergedModelUri(),
+                    result.summary().finalLoss(), (long) result.summary().steps()).toJson());
             System.out.println(result.mergedModelUri() == null ? result.adapterUri()
                     : result.adapterUri() + "\n" + result.mergedModelUri());
             return 0;

@@ -1,7 +1,6 @@
 package io.kubelora.trainer.data;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.kubelora.api.DatasetFormat;
 import java.util.ArrayList;
 import java.util.List;
 

@@ -1,8 +1,6 @@
 package io.kubelora.trainer.data;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.kubelora.api.DatasetFormat;
-import io.kubelora.api.DatasetSpec;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.SplittableRandom;
@@ -28,7 +26,7 @@ public final class TrainingData {
     private final Batches validation;
 
     private TrainingData(DatasetFormat format, TokenRows train, TokenRows validation, int skipped,
-                         int truncated, DatasetSpec spec, TextTokenizer tokenizer, long seed) {
+                         int truncated, DataOptions options, TextTokenizer tokenizer, long seed) {
         this.format = format;
         this.trainExamples = train.size();
         this.validationExamples = validation.size();
@@ -36,8 +34,8 @@ public final class TrainingData {
         this.truncatedExamples = truncated;
         this.tokens = train.totalLength() + validation.totalLength();
         this.trainableTokens = train.trainableTokens() + validation.trainableTokens();
-        this.packed = spec.packing();
-        this.maxSeqLength = spec.maxSeqLength();
+        this.packed = options.packing();
+        this.maxSeqLength = options.maxSeqLength();
         long pad = tokenizer.padTokenId();
         if (packed) {
             long eos = tokenizer.eosTokenId();
@@ -54,18 +52,18 @@ public final class TrainingData {
      * @throws DatasetException naming {@code file:line} for a malformed or unfit record, or the file when
      *                          it holds no usable example
      */
-    public static TrainingData load(Path jsonl, DatasetSpec spec, TextTokenizer tokenizer, long seed) {
-        Collector collected = new Collector(jsonl, spec, tokenizer);
+    public static TrainingData load(Path jsonl, DataOptions options, TextTokenizer tokenizer, long seed) {
+        Collector collected = new Collector(jsonl, options, tokenizer);
         JsonlRecords.forEach(jsonl, collected);
         if (collected.examples.isEmpty()) {
             throw DatasetException.inFile(jsonl, collected.skipped == 0 ? "holds no records"
                     : "no usable example: all " + collected.skipped + " records have no trainable token within "
-                    + spec.maxSeqLength() + " tokens", null);
+                    + options.maxSeqLength() + " tokens", null);
         }
         TokenRows examples = collected.examples;
-        boolean[] held = validationMask(examples.size(), spec.validationSplit(), seed);
+        boolean[] held = validationMask(examples.size(), options.validationSplit(), seed);
         return new TrainingData(collected.format, examples.select(held, false), examples.select(held, true),
-                collected.skipped, collected.truncated, spec, tokenizer, seed);
+                collected.skipped, collected.truncated, options, tokenizer, seed);
     }
 
     /** Encodes records as they are read, resolving {@code auto} on the first one. */
@@ -79,11 +77,11 @@ public final class TrainingData {
         private int skipped;
         private int truncated;
 
-        Collector(Path file, DatasetSpec spec, TextTokenizer tokenizer) {
+        Collector(Path file, DataOptions options, TextTokenizer tokenizer) {
             this.file = file;
             this.tokenizer = tokenizer;
-            this.maxLength = spec.maxSeqLength();
-            this.format = spec.format();
+            this.maxLength = options.maxSeqLength();
+            this.format = options.format();
         }
 
         @Override

@@ -5,6 +5,8 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
+import io.kubelora.trainer.model.LinearAdapter;
+import io.kubelora.trainer.model.TrainableParameter;
 import java.util.List;
 import java.util.SplittableRandom;
 
@@ -13,7 +15,7 @@ import java.util.SplittableRandom;
  * with A [r, in] initialised kaiming-uniform (a = sqrt(5), i.e. U(-1/sqrt(in), 1/sqrt(in))) and B [out, r]
  * zeros, so a fresh adapter leaves the model unchanged. A and B are fp32 arrays with gradients.
  */
-public final class LoraAdapter implements AutoCloseable {
+public final class LoraAdapter implements LinearAdapter {
 
     private final String keyA;
     private final String keyB;
@@ -57,6 +59,7 @@ public final class LoraAdapter implements AutoCloseable {
     }
 
     /** scaling * dropout(x) A^T B^T for x [..., in], giving [..., out]. Dropout only when {@code training}. */
+    @Override
     public NDArray delta(NDArray x, boolean training) {
         NDArray input = training && dropout > 0 ? x.getNDArrayInternal().dropout(x, dropout, true).singletonOrThrow()
                 : x;
@@ -65,22 +68,9 @@ public final class LoraAdapter implements AutoCloseable {
     }
 
     /** A then B, with their PEFT keys. */
-    public List<LoraParameter> parameters() {
-        return List.of(new LoraParameter(keyA, a), new LoraParameter(keyB, b));
-    }
-
-    public long parameterCount() {
-        return a.size() + b.size();
-    }
-
-    /** [r, in] */
-    public long[] shapeA() {
-        return a.getShape().getShape();
-    }
-
-    /** [out, r] */
-    public long[] shapeB() {
-        return b.getShape().getShape();
+    @Override
+    public List<TrainableParameter> parameters() {
+        return List.of(new TrainableParameter(keyA, a), new TrainableParameter(keyB, b));
     }
 
     /** Overwrites A and B in place (the arrays, and so any optimizer holding them, stay the same). */

@@ -1,6 +1,7 @@
 package io.kubelora.trainer.lora;
 
 import io.kubelora.trainer.model.ModelConfig;
+import io.kubelora.trainer.model.TrainableParameter;
 import io.kubelora.trainer.model.WeightNames;
 import io.kubelora.trainer.safetensors.DType;
 import io.kubelora.trainer.safetensors.SafetensorsFile;
@@ -24,20 +25,35 @@ import java.util.TreeSet;
 public final class PeftAdapter {
 
     public static final String WEIGHTS_FILE = "adapter_model.safetensors";
+    /** PEFT prefixes every adapted module path with this (PeftModel -> LoraModel -> the HF model). */
+    public static final String KEY_PREFIX = "base_model.model.";
 
     private PeftAdapter() {
     }
 
+    /**
+     * PEFT key of the A matrix [r, in], e.g. {@code base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight}.
+     */
+    public static String loraA(int layer, String module) {
+        return KEY_PREFIX + WeightNames.modulePath(layer, module) + ".lora_A.weight";
+    }
+
+    /** PEFT key of the B matrix [out, r]. */
+    public static String loraB(int layer, String module) {
+        return KEY_PREFIX + WeightNames.modulePath(layer, module) + ".lora_B.weight";
+    }
+
     /** Writes config and weights into {@code dir} (created if needed). */
-    public static void write(Path dir, PeftAdapterConfig config, List<LoraParameter> parameters) throws IOException {
+    public static void write(Path dir, PeftAdapterConfig config, List<TrainableParameter> parameters)
+            throws IOException {
         Files.createDirectories(dir);
         List<SafetensorsWriter.Entry> entries = new ArrayList<>();
-        for (LoraParameter p : parameters) {
+        for (TrainableParameter p : parameters) {
             entries.add(new SafetensorsWriter.Entry(p.name(), DType.F32, p.array().getShape().getShape()));
         }
         try (SafetensorsWriter writer = SafetensorsWriter.create(dir.resolve(WEIGHTS_FILE), entries,
                 Map.of("format", "pt"))) {
-            for (LoraParameter p : parameters) {
+            for (TrainableParameter p : parameters) {
                 writer.write(p.name(), p.array().toFloatArray());
             }
         }
@@ -50,8 +66,8 @@ public final class PeftAdapter {
         for (int layer = 0; layer < model.numHiddenLayers(); layer++) {
             for (String module : adapter.targetModules()) {
                 long[] shape = model.linearShape(module); // [out, in]
-                shapes.put(WeightNames.loraA(layer, module), new long[] {adapter.rank(), shape[1]});
-                shapes.put(WeightNames.loraB(layer, module), new long[] {shape[0], adapter.rank()});
+                shapes.put(loraA(layer, module), new long[] {adapter.rank(), shape[1]});
+                shapes.put(loraB(layer, module), new long[] {shape[0], adapter.rank()});
             }
         }
         return shapes;

@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.kubelora.api.LoraSpec;
+import io.kubelora.trainer.model.WeightNames;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,6 +29,8 @@ public record PeftAdapterConfig(String baseModelNameOrPath, int rank, double alp
 
     public static final String FILE_NAME = "adapter_config.json";
     public static final String PEFT_VERSION = "0.17.0";
+    /** peft's target_modules shorthand for every linear but the output head. */
+    public static final String ALL_LINEAR = "all-linear";
     private static final ObjectMapper JSON = new ObjectMapper()
             .enable(SerializationFeature.INDENT_OUTPUT);
 
@@ -36,10 +38,14 @@ public record PeftAdapterConfig(String baseModelNameOrPath, int rank, double alp
         targetModules = List.copyOf(targetModules);
     }
 
-    /** The config describing an adapter trained with {@code spec}. */
-    public static PeftAdapterConfig of(LoraSpec spec, String baseModelNameOrPath) {
-        return new PeftAdapterConfig(baseModelNameOrPath, spec.rank(), spec.alpha(), spec.dropout(),
-                spec.resolvedTargetModules(), spec.useRslora());
+    /** The same adapter, described as trained on {@code baseModel}. */
+    public PeftAdapterConfig withBaseModel(String baseModel) {
+        return new PeftAdapterConfig(baseModel, rank, alpha, dropout, targetModules, useRslora);
+    }
+
+    /** Whether an adapter of {@code other} has the same matrices and scaling (the base model and dropout aside). */
+    public boolean sameShapeAs(PeftAdapterConfig other) {
+        return rank == other.rank && targetModules.equals(other.targetModules) && scaling() == other.scaling();
     }
 
     /** alpha / r, or alpha / sqrt(r) with rsLoRA. */
@@ -147,20 +153,20 @@ public record PeftAdapterConfig(String baseModelNameOrPath, int rank, double alp
 
     private static List<String> targetModules(Path file, JsonNode node) {
         List<String> names = new ArrayList<>();
-        if (node != null && node.isTextual() && node.asText().equals(LoraSpec.ALL_LINEAR)) {
-            return LoraSpec.LINEAR_MODULES;
+        if (node != null && node.isTextual() && node.asText().equals(ALL_LINEAR)) {
+            return WeightNames.LINEAR_MODULES;
         }
         if (node == null || !node.isArray() || node.isEmpty()) {
             throw problem(file, "target_modules", "must be a non-empty list of module names or \"all-linear\", got "
                     + node);
         }
         for (JsonNode n : node) {
-            if (!LoraSpec.LINEAR_MODULES.contains(n.asText())) {
-                throw problem(file, "target_modules", "names " + n + "; supported: " + LoraSpec.LINEAR_MODULES);
+            if (!WeightNames.LINEAR_MODULES.contains(n.asText())) {
+                throw problem(file, "target_modules", "names " + n + "; supported: " + WeightNames.LINEAR_MODULES);
             }
             names.add(n.asText());
         }
-        return LoraSpec.LINEAR_MODULES.stream().filter(names::contains).toList();
+        return WeightNames.LINEAR_MODULES.stream().filter(names::contains).toList();
     }
 
     private static void refuseIfSet(Path file, JsonNode root, String field, String why) {

@@ -10,16 +10,8 @@ public final class MergeInputException extends IllegalArgumentException {
 
     private static final int MAX_LISTED = 20;
 
-    private final List<String> problems;
-
     MergeInputException(String context, List<String> problems) {
         super(describe(context, problems));
-        this.problems = List.copyOf(problems);
-    }
-
-    /** Each problem on its own, in the order found. */
-    public List<String> problems() {
-        return problems;
     }
 
     private static String describe(String context, List<String> problems) {

@@ -1,7 +1,7 @@
 package io.kubelora.trainer.merge;
 
+import io.kubelora.trainer.lora.PeftAdapter;
 import io.kubelora.trainer.lora.PeftAdapterConfig;
-import io.kubelora.trainer.model.WeightNames;
 import io.kubelora.trainer.safetensors.SafetensorsFile;
 import io.kubelora.trainer.safetensors.ShardedWeights;
 import io.kubelora.trainer.safetensors.TensorInfo;
@@ -37,7 +37,7 @@ final class MergePlan {
 
     /** PEFT adapter keys with the adapter name stripped, as save_pretrained writes them. */
     private static final Pattern LORA_KEY = Pattern.compile(
-            Pattern.quote(WeightNames.PEFT_PREFIX) + "(.+)\\.lora_([AB])\\.weight");
+            Pattern.quote(PeftAdapter.KEY_PREFIX) + "(.+)\\.lora_([AB])\\.weight");
 
     private final List<SourceTensor> tensors;
     private final Map<String, AdaptedLinear> adaptedByWeight;
@@ -64,7 +64,7 @@ final class MergePlan {
             Matcher m = LORA_KEY.matcher(t.name());
             if (!m.matches()) {
                 problems.add("adapter tensor '" + t.name() + "' is not a LoRA A/B matrix of a linear layer "
-                        + "(expected " + WeightNames.PEFT_PREFIX + "<module>.lora_A.weight or .lora_B.weight; "
+                        + "(expected " + PeftAdapter.KEY_PREFIX + "<module>.lora_A.weight or .lora_B.weight; "
                         + "embedding adapters, DoRA magnitudes and modules_to_save are not supported)");
                 continue;
             }
@@ -181,6 +181,6 @@ final class MergePlan {
     }
 
     private static String key(String module, String matrix) {
-        return WeightNames.PEFT_PREFIX + module + ".lora_" + matrix + ".weight";
+        return PeftAdapter.KEY_PREFIX + module + ".lora_" + matrix + ".weight";
     }
 }

@@ -1,7 +1,7 @@
 package io.kubelora.trainer.merge;
 
 import io.kubelora.trainer.storage.HfUpload;
-import io.kubelora.trainer.storage.LocalStore;
+import io.kubelora.trainer.storage.LocalFiles;
 import io.kubelora.trainer.storage.Storage;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -70,7 +70,7 @@ public final class MergedModelPublisher {
                     : storage.publishDirectory(target[0], target[1], result.modelDir());
             return new Published(uri, result);
         } finally {
-            LocalStore.deleteTree(staging);
+            LocalFiles.deleteTree(staging);
         }
     }
 

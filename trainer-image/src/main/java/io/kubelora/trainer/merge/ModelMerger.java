@@ -15,7 +15,7 @@ import io.kubelora.trainer.safetensors.DType;
 import io.kubelora.trainer.safetensors.SafetensorsFile;
 import io.kubelora.trainer.safetensors.ShardedWeights;
 import io.kubelora.trainer.storage.CompletionManifest;
-import io.kubelora.trainer.storage.LocalStore;
+import io.kubelora.trainer.storage.LocalFiles;
 import io.kubelora.trainer.storage.StorageException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -82,7 +82,7 @@ public final class ModelMerger {
              SafetensorsFile adapter = SafetensorsFile.open(adapterWeights)) {
             MergePlan plan = MergePlan.create(base, adapter, adapterConfig,
                     "adapter " + adapterDir + " cannot be merged into model " + modelDir);
-            DType dtype = options.tensorDtype();
+            DType dtype = options.dtype();
             List<OutputTensor> outputs = new ArrayList<>();
             for (SourceTensor t : plan.tensors()) {
                 DType outType = t.info().dtype().isFloatingPoint() ? dtype : t.info().dtype();
@@ -106,7 +106,7 @@ public final class ModelMerger {
                 Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
             } catch (IOException | RuntimeException | Error e) {
                 try {
-                    LocalStore.deleteTree(staging);
+                    LocalFiles.deleteTree(staging);
                 } catch (StorageException cleanup) {
                     e.addSuppressed(cleanup); // the merge's own error matters more; a hidden leftover is harmless
                 }

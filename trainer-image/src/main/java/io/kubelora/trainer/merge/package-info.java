@@ -3,7 +3,6 @@
  * Face model folder tensor by tensor into a new one with W' = W + scaling · B·A on every adapted linear;
  * {@link io.kubelora.trainer.merge.MergedModelPublisher} stages that folder locally and delivers it atomically to
  * a local path, pvc://, s3:// or the Hugging Face Hub. Inputs are validated from the safetensors headers before
- * anything is written ({@link io.kubelora.trainer.merge.MergeInputException} lists every mismatch), and
- * {@link io.kubelora.trainer.merge.MergeBench} compares merge throughput with a plain copy of the same files.
+ * anything is written ({@link io.kubelora.trainer.merge.MergeInputException} lists every mismatch).
  */
 package io.kubelora.trainer.merge;

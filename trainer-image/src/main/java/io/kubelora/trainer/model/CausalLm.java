@@ -5,35 +5,27 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
-import ai.djl.ndarray.types.Shape;
-import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
-import io.kubelora.api.LoraSpec;
 import io.kubelora.trainer.data.Batch;
-import io.kubelora.trainer.lora.LoraAdapter;
-import io.kubelora.trainer.lora.LoraParameter;
-import io.kubelora.trainer.lora.PeftAdapter;
-import io.kubelora.trainer.lora.PeftAdapterConfig;
 import io.kubelora.trainer.safetensors.ShardedWeights;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
-import java.util.SplittableRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * A decoder-only causal language model of the Llama family (Llama, Mistral, Qwen2) on DJL's PyTorch engine:
- * token embedding, N {@link DecoderLayer}s, final RMSNorm and an lm_head (tied to the embedding or not),
- * with frozen base weights and optional trainable LoRA adapters on the decoder linears. Matrix products and
- * attention run in fp32, or in bf16 when {@link ModelOptions#bf16Compute()} asks for it ({@link Kernels});
- * everything else is fp32.
+ * token embedding and N {@link DecoderLayer}s ({@link Decoder}, the one forward to the last hidden state), then
+ * the final RMSNorm and lm_head ({@link LmHead}, tied to the embedding or not). Base weights are frozen;
+ * trainable {@link LinearAdapter}s (LoRA) are attached to its decoder {@link Linear}s by name after loading.
+ * Matrix products and attention run in fp32, or in bf16 when {@link ModelOptions#bf16Compute()} asks for it
+ * ({@link Kernels}); everything else is fp32.
  *
- * <p>Every call runs in its own sub-manager and NDScope, so per-step arrays are freed when it returns.
+ * <p>Every call runs in its own sub-manager and NDScope, so per-step arrays are freed when it returns. Each
+ * instance owns its weights and manager on one device: several instances can serve as data-parallel replicas.
  */
 public final class CausalLm implements AutoCloseable {
 
@@ -43,41 +35,55 @@ public final class CausalLm implements AutoCloseable {
     private final ModelOptions options;
     private final NDManager manager;
     private final Kernels kernels;
-    private final NDArray embedTokens; // [V, D]
-    private final NDArray finalNorm;   // [D]
-    private final NDArray lmHead;      // [V, D], the embedding itself when tied
-    private final NDArray eps;         // scalar
-    private final List<DecoderLayer> layers;
     private final RotaryEmbedding rope;
-    /** Target rows per lm_head chunk: about 16M logits (64 MB in fp32). */
-    int headChunkRows;
-    private PeftAdapterConfig adapterConfig;
-    private long steps;
+    private final TokenEmbedding embedding;
+    private final Decoder decoder;
+    private final LmHead head;
 
     private CausalLm(ModelConfig config, ModelOptions options, NDManager manager, Kernels kernels,
-                     NDArray embedTokens, NDArray finalNorm, NDArray lmHead, NDArray eps, List<DecoderLayer> layers) {
+                     WeightSource weights) {
         this.config = config;
         this.options = options;
         this.manager = manager;
         this.kernels = kernels;
-        this.embedTokens = embedTokens;
-        this.finalNorm = finalNorm;
-        this.lmHead = lmHead;
-        this.eps = eps;
-        this.layers = List.copyOf(layers);
         this.rope = new RotaryEmbedding(config);
-        this.headChunkRows = Math.max(1, (1 << 24) / config.vocabSize());
+        this.embedding = TokenEmbedding.load(config, weights, manager);
+        NDArray eps = manager.create((float) config.rmsNormEps());
+        this.head = LmHead.load(config, weights, manager, embedding, eps, kernels,
+                options.headChunkRows(config.vocabSize()));
+        BaseWeightFactory factory = new BaseWeightFactory(options, weights, manager, kernels);
+        List<DecoderLayer> layers = new ArrayList<>();
+        for (int i = 0; i < config.numHiddenLayers(); i++) {
+            layers.add(DecoderLayer.load(i, config, weights, factory, manager, eps));
+        }
+        this.decoder = new Decoder(embedding, layers, options.seed());
     }
 
-    /** Reads config.json and the weights of {@code modelDir}, and attaches fresh adapters if options ask for them. */
+    /** Reads config.json and the weights of {@code modelDir}, checking every tensor's presence and shape. */
     public static CausalLm load(Path modelDir, ModelOptions options) {
         ModelConfig config = ModelConfig.read(modelDir);
-        Device device = options.resolvedDevice();
+        try (ShardedWeights weights = ShardedWeights.open(modelDir)) {
+            return build(config, new WeightLoader(weights), options);
+        } catch (IOException e) {
+            throw new ModelLoadException(modelDir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * A model of {@code config} with random weights made on the options' device (no files): for benchmarks and
+     * memory measurements of real shapes. Seed libtorch (Engine.setRandomSeed) for repeatable weights.
+     */
+    public static CausalLm random(ModelConfig config, ModelOptions options) {
+        return build(config, new RandomWeights(config), options);
+    }
+
+    private static CausalLm build(ModelConfig config, WeightSource weights, ModelOptions options) {
+        Device device = options.device();
         if (!device.isGpu()) {
             useExplicitThreadCount();
         }
         NDManager manager = NDManager.newBaseManager(device, "PyTorch");
-        try (ShardedWeights weights = ShardedWeights.open(modelDir)) {
+        try {
             Kernels kernels = Kernels.load(options.bf16Compute(), manager);
             if (options.bf16Compute() && !device.isGpu() && !Kernels.cpuHasBf16Units()) {
                 LOG.warn("bf16 compute on a CPU without bf16 instructions (AVX512_BF16/AMX) is many times slower "
@@ -85,55 +91,55 @@ public final class CausalLm implements AutoCloseable {
             }
             LOG.info("Compute: {} on {}; norms, rotary, loss and LoRA (fp32 master weights) in fp32",
                     kernels.description(), device);
-            CausalLm model = ModelLoader.load(config, options, new WeightLoader(weights), manager, kernels);
-            if (options.lora() != null) {
-                model.attachFreshAdapters(PeftAdapterConfig.of(options.lora(), null));
-            }
-            return model;
-        } catch (IOException e) {
-            manager.close();
-            throw new ModelLoadException(modelDir + ": " + e.getMessage(), e);
+            return new CausalLm(config, options, manager, kernels, weights);
         } catch (RuntimeException e) {
             manager.close();
             throw e;
         }
     }
 
-    static CausalLm assemble(ModelConfig config, ModelOptions options, NDManager manager, Kernels kernels,
-                             NDArray embedTokens, NDArray finalNorm, NDArray lmHead, NDArray eps,
-                             List<DecoderLayer> layers) {
-        return new CausalLm(config, options, manager, kernels, embedTokens, finalNorm, lmHead, eps, layers);
-    }
-
     public ModelConfig config() {
         return config;
     }
 
+    /** The manager owning the weights; long-lived state of this model (e.g. optimizer moments) belongs here. */
     public NDManager manager() {
         return manager;
     }
 
+    /** The decoder linear {@code module} (a {@link WeightNames#LINEAR_MODULES} name) of layer {@code layer}. */
+    public Linear linear(int layer, String module) {
+        return decoder.layer(layer).linear(module);
+    }
+
     /** All parameters, base and adapter (tied embeddings counted once). */
     public long parameterCount() {
-        long n = embedTokens.size() + finalNorm.size() + (lmHead == embedTokens ? 0 : lmHead.size());
-        for (DecoderLayer layer : layers) {
-            n += layer.baseParameterCount();
+        long n = embedding.weight().size() + head.parameterCount();
+        for (int i = 0; i < decoder.layerCount(); i++) {
+            n += decoder.layer(i).baseParameterCount();
         }
         return n + trainableParameterCount();
     }
 
     public long trainableParameterCount() {
         long n = 0;
-        for (LoraParameter p : trainableParameters()) {
+        for (TrainableParameter p : trainableParameters()) {
             n += p.array().size();
         }
         return n;
     }
 
-    /** The adapter matrices (A then B per adapted linear, in layer and module order), empty without adapters. */
-    public List<LoraParameter> trainableParameters() {
-        List<LoraParameter> parameters = new ArrayList<>();
-        forEachAdapter((layer, module, adapter) -> parameters.addAll(adapter.parameters()));
+    /** The parameters of the attached adapters, in layer, module and adapter order; empty without adapters. */
+    public List<TrainableParameter> trainableParameters() {
+        List<TrainableParameter> parameters = new ArrayList<>();
+        for (int i = 0; i < decoder.layerCount(); i++) {
+            for (String module : WeightNames.LINEAR_MODULES) {
+                LinearAdapter adapter = linear(i, module).adapter();
+                if (adapter != null) {
+                    parameters.addAll(adapter.parameters());
+                }
+            }
+        }
         return parameters;
     }
 
@@ -144,20 +150,23 @@ public final class CausalLm implements AutoCloseable {
 
     /** Device bytes held by base weights (what quantization and bf16 compute shrink). */
     public long baseWeightBytes() {
-        long n = (embedTokens.size() + finalNorm.size() + (lmHead == embedTokens ? 0 : lmHead.size())) * 4;
-        for (DecoderLayer layer : layers) {
-            n += layer.bytesHeld();
+        long n = (embedding.weight().size() + head.parameterCount()) * 4;
+        for (int i = 0; i < decoder.layerCount(); i++) {
+            n += decoder.layer(i).bytesHeld();
         }
         return n;
     }
 
     /**
-     * Forward and backward of one micro-batch: backpropagates sum(token losses) * lossScale, adding into the
-     * adapter gradients (the caller zeroes them). Dropout is active. Returns the unscaled summed loss.
+     * Forward and backward of micro-batch number {@code microBatch} of a run: backpropagates sum(token losses) *
+     * lossScale, adding into the adapter gradients (the caller zeroes them). Dropout is active, its masks a
+     * function of (seed, microBatch, layer) only, so a resumed run repeats them exactly. Returns the unscaled
+     * summed loss.
      */
-    public LossSum forwardBackward(Batch batch, float lossScale) {
-        requireAdapters();
-        steps++;
+    public LossSum forwardBackward(Batch batch, float lossScale, long microBatch) {
+        if (trainableParameters().isEmpty()) {
+            throw new IllegalStateException("the model has no trainable parameters: attach LoRA adapters first");
+        }
         Targets targets = Targets.of(batch, config.vocabSize());
         if (targets.count() == 0) {
             return new LossSum(0, 0);
@@ -165,13 +174,12 @@ public final class CausalLm implements AutoCloseable {
         try (NDManager stepManager = manager.newSubManager();
              NDScope scope = new NDScope();
              GradMode grad = GradMode.enabled()) {
-            StepContext s = new StepContext(stepManager, batch.batchSize(), batch.seqLen(), true, kernels, rope,
-                    config);
+            StepContext s = StepContext.training(stepManager, batch.batchSize(), batch.seqLen(), microBatch, kernels,
+                    rope, config);
             NDArray scale = stepManager.create(lossScale);
-            double loss = options.gradientCheckpointing()
-                    ? Backward.withCheckpointing(this, s, batch, targets, scale)
-                    : Backward.full(this, s, batch, targets, scale);
-            return new LossSum(loss, targets.count());
+            return options.gradientCheckpointing()
+                    ? Backward.checkpointed(decoder, head, s, batch.inputIds(), targets, scale)
+                    : Backward.full(decoder, head, s, batch.inputIds(), targets, scale);
         }
     }
 
@@ -184,13 +192,9 @@ public final class CausalLm implements AutoCloseable {
         try (NDManager stepManager = manager.newSubManager();
              NDScope scope = new NDScope();
              GradMode grad = GradMode.disabled()) {
-            StepContext s = new StepContext(stepManager, batch.batchSize(), batch.seqLen(), false, kernels, rope,
+            StepContext s = StepContext.inference(stepManager, batch.batchSize(), batch.seqLen(), kernels, rope,
                     config);
-            NDArray x = embed(batch.inputIds(), s);
-            for (int i = 0; i < layers.size(); i++) {
-                x = runLayer(i, x, s);
-            }
-            return new LossSum(lossSum(x, targets, s, null), targets.count());
+            return head.lossSum(decoder.forward(batch.inputIds(), s, null), targets, s, null);
         }
     }
 
@@ -208,15 +212,10 @@ public final class CausalLm implements AutoCloseable {
         try (NDManager stepManager = manager.newSubManager();
              NDScope scope = new NDScope();
              GradMode grad = GradMode.disabled()) {
-            StepContext s = new StepContext(stepManager, 1, t, false, kernels, rope, config);
-            NDArray x = embed(tokenIds, s);                                           // [1, T, D]
-            for (int i = 0; i < layers.size(); i++) {
-                x = runLayer(i, x, s);
-            }
-            NDArray all = x.reshape(t, config.hiddenSize());                          // [T, D]
-            NDArray rows = lastPositionOnly ? all.get(new NDIndex("{}:", t - 1)) : all; // [T', D]
-            NDArray logits = kernels.linear(TensorOps.rmsNorm(rows, finalNorm, eps), lmHead, null); // [T', V]
-            float[] flat = logits.toFloatArray();
+            StepContext s = StepContext.inference(stepManager, 1, t, kernels, rope, config);
+            NDArray all = decoder.forward(tokenIds, s, null).reshape(t, config.hiddenSize()); // [T, D]
+            NDArray rows = lastPositionOnly ? all.get(new NDIndex("{}:", t - 1)) : all;     // [T', D]
+            float[] flat = head.logits(rows).toFloatArray();                                // [T' * V]
             int positions = (int) rows.getShape().get(0);
             float[][] out = new float[positions][];
             for (int p = 0; p < positions; p++) {
@@ -226,122 +225,11 @@ public final class CausalLm implements AutoCloseable {
         }
     }
 
-    /**
-     * Replaces the adapters with those saved in a PEFT folder (creating them if the model has none). The
-     * folder is fully validated first, so a mismatched adapter leaves the model as it was.
-     */
-    public void loadAdapter(Path adapterDir) {
-        PeftAdapterConfig loaded = PeftAdapterConfig.read(adapterDir);
-        Map<String, float[]> values = PeftAdapter.readWeights(adapterDir,
-                PeftAdapter.expectedShapes(config, loaded));
-        if (adapterConfig == null || adapterConfig.rank() != loaded.rank()
-                || !adapterConfig.targetModules().equals(loaded.targetModules())
-                || adapterConfig.scaling() != loaded.scaling()) {
-            attachFreshAdapters(loaded);
-        }
-        forEachAdapter((layer, module, adapter) -> {
-            List<LoraParameter> ab = adapter.parameters();
-            adapter.set(values.get(ab.get(0).name()), values.get(ab.get(1).name()));
-        });
-    }
-
-    /** Writes the adapters as a PEFT folder (adapter_config.json + adapter_model.safetensors). */
-    public void saveAdapter(Path adapterDir, String baseModelNameOrPath) {
-        requireAdapters();
-        PeftAdapterConfig c = adapterConfig;
-        try {
-            PeftAdapter.write(adapterDir, new PeftAdapterConfig(baseModelNameOrPath, c.rank(), c.alpha(),
-                    c.dropout(), c.targetModules(), c.useRslora()), trainableParameters());
-        } catch (IOException e) {
-            throw new UncheckedIOException(adapterDir + ": cannot write adapter: " + e.getMessage(), e);
-        }
-    }
-
     @Override
     public void close() {
+        decoder.close();
         kernels.close();
         manager.close();
-    }
-
-    // ---- internals shared with Backward ----
-
-    List<DecoderLayer> layers() {
-        return layers;
-    }
-
-    /** Token ids [B*T] -> embeddings [B, T, D]. */
-    NDArray embed(long[] tokenIds, StepContext s) {
-        for (long id : tokenIds) {
-            if (id < 0 || id >= config.vocabSize()) {
-                throw new IllegalArgumentException("token id " + id + " outside the vocabulary [0, "
-                        + config.vocabSize() + ")");
-            }
-        }
-        NDArray ids = s.manager.create(tokenIds);                                     // [B*T]
-        return embedTokens.get(ids).reshape(s.batchSize, s.seqLen, config.hiddenSize()); // [B, T, D]
-    }
-
-    /** Runs layer {@code i} in its own scope so its temporaries are freed as soon as it is done. */
-    NDArray runLayer(int i, NDArray x, StepContext s) {
-        NDArray y;
-        try (NDScope layerScope = new NDScope()) {
-            if (s.training) {
-                JniUtils.setSeed(dropoutSeed(i));
-            }
-            y = layers.get(i).forward(x, s);
-            NDScope.unregister(y);
-        }
-        NDScope.register(y);
-        return y;
-    }
-
-    /**
-     * Sum over target tokens of -log softmax(logits)[target], from the last hidden state x [B, T, D]. The
-     * vocabulary projection runs on {@link #headChunkRows} target rows at a time, each chunk in its own
-     * scope; with {@code upstream} non-null each chunk is backpropagated right away (scaled by it), so
-     * logits [N, V] never exist all at once (they dominate activation memory for 128k vocabularies).
-     */
-    double lossSum(NDArray x, Targets targets, StepContext s, NDArray upstream) {
-        NDArray flat = x.reshape((long) s.batchSize * s.seqLen, config.hiddenSize());  // [B*T, D]
-        double sum = 0;
-        for (Targets chunk : targets.chunks(headChunkRows)) {
-            try (NDScope chunkScope = new NDScope()) {
-                NDArray positions = s.manager.create(chunk.positions());               // [n]
-                NDArray ids = s.manager.create(chunk.ids(), new Shape(chunk.count(), 1)); // [n, 1]
-                NDArray rows = flat.get(positions);                                     // [n, D]
-                NDArray logits = kernels.linear(TensorOps.rmsNorm(rows, finalNorm, eps), lmHead, null); // [n, V]
-                NDArray loss = logits.logSoftmax(-1).gather(ids, 1).sum().neg();       // []
-                sum += loss.getFloat();
-                if (upstream != null) {
-                    backward(loss, upstream);
-                }
-            }
-        }
-        return sum;
-    }
-
-    static void backward(NDArray output, NDArray upstreamGradient) {
-        JniUtils.backward((PtNDArray) output, (PtNDArray) upstreamGradient, false, false);
-    }
-
-    /**
-     * Positions the dropout stream: the next {@link #forwardBackward} is micro-batch {@code index} of the run.
-     * Masks depend on (seed, index, layer) only, so a run resumed from a checkpoint repeats them exactly.
-     */
-    public void seekMicroBatch(long index) {
-        steps = index;
-    }
-
-    private long currentStep() {
-        return steps - 1;
-    }
-
-    /** Same seed for a layer's first pass and its recomputation, so dropout masks match. */
-    private long dropoutSeed(int layer) {
-        long z = options.seed() * 0x9E3779B97F4A7C15L + currentStep() * 0xBF58476D1CE4E5B9L + layer;
-        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
-        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
-        return (z ^ (z >>> 31)) & Long.MAX_VALUE;
     }
 
     /**
@@ -351,46 +239,6 @@ public final class CausalLm implements AutoCloseable {
     private static void useExplicitThreadCount() {
         if (System.getProperty("ai.djl.pytorch.num_threads") == null && System.getenv("OMP_WAIT_POLICY") == null) {
             JniUtils.setNumThreads(Runtime.getRuntime().availableProcessors());
-        }
-    }
-
-    private void attachFreshAdapters(PeftAdapterConfig adapter) {
-        SplittableRandom random = new SplittableRandom(options.seed());
-        for (int i = 0; i < layers.size(); i++) {
-            for (String module : LoraSpec.LINEAR_MODULES) {
-                Linear linear = layers.get(i).linear(module);
-                if (!adapter.targetModules().contains(module)) {
-                    linear.attach(null);
-                    continue;
-                }
-                long[] shape = linear.shape();
-                linear.attach(LoraAdapter.create(WeightNames.loraA(i, module), WeightNames.loraB(i, module),
-                        shape[0], shape[1], adapter.rank(), adapter.scaling(), adapter.dropout(),
-                        random.split(), manager));
-            }
-        }
-        adapterConfig = adapter;
-    }
-
-    private void requireAdapters() {
-        if (adapterConfig == null) {
-            throw new IllegalStateException("the model has no LoRA adapters: load it with ModelOptions.lora set "
-                    + "or call loadAdapter first");
-        }
-    }
-
-    private interface AdapterVisitor {
-        void visit(int layer, String module, LoraAdapter adapter);
-    }
-
-    private void forEachAdapter(AdapterVisitor visitor) {
-        for (int i = 0; i < layers.size(); i++) {
-            for (String module : LoraSpec.LINEAR_MODULES) {
-                LoraAdapter adapter = layers.get(i).linear(module).adapter();
-                if (adapter != null) {
-                    visitor.visit(i, module, adapter);
-                }
-            }
         }
     }
 }

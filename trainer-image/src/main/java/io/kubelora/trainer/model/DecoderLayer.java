@@ -1,7 +1,7 @@
 package io.kubelora.trainer.model;
 
 import ai.djl.ndarray.NDArray;
-import io.kubelora.api.LoraSpec;
+import ai.djl.ndarray.NDManager;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -26,9 +26,24 @@ final class DecoderLayer implements AutoCloseable {
         this.postAttentionNorm = postAttentionNorm;
         this.eps = eps;
         this.linears = new LinkedHashMap<>(linears);
-        if (!this.linears.keySet().equals(new HashSet<>(LoraSpec.LINEAR_MODULES))) {
-            throw new IllegalArgumentException("a decoder layer needs " + LoraSpec.LINEAR_MODULES);
+        if (!this.linears.keySet().equals(new HashSet<>(WeightNames.LINEAR_MODULES))) {
+            throw new IllegalArgumentException("a decoder layer needs " + WeightNames.LINEAR_MODULES);
         }
+    }
+
+    /** Reads layer {@code i}: its norms, and its linears through {@code factory} (dense or NF4). */
+    static DecoderLayer load(int i, ModelConfig config, WeightSource weights, BaseWeightFactory factory,
+                             NDManager manager, NDArray eps) {
+        Map<String, Linear> linears = new LinkedHashMap<>();
+        for (String module : WeightNames.LINEAR_MODULES) {
+            long[] shape = config.linearShape(module);
+            NDArray bias = config.hasBias(module)
+                    ? weights.load(WeightNames.bias(i, module), new long[] {shape[0]}, manager) : null;
+            linears.put(module, new Linear(factory.create(WeightNames.weight(i, module), shape), bias));
+        }
+        long[] norm = {config.hiddenSize()};
+        return new DecoderLayer(config, weights.load(WeightNames.inputNorm(i), norm, manager),
+                weights.load(WeightNames.postAttentionNorm(i), norm, manager), eps, linears);
     }
 
     /** x [B, T, D] -> [B, T, D]. */

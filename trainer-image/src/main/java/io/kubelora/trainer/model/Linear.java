@@ -1,14 +1,17 @@
 package io.kubelora.trainer.model;
 
 import ai.djl.ndarray.NDArray;
-import io.kubelora.trainer.lora.LoraAdapter;
+import ai.djl.ndarray.NDManager;
 
-/** A decoder linear: frozen base weight [out, in], optional frozen bias [out], optional LoRA adapter. */
-final class Linear implements AutoCloseable {
+/**
+ * A decoder linear: frozen base weight [out, in], optional frozen bias [out], and optionally a trainable
+ * {@link LinearAdapter} attached after the model is built (as peft targets modules by name).
+ */
+public final class Linear implements AutoCloseable {
 
     private final FrozenWeight weight;
     private final NDArray bias; // [out] or null
-    private LoraAdapter adapter;
+    private LinearAdapter adapter;
 
     Linear(FrozenWeight weight, NDArray bias) {
         this.weight = weight;
@@ -22,12 +25,26 @@ final class Linear implements AutoCloseable {
     }
 
     /** The frozen base weight [out, in] as the forward uses it. */
-    NDArray baseWeight(ai.djl.ndarray.NDManager scope) {
+    NDArray baseWeight(NDManager scope) {
         return weight.materialize(scope);
     }
 
-    long[] shape() {
+    /** {out, in}. */
+    public long[] shape() {
         return weight.shape();
+    }
+
+    /** The attached adapter, or null. */
+    public LinearAdapter adapter() {
+        return adapter;
+    }
+
+    /** Attaches {@code newAdapter} (null for none), closing the one attached before. */
+    public void attach(LinearAdapter newAdapter) {
+        if (adapter != null) {
+            adapter.close();
+        }
+        adapter = newAdapter;
     }
 
     long baseParameterCount() {
@@ -37,17 +54,6 @@ final class Linear implements AutoCloseable {
 
     long bytesHeld() {
         return weight.bytesHeld() + (bias == null ? 0 : bias.size() * 4);
-    }
-
-    LoraAdapter adapter() {
-        return adapter;
-    }
-
-    void attach(LoraAdapter newAdapter) {
-        if (adapter != null) {
-            adapter.close();
-        }
-        adapter = newAdapter;
     }
 
     @Override

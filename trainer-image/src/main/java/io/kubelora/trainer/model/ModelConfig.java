@@ -1,20 +1,12 @@
 package io.kubelora.trainer.model;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The fields of a Hugging Face {@code config.json} the decoder needs. Unknown fields are ignored; a
- * missing required field is an error naming the file and the field. Optional fields get the
- * defaults of the transformers config classes.
+ * The fields of a Hugging Face {@code config.json} the decoder needs ({@link ModelConfigJson} reads and writes
+ * the file). Optional fields get the defaults of the transformers config classes.
  *
  * @param architecture          from {@code architectures[0]}
  * @param hiddenSize            model width D
@@ -58,7 +50,6 @@ public record ModelConfig(
         Long padTokenId) {
 
     public static final String FILE_NAME = "config.json";
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     public ModelConfig {
         eosTokenIds = eosTokenIds == null ? List.of() : List.copyOf(eosTokenIds);
@@ -105,6 +96,29 @@ public record ModelConfig(
         };
     }
 
+    /** Parameters of the checkpoint: every tensor of {@link ModelInitializer#tensorShapes} (a tied head once). */
+    public long parameterCount() {
+        long n = 0;
+        for (long[] shape : ModelInitializer.tensorShapes(this).values()) {
+            long elements = 1;
+            for (long dim : shape) {
+                elements *= dim;
+            }
+            n += elements;
+        }
+        return n;
+    }
+
+    /** LoRA weights of rank {@code rank} on the given decoder linears: rank * (in + out) per layer and module. */
+    public long loraParameterCount(int rank, List<String> modules) {
+        long perLayer = 0;
+        for (String module : modules) {
+            long[] shape = linearShape(module); // [out, in]
+            perLayer += (long) rank * (shape[0] + shape[1]);
+        }
+        return perLayer * numHiddenLayers;
+    }
+
     /** Whether the decoder linear {@code module} carries a bias. */
     public boolean hasBias(String module) {
         return switch (module) {
@@ -114,149 +128,29 @@ public record ModelConfig(
         };
     }
 
-    /** Reads {@code modelDir/config.json}. */
+    /** Reads {@code modelDir/config.json}; a missing or malformed field is an error naming file and field. */
     public static ModelConfig read(Path modelDir) {
-        Path file = modelDir.resolve(FILE_NAME);
-        if (!Files.isRegularFile(file)) {
-            throw new ModelLoadException(file + ": not found (a Hugging Face model folder needs config.json)");
-        }
-        JsonNode root;
-        try {
-            root = JSON.readTree(file.toFile());
-        } catch (JsonProcessingException e) {
-            throw new ModelLoadException(file + ": not valid JSON: " + e.getOriginalMessage());
-        } catch (IOException e) {
-            throw new ModelLoadException(file + ": cannot be read: " + e.getMessage(), e);
-        }
-        if (root == null || !root.isObject()) {
-            throw new ModelLoadException(file + ": must hold a JSON object");
-        }
-        try {
-            return fromJson(new Fields(file, root));
-        } catch (IllegalArgumentException e) {
-            throw new ModelLoadException(file + ": " + e.getMessage(), e);
-        }
+        return ModelConfigJson.read(modelDir);
     }
 
     /** Writes this config as {@code modelDir/config.json}, with the Hugging Face field names. */
     public void write(Path modelDir) throws IOException {
-        Files.createDirectories(modelDir);
-        ObjectNode n = JSON.createObjectNode();
-        n.putArray("architectures").add(architecture.hfName());
-        n.put("model_type", architecture.modelType());
-        n.put("hidden_size", hiddenSize);
-        n.put("intermediate_size", intermediateSize);
-        n.put("num_hidden_layers", numHiddenLayers);
-        n.put("num_attention_heads", numAttentionHeads);
-        n.put("num_key_value_heads", numKeyValueHeads);
-        n.put("head_dim", headDim);
-        n.put("hidden_act", "silu");
-        n.put("rms_norm_eps", rmsNormEps);
-        n.put("rope_theta", ropeTheta);
-        if (ropeScaling == null) {
-            n.putNull("rope_scaling");
-        } else {
-            ObjectNode s = n.putObject("rope_scaling");
-            s.put("rope_type", ropeScaling.type());
-            s.put("factor", ropeScaling.factor());
-            if (ropeScaling.type().equals(RopeScaling.LLAMA3)) {
-                s.put("low_freq_factor", ropeScaling.lowFreqFactor());
-                s.put("high_freq_factor", ropeScaling.highFreqFactor());
-                s.put("original_max_position_embeddings", ropeScaling.originalMaxPositionEmbeddings());
-            }
-        }
-        n.put("vocab_size", vocabSize);
-        n.put("tie_word_embeddings", tieWordEmbeddings);
-        n.put("torch_dtype", torchDtype);
-        if (architecture == Architecture.LLAMA) {
-            n.put("attention_bias", attentionBias);
-        }
-        n.put("max_position_embeddings", maxPositionEmbeddings);
-        if (architecture != Architecture.LLAMA) {
-            if (slidingWindow == null) {
-                n.putNull("sliding_window");
-            } else {
-                n.put("sliding_window", slidingWindow);
-            }
-        }
-        putId(n, "bos_token_id", bosTokenId);
-        if (eosTokenIds.size() == 1) {
-            n.put("eos_token_id", eosTokenIds.get(0));
-        } else if (!eosTokenIds.isEmpty()) {
-            eosTokenIds.forEach(n.putArray("eos_token_id")::add);
-        }
-        putId(n, "pad_token_id", padTokenId);
-        JSON.writeValue(modelDir.resolve(FILE_NAME).toFile(), n);
+        ModelConfigJson.write(this, modelDir);
     }
 
-    private static void putId(ObjectNode n, String field, Long id) {
-        if (id != null) {
-            n.put(field, id);
-        }
+    /** A builder with the transformers defaults of {@code architecture}; the sizes must be set. */
+    public static Builder builder(Architecture architecture) {
+        return new Builder(architecture);
     }
 
-    private static ModelConfig fromJson(Fields f) {
-        JsonNode architectures = f.root.get("architectures");
-        if (architectures == null || !architectures.isArray() || architectures.isEmpty()
-                || !architectures.get(0).isTextual()) {
-            throw f.error("architectures", "missing or not a non-empty list of names");
-        }
-        Architecture architecture = Architecture.fromHfName(architectures.get(0).asText());
-        int hidden = f.requiredInt("hidden_size");
-        int heads = f.requiredInt("num_attention_heads");
-        Integer headDim = f.optionalInt("head_dim");
-        if (headDim == null && hidden % heads != 0) {
-            throw f.error("hidden_size", hidden + " is not a multiple of num_attention_heads " + heads
-                    + " and head_dim is not set");
-        }
-        Integer kvHeads = f.optionalInt("num_key_value_heads");
-        Boolean attentionBias = f.optionalBool("attention_bias");
-        Integer slidingWindow = architecture == Architecture.MISTRAL ? f.optionalInt("sliding_window") : null;
-        if (architecture == Architecture.QWEN2 && Boolean.TRUE.equals(f.optionalBool("use_sliding_window"))) {
-            throw f.error("use_sliding_window", "sliding-window attention is not supported for Qwen2");
-        }
-        if (Boolean.TRUE.equals(f.optionalBool("mlp_bias"))) {
-            throw f.error("mlp_bias", "true is not supported (MLP projections without bias only)");
-        }
-        String activation = f.root.path("hidden_act").asText("silu");
-        if (!activation.equals("silu")) {
-            throw f.error("hidden_act", "'" + activation + "' is not supported (the SwiGLU MLP uses silu)");
-        }
-        Boolean tie = f.optionalBool("tie_word_embeddings");
-        Double eps = f.optionalDouble("rms_norm_eps");
-        Double theta = f.optionalDouble("rope_theta");
-        Integer maxPositions = f.optionalInt("max_position_embeddings");
-        String dtype = f.root.path("torch_dtype").asText(f.root.path("dtype").asText("float32"));
-        return new ModelConfig(architecture, hidden, f.requiredInt("intermediate_size"),
-                f.requiredInt("num_hidden_layers"), heads, kvHeads == null ? heads : kvHeads,
-                headDim == null ? hidden / heads : headDim, eps == null ? 1e-6 : eps,
-                theta == null ? 10000.0 : theta, ropeScaling(f), f.requiredInt("vocab_size"),
-                tie != null && tie, dtype,
-                architecture == Architecture.QWEN2 || (architecture == Architecture.LLAMA
-                        && attentionBias != null && attentionBias),
-                maxPositions == null ? 2048 : maxPositions, slidingWindow,
-                f.optionalLong("bos_token_id"), f.longList("eos_token_id"), f.optionalLong("pad_token_id"));
-    }
-
-    private static RopeScaling ropeScaling(Fields f) {
-        JsonNode s = f.root.get("rope_scaling");
-        if (s == null || s.isNull()) {
-            return null;
-        }
-        if (!s.isObject()) {
-            throw f.error("rope_scaling", "must be an object or null");
-        }
-        String type = s.path("rope_type").asText(s.path("type").asText(""));
-        Fields sf = new Fields(f.file, s, "rope_scaling.");
-        return switch (type) {
-            case "default" -> null;
-            case RopeScaling.LINEAR -> RopeScaling.linear(sf.requiredDouble("factor"));
-            case RopeScaling.LLAMA3 -> RopeScaling.llama3(sf.requiredDouble("factor"),
-                    sf.requiredDouble("low_freq_factor"), sf.requiredDouble("high_freq_factor"),
-                    sf.requiredInt("original_max_position_embeddings"));
-            default -> throw f.error("rope_scaling.rope_type", "'" + type
-                    + "' is not supported (supported: default, linear, llama3)");
-        };
+    /** A builder holding this config, to change some fields. */
+    public Builder toBuilder() {
+        return new Builder(architecture).hiddenSize(hiddenSize).intermediateSize(intermediateSize)
+                .numHiddenLayers(numHiddenLayers).numAttentionHeads(numAttentionHeads)
+                .numKeyValueHeads(numKeyValueHeads).headDim(headDim).rmsNormEps(rmsNormEps).ropeTheta(ropeTheta)
+                .ropeScaling(ropeScaling).vocabSize(vocabSize).tieWordEmbeddings(tieWordEmbeddings)
+                .torchDtype(torchDtype).attentionBias(attentionBias).maxPositionEmbeddings(maxPositionEmbeddings)
+                .slidingWindow(slidingWindow).bosTokenId(bosTokenId).eosTokenIds(eosTokenIds).padTokenId(padTokenId);
     }
 
     private static void requirePositive(String field, int value) {
@@ -265,101 +159,134 @@ public record ModelConfig(
         }
     }
 
-    /** Typed access to config.json fields with errors naming the file and field. */
-    private record Fields(Path file, JsonNode root, String prefix) {
-        Fields(Path file, JsonNode root) {
-            this(file, root, "");
+    /**
+     * Builds a config field by field. Unset fields take the defaults of the transformers config classes (as a
+     * config.json without them would): key/value heads = heads, head dim = hidden / heads, eps 1e-6, theta 10000,
+     * float32, q/k/v bias for Qwen2 only, 2048 positions.
+     */
+    public static final class Builder {
+        private final Architecture architecture;
+        private int hiddenSize;
+        private int intermediateSize;
+        private int numHiddenLayers;
+        private int numAttentionHeads;
+        private Integer numKeyValueHeads;
+        private Integer headDim;
+        private double rmsNormEps = 1e-6;
+        private double ropeTheta = 10000.0;
+        private RopeScaling ropeScaling;
+        private int vocabSize;
+        private boolean tieWordEmbeddings;
+        private String torchDtype = "float32";
+        private boolean attentionBias;
+        private int maxPositionEmbeddings = 2048;
+        private Integer slidingWindow;
+        private Long bosTokenId;
+        private List<Long> eosTokenIds = List.of();
+        private Long padTokenId;
+
+        private Builder(Architecture architecture) {
+            this.architecture = architecture;
+            this.attentionBias = architecture == Architecture.QWEN2;
         }
 
-        ModelLoadException error(String field, String problem) {
-            return new ModelLoadException(file + ": field '" + prefix + field + "' " + problem);
+        public Builder hiddenSize(int value) {
+            hiddenSize = value;
+            return this;
         }
 
-        JsonNode present(String field) {
-            JsonNode v = root.get(field);
-            return v == null || v.isNull() ? null : v;
+        public Builder intermediateSize(int value) {
+            intermediateSize = value;
+            return this;
         }
 
-        int requiredInt(String field) {
-            Integer v = optionalInt(field);
-            if (v == null) {
-                throw error(field, "is required but missing");
-            }
-            return v;
+        public Builder numHiddenLayers(int value) {
+            numHiddenLayers = value;
+            return this;
         }
 
-        Integer optionalInt(String field) {
-            JsonNode v = present(field);
-            if (v == null) {
-                return null;
-            }
-            if (!v.isIntegralNumber() || !v.canConvertToInt()) {
-                throw error(field, "must be an integer, got " + v);
-            }
-            return v.asInt();
+        public Builder numAttentionHeads(int value) {
+            numAttentionHeads = value;
+            return this;
         }
 
-        Long optionalLong(String field) {
-            JsonNode v = present(field);
-            if (v == null) {
-                return null;
-            }
-            if (!v.isIntegralNumber()) {
-                throw error(field, "must be an integer, got " + v);
-            }
-            return v.asLong();
+        public Builder numKeyValueHeads(int value) {
+            numKeyValueHeads = value;
+            return this;
         }
 
-        double requiredDouble(String field) {
-            Double v = optionalDouble(field);
-            if (v == null) {
-                throw error(field, "is required but missing");
-            }
-            return v;
+        public Builder headDim(int value) {
+            headDim = value;
+            return this;
         }
 
-        Double optionalDouble(String field) {
-            JsonNode v = present(field);
-            if (v == null) {
-                return null;
-            }
-            if (!v.isNumber()) {
-                throw error(field, "must be a number, got " + v);
-            }
-            return v.asDouble();
+        public Builder rmsNormEps(double value) {
+            rmsNormEps = value;
+            return this;
         }
 
-        Boolean optionalBool(String field) {
-            JsonNode v = present(field);
-            if (v == null) {
-                return null;
-            }
-            if (!v.isBoolean()) {
-                throw error(field, "must be true or false, got " + v);
-            }
-            return v.asBoolean();
+        public Builder ropeTheta(double value) {
+            ropeTheta = value;
+            return this;
         }
 
-        List<Long> longList(String field) {
-            JsonNode v = present(field);
-            List<Long> ids = new ArrayList<>();
-            if (v == null) {
-                return ids;
-            }
-            if (v.isIntegralNumber()) {
-                ids.add(v.asLong());
-                return ids;
-            }
-            if (!v.isArray()) {
-                throw error(field, "must be an integer or a list of integers, got " + v);
-            }
-            for (JsonNode id : v) {
-                if (!id.isIntegralNumber()) {
-                    throw error(field, "must hold integers, got " + id);
-                }
-                ids.add(id.asLong());
-            }
-            return ids;
+        public Builder ropeScaling(RopeScaling value) {
+            ropeScaling = value;
+            return this;
+        }
+
+        public Builder vocabSize(int value) {
+            vocabSize = value;
+            return this;
+        }
+
+        public Builder tieWordEmbeddings(boolean value) {
+            tieWordEmbeddings = value;
+            return this;
+        }
+
+        public Builder torchDtype(String value) {
+            torchDtype = value;
+            return this;
+        }
+
+        public Builder attentionBias(boolean value) {
+            attentionBias = value;
+            return this;
+        }
+
+        public Builder maxPositionEmbeddings(int value) {
+            maxPositionEmbeddings = value;
+            return this;
+        }
+
+        public Builder slidingWindow(Integer value) {
+            slidingWindow = value;
+            return this;
+        }
+
+        public Builder bosTokenId(Long value) {
+            bosTokenId = value;
+            return this;
+        }
+
+        public Builder eosTokenIds(List<Long> value) {
+            eosTokenIds = value;
+            return this;
+        }
+
+        public Builder padTokenId(Long value) {
+            padTokenId = value;
+            return this;
+        }
+
+        public ModelConfig build() {
+            int heads = numAttentionHeads;
+            return new ModelConfig(architecture, hiddenSize, intermediateSize, numHiddenLayers, heads,
+                    numKeyValueHeads != null ? numKeyValueHeads : heads,
+                    headDim != null ? headDim : (heads > 0 ? hiddenSize / heads : 0), rmsNormEps, ropeTheta,
+                    ropeScaling, vocabSize, tieWordEmbeddings, torchDtype, attentionBias, maxPositionEmbeddings,
+                    slidingWindow, bosTokenId, eosTokenIds, padTokenId);
         }
     }
 }

@@ -1,6 +1,5 @@
 package io.kubelora.trainer.model;
 
-import io.kubelora.api.LoraSpec;
 import io.kubelora.trainer.safetensors.DType;
 import io.kubelora.trainer.safetensors.SafetensorsWriter;
 import java.io.IOException;
@@ -46,22 +45,37 @@ public final class ModelInitializer {
         try (SafetensorsWriter writer = SafetensorsWriter.create(outDir.resolve("model.safetensors"), entries,
                 Map.of("format", "pt"))) {
             for (SafetensorsWriter.Entry e : entries) {
-                float[] values = new float[Math.toIntExact(e.elementCount())];
-                if (e.name().endsWith("norm.weight")) {
-                    Arrays.fill(values, 1f);
-                } else if (!e.name().endsWith(".bias")) {
-                    double std = isTokenMatrix(e.name()) ? 2.0 / Math.sqrt(config.hiddenSize()) : INIT_STD;
-                    for (int i = 0; i < values.length; i++) {
-                        values[i] = (float) (random.nextGaussian() * std);
-                    }
-                }
-                writer.write(e.name(), values);
+                writer.write(e.name(), initialValues(e.name(), e.elementCount(), config, random));
             }
         }
     }
 
-    private static boolean isTokenMatrix(String name) {
-        return name.equals(WeightNames.EMBED_TOKENS) || name.equals(WeightNames.LM_HEAD);
+    /** The initial values of tensor {@code name}: ones for norms, zeros for biases, N(0, std^2) otherwise. */
+    static float[] initialValues(String name, long elementCount, ModelConfig config, SplittableRandom random) {
+        float[] values = new float[Math.toIntExact(elementCount)];
+        if (isNorm(name)) {
+            Arrays.fill(values, 1f);
+        } else if (!isBias(name)) {
+            double std = initStd(name, config);
+            for (int i = 0; i < values.length; i++) {
+                values[i] = (float) (random.nextGaussian() * std);
+            }
+        }
+        return values;
+    }
+
+    static boolean isNorm(String name) {
+        return name.endsWith("norm.weight");
+    }
+
+    static boolean isBias(String name) {
+        return name.endsWith(".bias");
+    }
+
+    /** Standard deviation of a random matrix: 2/sqrt(D) for embeddings and head (see the class comment), else 0.02. */
+    static double initStd(String name, ModelConfig config) {
+        boolean tokenMatrix = name.equals(WeightNames.EMBED_TOKENS) || name.equals(WeightNames.LM_HEAD);
+        return tokenMatrix ? 2.0 / Math.sqrt(config.hiddenSize()) : INIT_STD;
     }
 
     /** Every tensor of a {@code config} model, by Hugging Face name, in file order. */
@@ -71,7 +85,7 @@ public final class ModelInitializer {
         shapes.put(WeightNames.EMBED_TOKENS, new long[] {config.vocabSize(), d});
         for (int i = 0; i < config.numHiddenLayers(); i++) {
             shapes.put(WeightNames.inputNorm(i), new long[] {d});
-            for (String module : LoraSpec.LINEAR_MODULES) {
+            for (String module : WeightNames.LINEAR_MODULES) {
                 long[] shape = config.linearShape(module);
                 shapes.put(WeightNames.weight(i, module), shape);
                 if (config.hasBias(module)) {

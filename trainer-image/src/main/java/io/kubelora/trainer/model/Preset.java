@@ -1,6 +1,5 @@
 package io.kubelora.trainer.model;
 
-import java.util.List;
 
 /** Sizes of the random models {@link ModelInitializer} writes; the vocabulary comes from the tokenizer. */
 public enum Preset {
@@ -33,8 +32,9 @@ public enum Preset {
     public ModelConfig config(Architecture architecture, int vocabSize, String torchDtype) {
         RopeScaling scaling = architecture == Architecture.LLAMA ? RopeScaling.llama3(32.0, 1.0, 4.0, 8192) : null;
         double theta = architecture == Architecture.LLAMA ? 500_000.0 : 1_000_000.0;
-        return new ModelConfig(architecture, hidden, intermediate, layers, heads, kvHeads, hidden / heads, 1e-5,
-                theta, scaling, vocabSize, architecture == Architecture.QWEN2, torchDtype,
-                architecture == Architecture.QWEN2, 2048, null, null, List.of(), null);
+        return ModelConfig.builder(architecture).hiddenSize(hidden).intermediateSize(intermediate)
+                .numHiddenLayers(layers).numAttentionHeads(heads).numKeyValueHeads(kvHeads).rmsNormEps(1e-5)
+                .ropeTheta(theta).ropeScaling(scaling).vocabSize(vocabSize)
+                .tieWordEmbeddings(architecture == Architecture.QWEN2).torchDtype(torchDtype).build();
     }
 }

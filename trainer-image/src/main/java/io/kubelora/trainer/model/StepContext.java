@@ -5,8 +5,9 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 
 /**
- * Per-forward constants shared by all decoder layers: batch dimensions, rotary tables and the causal
- * mask, all owned by the step's manager so they stay alive until after backward.
+ * Per-forward constants shared by all decoder layers: batch dimensions, whether dropout is on (and for which
+ * micro-batch), rotary tables and the causal mask, all owned by the step's manager so they stay alive until
+ * after backward.
  */
 final class StepContext {
 
@@ -14,6 +15,8 @@ final class StepContext {
     final int batchSize;
     final int seqLen;
     final boolean training;
+    /** The micro-batch's index in the run while training (dropout masks depend on it); -1 otherwise. */
+    final long microBatch;
     final Kernels kernels;
     final NDArray queryCos;   // [T, 1, hd], includes the 1/sqrt(hd) attention scale
     final NDArray querySin;   // [T, 1, hd]
@@ -21,12 +24,13 @@ final class StepContext {
     final NDArray keySin;     // [T, 1, hd]
     final NDArray causalMask; // [T, T]: 0 where attention is allowed, -inf elsewhere
 
-    StepContext(NDManager manager, int batchSize, int seqLen, boolean training, Kernels kernels,
-                RotaryEmbedding rope, ModelConfig config) {
+    private StepContext(NDManager manager, int batchSize, int seqLen, long microBatch, Kernels kernels,
+                        RotaryEmbedding rope, ModelConfig config) {
         this.manager = manager;
         this.batchSize = batchSize;
         this.seqLen = seqLen;
-        this.training = training;
+        this.training = microBatch >= 0;
+        this.microBatch = microBatch;
         this.kernels = kernels;
         NDArray[] query = rope.tables(seqLen, 1.0 / Math.sqrt(config.headDim()), manager);
         NDArray[] key = rope.tables(seqLen, 1.0, manager);
@@ -35,6 +39,21 @@ final class StepContext {
         keyCos = key[0];
         keySin = key[1];
         causalMask = manager.create(mask(seqLen, config.slidingWindow()), new Shape(seqLen, seqLen));
+    }
+
+    /** A training forward of micro-batch {@code microBatch} (0 or more): dropout on. */
+    static StepContext training(NDManager manager, int batchSize, int seqLen, long microBatch, Kernels kernels,
+                                RotaryEmbedding rope, ModelConfig config) {
+        if (microBatch < 0) {
+            throw new IllegalArgumentException("a micro-batch index is 0 or more, was " + microBatch);
+        }
+        return new StepContext(manager, batchSize, seqLen, microBatch, kernels, rope, config);
+    }
+
+    /** An evaluation or inference forward: no dropout. */
+    static StepContext inference(NDManager manager, int batchSize, int seqLen, Kernels kernels, RotaryEmbedding rope,
+                                 ModelConfig config) {
+        return new StepContext(manager, batchSize, seqLen, -1, kernels, rope, config);
     }
 
     /** Row i may attend to columns j <= i (and j > i - window with sliding-window attention). */

@@ -17,9 +17,12 @@ final class TensorOps {
     private TensorOps() {
     }
 
-    /** x W^T (+ bias) through torch's fused linear; bias may be null. */
-    static NDArray linear(NDArray x, NDArray weight, NDArray bias) {
-        return JniUtils.linear((PtNDArray) x, (PtNDArray) weight, (PtNDArray) bias);
+    /**
+     * Backpropagates {@code upstreamGradient} (shaped like {@code output}) through the graph that made
+     * {@code output}, adding into the gradients of its leaves.
+     */
+    static void backward(NDArray output, NDArray upstreamGradient) {
+        JniUtils.backward((PtNDArray) output, (PtNDArray) upstreamGradient, false, false);
     }
 
     /** RMSNorm (Zhang and Sennrich 2019): x / sqrt(mean(x^2) + eps) * weight over the last axis. */

@@ -17,7 +17,7 @@ import java.util.Arrays;
  * Reads named tensors of a model folder as fp32 and checks their shapes against the config. Data is
  * converted on the Java side (bf16/f16 -> f32) so that no 16-bit array ever reaches DJL's dtype code.
  */
-final class WeightLoader {
+final class WeightLoader implements WeightSource {
 
     /** Default size of the host staging buffer; bigger tensors are uploaded in blocks of rows. */
     static final long STAGING_BYTES = 64L * 1024 * 1024;
@@ -35,20 +35,22 @@ final class WeightLoader {
         this.stagingBytes = stagingBytes;
     }
 
-    Path folder() {
-        return weights.folder();
+    @Override
+    public String origin() {
+        return weights.folder().toString();
     }
 
-    boolean contains(String name) {
+    @Override
+    public boolean contains(String name) {
         return weights.contains(name);
     }
 
     /**
-     * The tensor as an fp32 device array of {@code expectedShape}, owned by {@code manager}. Rows are
-     * converted into one reusable staging buffer and copied into libtorch-owned memory block by block (DJL
-     * would otherwise keep aliasing the Java direct buffer, which counts against the JVM's direct-memory cap).
+     * Rows are converted into one reusable staging buffer and copied into libtorch-owned memory block by block
+     * (DJL would otherwise keep aliasing the Java direct buffer, which counts against the JVM's direct-memory cap).
      */
-    NDArray load(String name, long[] expectedShape, NDManager manager) {
+    @Override
+    public NDArray load(String name, long[] expectedShape, NDManager manager) {
         TensorInfo info = checked(name, expectedShape);
         try {
             long rows = expectedShape.length == 0 ? 1 : expectedShape[0];
@@ -70,25 +72,25 @@ final class WeightLoader {
             }
             return result;
         } catch (IOException e) {
-            throw new ModelLoadException(weights.folder() + ": cannot read tensor '" + name + "': "
+            throw new ModelLoadException(origin() + ": cannot read tensor '" + name + "': "
                     + e.getMessage(), e);
         }
     }
 
-    /** The tensor as a row-major fp32 Java array (for quantizers). */
-    float[] loadFloats(String name, long[] expectedShape) {
+    @Override
+    public float[] loadFloats(String name, long[] expectedShape) {
         checked(name, expectedShape);
         try {
             return weights.readFloats(name);
         } catch (IOException e) {
-            throw new ModelLoadException(weights.folder() + ": cannot read tensor '" + name + "': "
+            throw new ModelLoadException(origin() + ": cannot read tensor '" + name + "': "
                     + e.getMessage(), e);
         }
     }
 
     private TensorInfo checked(String name, long[] expectedShape) {
         if (!weights.contains(name)) {
-            throw new ModelLoadException(weights.folder() + ": weights have no tensor '" + name
+            throw new ModelLoadException(origin() + ": weights have no tensor '" + name
                     + "' required by " + ModelConfig.FILE_NAME);
         }
         TensorInfo info;
@@ -98,12 +100,12 @@ final class WeightLoader {
             throw new ModelLoadException(e.getMessage(), e);
         }
         if (!Arrays.equals(info.shape(), expectedShape)) {
-            throw new ModelLoadException(weights.folder() + ": tensor '" + name + "' has shape "
+            throw new ModelLoadException(origin() + ": tensor '" + name + "' has shape "
                     + Arrays.toString(info.shape()) + " but " + ModelConfig.FILE_NAME + " implies "
                     + Arrays.toString(expectedShape));
         }
         if (!info.dtype().isFloatingPoint()) {
-            throw new ModelLoadException(weights.folder() + ": tensor '" + name + "' has dtype "
+            throw new ModelLoadException(origin() + ": tensor '" + name + "' has dtype "
                     + info.dtype().headerName() + "; expected F32, BF16 or F16");
         }
         return info;

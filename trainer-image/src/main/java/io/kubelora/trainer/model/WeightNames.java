@@ -1,16 +1,20 @@
 package io.kubelora.trainer.model;
 
+import java.util.List;
+
 /**
- * The Hugging Face tensor names of the supported architectures (all three share the Llama layout), and
- * the PEFT adapter keys derived from them. The only place these strings are spelled out.
+ * The Hugging Face tensor and module names of the supported architectures (all three share the Llama layout).
+ * The only place these strings are spelled out.
  */
 public final class WeightNames {
+
+    /** The decoder linears of every supported architecture, in the order of a decoder layer. */
+    public static final List<String> LINEAR_MODULES =
+            List.of("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj");
 
     public static final String EMBED_TOKENS = "model.embed_tokens.weight";
     public static final String FINAL_NORM = "model.norm.weight";
     public static final String LM_HEAD = "lm_head.weight";
-    /** PEFT prefixes every adapted module path with this (PeftModel -> LoraModel -> the HF model). */
-    public static final String PEFT_PREFIX = "base_model.model.";
 
     private WeightNames() {
     }
@@ -39,15 +43,5 @@ public final class WeightNames {
 
     public static String bias(int layer, String module) {
         return modulePath(layer, module) + ".bias";
-    }
-
-    /** PEFT key of the A matrix [r, in], e.g. {@code base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight}. */
-    public static String loraA(int layer, String module) {
-        return PEFT_PREFIX + modulePath(layer, module) + ".lora_A.weight";
-    }
-
-    /** PEFT key of the B matrix [out, r]. */
-    public static String loraB(int layer, String module) {
-        return PEFT_PREFIX + modulePath(layer, module) + ".lora_B.weight";
     }
 }

@@ -7,7 +7,6 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
-import io.kubelora.trainer.model.FrozenWeight;
 import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Objects;
@@ -26,7 +25,7 @@ import java.util.stream.Stream;
  *
  * <p>Not thread-safe to close while another thread materializes.
  */
-public final class Nf4Weight implements FrozenWeight {
+public final class Nf4Weight implements AutoCloseable {
 
     private static final int BYTE_VALUES = 256;
 
@@ -95,7 +94,6 @@ public final class Nf4Weight implements FrozenWeight {
      * The dequantized [out, in] weight as fp32, in {@code scope} (closed with it), on this weight's
      * device, without gradient. Every temporary is released before returning.
      */
-    @Override
     public NDArray materialize(NDManager scope) {
         if (closed) {
             throw new IllegalStateException("NF4 weight [" + out + ", " + in + "] is closed");
@@ -125,13 +123,11 @@ public final class Nf4Weight implements FrozenWeight {
     }
 
     /** {out, in}. */
-    @Override
     public long[] shape() {
         return new long[] {out, in};
     }
 
     /** Bytes of every device array this weight keeps: codes, scales and the decode table. */
-    @Override
     public long bytesHeld() {
         long bytes = 0;
         for (NDArray kept : keptArrays()) {

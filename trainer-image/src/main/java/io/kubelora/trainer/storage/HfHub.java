@@ -138,7 +138,7 @@ final class HfHub {
                 }
             }
             verify(file, info, partial);
-            LocalStore.moveAtomically(partial, target);
+            LocalFiles.moveAtomically(partial, target);
         } catch (IOException e) {
             throw new StorageException("cannot store " + file + " at " + target + ": " + e.getMessage(), e);
         }

@@ -64,10 +64,6 @@ record HfLocation(boolean dataset, String repoId, String revision, String path) 
         return dataset ? "datasets" : "models";
     }
 
-    HfLocation withPath(String file) {
-        return new HfLocation(dataset, repoId, revision, file);
-    }
-
     String uri() {
         String base = SCHEME + (dataset ? "datasets/" : "") + repoId
                 + (revision.equals(DEFAULT_REVISION) ? "" : "@" + revision);

@@ -1,5 +1,6 @@
 package io.kubelora.trainer.storage;
 
+import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,7 +20,7 @@ import java.util.regex.Pattern;
  * {@code refs/<revision>} records the commit a branch or tag pointed to, so that with HF_HUB_OFFLINE=1 a run
  * uses what an earlier run fetched without any network call.
  */
-final class HfStore {
+final class HfStore implements Store {
 
     static final String DEFAULT_ENDPOINT = "https://huggingface.co";
 
@@ -57,6 +58,59 @@ final class HfStore {
         String offline = firstSet(env, "HF_HUB_OFFLINE");
         boolean isOffline = offline != null && (offline.trim().equals("1") || offline.trim().equalsIgnoreCase("true"));
         return new HfStore(new HfHub(endpoint, token == null ? null : token.trim()), cacheRoot, isOffline);
+    }
+
+    /** A model repository, {@code hf://org/repo[@revision]}, in a local folder. */
+    @Override
+    public Path fetchDirectory(String uri) {
+        return fetchModel(HfLocation.parse(uri));
+    }
+
+    /** A file of a repository, e.g. {@code hf://datasets/org/repo[@revision]/train.jsonl}, in the cache. */
+    @Override
+    public Path fetchFile(String uri) {
+        return fetchFile(HfLocation.parse(uri));
+    }
+
+    @Override
+    public Publication publish(String folderUri, String name) {
+        throw readOnly(folderUri);
+    }
+
+    @Override
+    public List<String> list(String folderUri) {
+        throw new StorageException("listing " + folderUri + " is not supported: hf:// URIs name models and dataset"
+                + " files");
+    }
+
+    @Override
+    public void uploadDirectory(Path localDir, String folderUri) {
+        throw readOnly(folderUri);
+    }
+
+    @Override
+    public void downloadDirectory(String folderUri, Path localDir) {
+        LocalFiles.copyTree(fetchDirectory(folderUri), localDir);
+    }
+
+    @Override
+    public void delete(String folderUri) {
+        throw readOnly(folderUri);
+    }
+
+    @Override
+    public void writeString(String fileUri, String content) {
+        throw readOnly(fileUri);
+    }
+
+    @Override
+    public String readString(String fileUri) throws IOException {
+        return Files.readString(fetchFile(fileUri));
+    }
+
+    private static StorageException readOnly(String uri) {
+        return new StorageException("cannot write to " + uri + " here: hf:// is only read by this operation; write"
+                + " to s3://, pvc:// or a local path");
     }
 
     static boolean isModelFile(String path) {
@@ -150,7 +204,7 @@ final class HfStore {
 
     private void writeRef(HfLocation repo, String commit) {
         if (!commit.equals(repo.revision())) {
-            LocalStore.writeStringAtomically(refFile(repo), commit);
+            LocalFiles.writeStringAtomically(refFile(repo), commit);
         }
     }
 

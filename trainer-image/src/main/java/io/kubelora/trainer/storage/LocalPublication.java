@@ -76,7 +76,7 @@ final class LocalPublication implements Publication {
             Files.move(partial, target, StandardCopyOption.ATOMIC_MOVE);
             committed = true;
             if (replacing) {
-                LocalStore.deleteTree(old);
+                LocalFiles.deleteTree(old);
             }
             return finalUri;
         } catch (IOException e) {
@@ -85,7 +85,7 @@ final class LocalPublication implements Publication {
         } finally {
             closed = true;
             if (!committed) {
-                LocalStore.deleteTree(partial);
+                LocalFiles.deleteTree(partial);
             }
         }
     }
@@ -94,7 +94,7 @@ final class LocalPublication implements Publication {
     public synchronized void close() {
         if (!closed) {
             closed = true;
-            LocalStore.deleteTree(partial);
+            LocalFiles.deleteTree(partial);
         }
     }
 

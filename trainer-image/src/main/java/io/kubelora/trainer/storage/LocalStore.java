@@ -1,105 +1,70 @@
 package io.kubelora.trainer.storage;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
-import java.util.UUID;
-import java.util.stream.Stream;
 
-/** Folder operations on the local file system (plain paths, file:// and mounted pvc:// claims). */
-public final class LocalStore {
+/** Plain paths, file:// and mounted pvc:// claims: what this machine opens directly. */
+final class LocalStore implements Store {
 
-    private LocalStore() {
+    private final LocalPaths paths;
+
+    LocalStore(LocalPaths paths) {
+        this.paths = paths;
     }
 
-    static Path existingDirectory(Path dir, String uri) {
-        if (!Files.isDirectory(dir)) {
-            throw new StorageException(uri + " is not a folder" + (Files.exists(dir) ? "" : " (" + dir
-                    + " does not exist)"));
-        }
-        return dir;
+    /** Where {@code uri} points on this machine. */
+    Path toPath(String uri) {
+        return paths.toPath(uri);
     }
 
-    static Path existingFile(Path file, String uri) {
-        if (!Files.isRegularFile(file)) {
-            throw new StorageException(uri + " is not a file" + (Files.exists(file) ? "" : " (" + file
-                    + " does not exist)"));
-        }
-        return file;
+    @Override
+    public Path fetchDirectory(String uri) {
+        return LocalFiles.existingDirectory(toPath(uri), uri);
     }
 
-    /** Child names, hidden ones (partial publications) left out; empty when the folder does not exist. */
-    static List<String> list(Path dir) {
-        if (!Files.isDirectory(dir)) {
-            return List.of();
-        }
-        try (Stream<Path> children = Files.list(dir)) {
-            return children.map(p -> p.getFileName().toString())
-                    .filter(name -> !name.startsWith("."))
-                    .sorted()
-                    .toList();
-        } catch (IOException e) {
-            throw new StorageException("cannot list " + dir + ": " + e.getMessage(), e);
-        }
+    @Override
+    public Path fetchFile(String uri) {
+        return LocalFiles.existingFile(toPath(uri), uri);
     }
 
-    /** Copies every file under {@code source} into {@code target}, replacing files of the same name. */
-    static void copyTree(Path source, Path target) {
-        existingDirectory(source, source.toString());
-        try (Stream<Path> files = Files.walk(source)) {
-            for (Path file : (Iterable<Path>) files.filter(Files::isRegularFile)::iterator) {
-                Path destination = target.resolve(source.relativize(file).toString());
-                Files.createDirectories(destination.getParent());
-                Files.copy(file, destination, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } catch (IOException | UncheckedIOException e) {
-            throw new StorageException("cannot copy " + source + " to " + target + ": " + e.getMessage(), e);
-        }
+    @Override
+    public Publication publish(String folderUri, String name) {
+        return new LocalPublication(toPath(folderUri), name, RelativePaths.join(folderUri, name));
     }
 
-    /** Removes {@code path} and everything below it; a missing path is not an error. */
-    /** Deletes a file or folder and everything in it; what is not there is no error. */
-    public static void deleteTree(Path path) {
-        if (!Files.exists(path, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(path)) {
-            List<Path> deepestFirst = new ArrayList<>(walk.sorted(Comparator.reverseOrder()).toList());
-            for (Path p : deepestFirst) {
-                Files.deleteIfExists(p);
-            }
-        } catch (NoSuchFileException e) {
-            // removed concurrently: nothing left to do
-        } catch (IOException | UncheckedIOException e) {
-            throw new StorageException("cannot delete " + path + ": " + e.getMessage(), e);
-        }
+    @Override
+    public List<String> list(String folderUri) {
+        return LocalFiles.list(toPath(folderUri));
     }
 
-    /** Writes the file through a temporary sibling and a rename, so readers never see half of it. */
-    static void writeStringAtomically(Path file, String content) {
-        try {
-            Files.createDirectories(file.toAbsolutePath().getParent());
-            Path temp = file.resolveSibling("." + file.getFileName() + ".tmp-" + UUID.randomUUID());
-            Files.writeString(temp, content, StandardCharsets.UTF_8);
-            moveAtomically(temp, file);
-        } catch (IOException e) {
-            throw new StorageException("cannot write " + file + ": " + e.getMessage(), e);
-        }
+    @Override
+    public void uploadDirectory(Path localDir, String folderUri) {
+        LocalFiles.copyTree(localDir, toPath(folderUri));
     }
 
-    static void moveAtomically(Path source, Path target) throws IOException {
-        try {
-            Files.move(source, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (FileAlreadyExistsException e) {
-            throw new IOException("cannot replace " + target + " atomically", e);
+    @Override
+    public void downloadDirectory(String folderUri, Path localDir) {
+        LocalFiles.copyTree(fetchDirectory(folderUri), localDir);
+    }
+
+    @Override
+    public void delete(String folderUri) {
+        Path path = toPath(folderUri);
+        if (path.getParent() == null || path.equals(toPath("."))) {
+            throw new StorageException("refusing to delete " + path + " (" + folderUri + ")");
         }
+        LocalFiles.deleteTree(path);
+    }
+
+    @Override
+    public void writeString(String fileUri, String content) {
+        LocalFiles.writeStringAtomically(toPath(fileUri), content);
+    }
+
+    @Override
+    public String readString(String fileUri) throws IOException {
+        return Files.readString(fetchFile(fileUri));
     }
 }

@@ -27,7 +27,7 @@ import software.amazon.awssdk.services.s3.model.S3Error;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
 /** Folder operations on S3 and S3-compatible stores; keys below a prefix play the part of files. */
-final class S3Store implements AutoCloseable {
+final class S3Store implements Store, AutoCloseable {
 
     private static final int DELETE_BATCH = 1000;
 
@@ -54,8 +54,53 @@ final class S3Store implements AutoCloseable {
         this.cacheRoot = cacheRoot.resolve("s3");
     }
 
-    S3Settings settings() {
-        return settings;
+    @Override
+    public Path fetchDirectory(String uri) {
+        return fetchDirectory(S3Location.parse(uri));
+    }
+
+    @Override
+    public Path fetchFile(String uri) {
+        return fetchFile(S3Location.parse(uri));
+    }
+
+    @Override
+    public Publication publish(String folderUri, String name) {
+        return publish(S3Location.parse(folderUri), name);
+    }
+
+    @Override
+    public List<String> list(String folderUri) {
+        return list(S3Location.parse(folderUri));
+    }
+
+    @Override
+    public void uploadDirectory(Path localDir, String folderUri) {
+        uploadDirectory(localDir, S3Location.parse(folderUri));
+    }
+
+    @Override
+    public void downloadDirectory(String folderUri, Path localDir) {
+        downloadDirectory(S3Location.parse(folderUri), localDir);
+    }
+
+    @Override
+    public void delete(String folderUri) {
+        S3Location folder = S3Location.parse(folderUri);
+        if (folder.key().isEmpty()) {
+            throw new StorageException("refusing to delete a whole bucket (" + folderUri + ")");
+        }
+        delete(folder);
+    }
+
+    @Override
+    public void writeString(String fileUri, String content) {
+        writeString(S3Location.parse(fileUri), content);
+    }
+
+    @Override
+    public String readString(String fileUri) {
+        return readString(S3Location.parse(fileUri));
     }
 
     /**
@@ -161,7 +206,7 @@ final class S3Store implements AutoCloseable {
     }
 
     /** Plain copy of every object under the folder into {@code localDir}. */
-    Path downloadDirectory(S3Location folder, Path localDir) {
+    void downloadDirectory(S3Location folder, Path localDir) {
         for (S3Object object : listRecursive(folder)) {
             String relative = object.key().substring(folder.folderPrefix().length());
             if (relative.isEmpty() || relative.endsWith("/")) {
@@ -169,16 +214,6 @@ final class S3Store implements AutoCloseable {
             }
             Path target = inside(localDir, relative);
             transfers.download(new S3Location(folder.bucket(), object.key()), object.size(), object.eTag(), target);
-        }
-        return localDir;
-    }
-
-    void downloadFile(S3Location file, Path target) {
-        try {
-            var head = s3.headObject(b -> b.bucket(file.bucket()).key(file.key()));
-            transfers.download(file, head.contentLength(), head.eTag(), target);
-        } catch (SdkException e) {
-            throw S3Errors.translate(e, "reading", file.uri(), settings);
         }
     }
 
@@ -202,7 +237,7 @@ final class S3Store implements AutoCloseable {
     }
 
     void uploadDirectory(Path localDir, S3Location folder) {
-        LocalStore.existingDirectory(localDir, localDir.toString());
+        LocalFiles.existingDirectory(localDir, localDir.toString());
         try (Stream<Path> walk = Files.walk(localDir)) {
             for (Path file : (Iterable<Path>) walk.filter(Files::isRegularFile).sorted()::iterator) {
                 uploadFile(file, folder.child(RelativePaths.of(localDir, file)));

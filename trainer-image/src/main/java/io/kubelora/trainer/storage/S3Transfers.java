@@ -133,7 +133,7 @@ final class S3Transfers {
             if (got != size) {
                 throw new StorageException("downloaded " + got + " bytes of " + from + " but it has " + size);
             }
-            LocalStore.moveAtomically(temp, target);
+            LocalFiles.moveAtomically(temp, target);
         } catch (IOException | UncheckedIOException e) {
             throw new StorageException("cannot download " + from + " to " + target + ": " + e.getMessage(), e);
         } catch (SdkException e) {

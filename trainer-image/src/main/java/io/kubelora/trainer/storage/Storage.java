@@ -1,29 +1,32 @@
 package io.kubelora.trainer.storage;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.stream.Stream;
 
 /**
  * The trainer's one door to storage: model folders, dataset files and results behind {@code s3://},
- * {@code hf://}, {@code pvc://}, {@code file://} URIs and plain local paths. Clients for remote stores are
- * made on first use, so a run on local paths needs no cloud settings. See the package documentation for the
- * environment variables and the atomic delivery rules.
+ * {@code hf://}, {@code pvc://}, {@code file://} URIs and plain local paths. Each URI's {@link Store} is chosen
+ * once, from its scheme, and does the whole operation. Clients for remote stores are made on first use, so a run
+ * on local paths needs no cloud settings. See the package documentation for the environment variables and the
+ * atomic delivery rules.
  */
 public final class Storage implements AutoCloseable {
 
     private final Map<String, String> env;
-    private final LocalPaths localPaths;
+    private final LocalStore local;
     private final Path cacheRoot;
     private S3Store s3;
     private HfStore hf;
 
     private Storage(Map<String, String> env, Path baseDir) {
         this.env = Map.copyOf(env);
-        Path pvcRoot = Path.of(value("KUBELORA_PVC_ROOT", "/mnt/pvc"));
-        this.localPaths = new LocalPaths(baseDir, pvcRoot);
+        this.local = new LocalStore(new LocalPaths(baseDir, Path.of(value("KUBELORA_PVC_ROOT", "/mnt/pvc"))));
         String home = value("HOME", System.getProperty("user.home"));
         // A shared model cache (a volume of every training pod) when there is one, else the run's own cache.
         String cache = value("KUBELORA_MODEL_CACHE_DIR",
@@ -41,20 +44,12 @@ public final class Storage implements AutoCloseable {
 
     /** A model folder: local paths as they are, remote folders downloaded into the cache. */
     public Path fetchDirectory(String uri) {
-        return switch (scheme(uri)) {
-            case LOCAL -> LocalStore.existingDirectory(localPaths.toPath(uri), uri);
-            case S3 -> s3().fetchDirectory(S3Location.parse(uri));
-            case HF -> hf().fetchModel(HfLocation.parse(uri));
-        };
+        return store(uri).fetchDirectory(uri);
     }
 
     /** A single file such as a dataset: local paths as they are, remote files downloaded into the cache. */
     public Path fetchFile(String uri) {
-        return switch (scheme(uri)) {
-            case LOCAL -> LocalStore.existingFile(localPaths.toPath(uri), uri);
-            case S3 -> s3().fetchFile(S3Location.parse(uri));
-            case HF -> hf().fetchFile(HfLocation.parse(uri));
-        };
+        return store(uri).fetchFile(uri);
     }
 
     /** Starts writing {@code <folderUri>/<name>} as one unit (see {@link Publication}). */
@@ -63,83 +58,40 @@ public final class Storage implements AutoCloseable {
                 || CompletionManifest.isReservedName(name)) {
             throw new IllegalArgumentException("publication name must be a plain folder name, was '" + name + "'");
         }
-        String finalUri = resolve(folderUri, name);
-        return switch (scheme(folderUri)) {
-            case LOCAL -> new LocalPublication(localPaths.toPath(folderUri), name, finalUri);
-            case S3 -> s3().publish(S3Location.parse(folderUri), name);
-            case HF -> throw readOnly(folderUri);
-        };
+        return store(folderUri).publish(folderUri, name);
     }
 
     /** Names of the children of a folder (e.g. {@code step-100}), sorted; empty when it does not exist. */
     public List<String> list(String folderUri) {
-        return switch (scheme(folderUri)) {
-            case LOCAL -> LocalStore.list(localPaths.toPath(folderUri));
-            case S3 -> s3().list(S3Location.parse(folderUri));
-            case HF -> throw new StorageException("listing " + folderUri + " is not supported: hf:// URIs name models"
-                    + " and dataset files");
-        };
+        return store(folderUri).list(folderUri);
     }
 
     /** Copies a local folder to {@code folderUri}, file by file (no completeness marker: see publish). */
     public void uploadDirectory(Path localDir, String folderUri) {
-        switch (scheme(folderUri)) {
-            case LOCAL -> LocalStore.copyTree(localDir, localPaths.toPath(folderUri));
-            case S3 -> s3().uploadDirectory(localDir, S3Location.parse(folderUri));
-            case HF -> throw readOnly(folderUri);
-        }
+        store(folderUri).uploadDirectory(localDir, folderUri);
     }
 
     /** Copies every file under {@code folderUri} into {@code localDir} and returns it. */
     public Path downloadDirectory(String folderUri, Path localDir) {
-        switch (scheme(folderUri)) {
-            case LOCAL -> LocalStore.copyTree(LocalStore.existingDirectory(localPaths.toPath(folderUri), folderUri),
-                    localDir);
-            case S3 -> s3().downloadDirectory(S3Location.parse(folderUri), localDir);
-            case HF -> LocalStore.copyTree(fetchDirectory(folderUri), localDir);
-        }
+        store(folderUri).downloadDirectory(folderUri, localDir);
         return localDir;
     }
 
     /** Deletes a folder and everything in it; deleting what is not there is no error. */
     public void delete(String folderUri) {
-        switch (scheme(folderUri)) {
-            case LOCAL -> {
-                Path path = localPaths.toPath(folderUri);
-                if (path.getParent() == null || path.equals(localPaths.toPath("."))) {
-                    throw new StorageException("refusing to delete " + path + " (" + folderUri + ")");
-                }
-                LocalStore.deleteTree(path);
-            }
-            case S3 -> {
-                S3Location folder = S3Location.parse(folderUri);
-                if (folder.key().isEmpty()) {
-                    throw new StorageException("refusing to delete a whole bucket (" + folderUri + ")");
-                }
-                s3().delete(folder);
-            }
-            case HF -> throw readOnly(folderUri);
-        }
+        store(folderUri).delete(folderUri);
     }
 
     /** Writes a small text file (metrics, summaries) in one piece, replacing an older one. */
     public void writeString(String fileUri, String content) {
-        switch (scheme(fileUri)) {
-            case LOCAL -> LocalStore.writeStringAtomically(localPaths.toPath(fileUri), content);
-            case S3 -> s3().writeString(S3Location.parse(fileUri), content);
-            case HF -> throw readOnly(fileUri);
-        }
+        store(fileUri).writeString(fileUri, content);
     }
 
     /** Reads a small text file, e.g. a summary written by an earlier run. */
     public String readString(String fileUri) {
         try {
-            return switch (scheme(fileUri)) {
-                case LOCAL -> Files.readString(LocalStore.existingFile(localPaths.toPath(fileUri), fileUri));
-                case S3 -> s3().readString(S3Location.parse(fileUri));
-                case HF -> Files.readString(fetchFile(fileUri));
-            };
-        } catch (java.io.IOException e) {
+            return store(fileUri).readString(fileUri);
+        } catch (IOException e) {
             throw new StorageException("cannot read " + fileUri + ": " + e.getMessage(), e);
         }
     }
@@ -154,34 +106,29 @@ public final class Storage implements AutoCloseable {
      * final URI; an incomplete publication is removed again if anything fails.
      */
     public String publishDirectory(String folderUri, String name, Path localDir) {
-        LocalStore.existingDirectory(localDir, localDir.toString());
+        LocalFiles.existingDirectory(localDir, localDir.toString());
         try (Publication publication = publish(folderUri, name);
-             java.util.stream.Stream<Path> walk = Files.walk(localDir)) {
+             Stream<Path> walk = Files.walk(localDir)) {
             for (Path file : walk.filter(Files::isRegularFile).sorted().toList()) {
                 publication.addFile(RelativePaths.of(localDir, file), file);
             }
             return publication.commit();
-        } catch (java.io.IOException | java.io.UncheckedIOException e) {
+        } catch (IOException | UncheckedIOException e) {
             throw new StorageException("cannot read " + localDir + " to publish it: " + e.getMessage(), e);
         }
     }
 
     /** True for plain paths, file:// and pvc:// URIs (what this machine can open directly). */
     public boolean isLocal(String uri) {
-        return scheme(uri) == Scheme.LOCAL;
+        return Scheme.of(uri) == Scheme.LOCAL;
     }
 
     /** Where a local or pvc:// URI points on this machine. */
     public Path localPath(String uri) {
-        if (scheme(uri) != Scheme.LOCAL) {
+        if (!isLocal(uri)) {
             throw new StorageException("'" + uri + "' is not a local path");
         }
-        return localPaths.toPath(uri);
-    }
-
-    /** The folder remote models and datasets are cached in. */
-    public Path cacheDir() {
-        return cacheRoot;
+        return local.toPath(uri);
     }
 
     @Override
@@ -189,6 +136,36 @@ public final class Storage implements AutoCloseable {
         if (s3 != null) {
             s3.close();
             s3 = null;
+        }
+    }
+
+    /** The store of {@code uri}'s scheme; remote clients are made on first use. */
+    private Store store(String uri) {
+        return switch (Scheme.of(uri)) {
+            case LOCAL -> local;
+            case S3 -> s3();
+            case HF -> hf();
+        };
+    }
+
+    private enum Scheme {
+        LOCAL, S3, HF;
+
+        static Scheme of(String uri) {
+            if (uri == null || uri.isBlank()) {
+                throw new StorageException("a storage URI or path is required");
+            }
+            if (uri.startsWith(S3Location.SCHEME)) {
+                return S3;
+            }
+            if (uri.startsWith(HfLocation.SCHEME)) {
+                return HF;
+            }
+            if (LocalPaths.isLocal(uri)) {
+                return LOCAL;
+            }
+            throw new StorageException("'" + uri + "' has an unsupported scheme: use s3://, hf://, pvc://, file:// or"
+                    + " a local path");
         }
     }
 
@@ -204,30 +181,6 @@ public final class Storage implements AutoCloseable {
             hf = HfStore.fromEnvironment(env, cacheRoot);
         }
         return hf;
-    }
-
-    private enum Scheme { LOCAL, S3, HF }
-
-    private static Scheme scheme(String uri) {
-        if (uri == null || uri.isBlank()) {
-            throw new StorageException("a storage URI or path is required");
-        }
-        if (uri.startsWith(S3Location.SCHEME)) {
-            return Scheme.S3;
-        }
-        if (uri.startsWith(HfLocation.SCHEME)) {
-            return Scheme.HF;
-        }
-        if (LocalPaths.isLocal(uri)) {
-            return Scheme.LOCAL;
-        }
-        throw new StorageException("'" + uri + "' has an unsupported scheme: use s3://, hf://, pvc://, file:// or a"
-                + " local path");
-    }
-
-    private static StorageException readOnly(String uri) {
-        return new StorageException("cannot write to " + uri + " here: hf:// is only read by this operation; write"
-                + " to s3://, pvc:// or a local path");
     }
 
     private String value(String name, String fallback) {

@@ -3,7 +3,7 @@ package io.kubelora.trainer.train;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import io.kubelora.trainer.lora.LoraParameter;
+import io.kubelora.trainer.model.TrainableParameter;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -19,16 +19,16 @@ public final class AdamW implements AutoCloseable {
     private static final float BETA2 = 0.999f;
     private static final float EPSILON = 1e-8f;
 
-    private final List<LoraParameter> parameters;
+    private final List<TrainableParameter> parameters;
     private final List<NDArray> firstMoments = new ArrayList<>();
     private final List<NDArray> secondMoments = new ArrayList<>();
     private final float weightDecay;
     private long steps;
 
-    public AdamW(List<LoraParameter> parameters, double weightDecay, NDManager manager) {
+    public AdamW(List<TrainableParameter> parameters, double weightDecay, NDManager manager) {
         this.parameters = List.copyOf(parameters);
         this.weightDecay = (float) weightDecay;
-        for (LoraParameter p : this.parameters) {
+        for (TrainableParameter p : this.parameters) {
             firstMoments.add(manager.zeros(p.array().getShape()));
             secondMoments.add(manager.zeros(p.array().getShape()));
         }
@@ -55,7 +55,7 @@ public final class AdamW implements AutoCloseable {
 
     /** Sets every accumulated gradient to zero (libtorch never does it for us). */
     public void zeroGradients() {
-        for (LoraParameter p : parameters) {
+        for (TrainableParameter p : parameters) {
             try (NDArray grad = p.array().getGradient()) {
                 grad.subi(grad);
             }
@@ -65,7 +65,7 @@ public final class AdamW implements AutoCloseable {
     /** The global L2 norm of all accumulated gradients. */
     public double gradientNorm() {
         double sumOfSquares = 0;
-        for (LoraParameter p : parameters) {
+        for (TrainableParameter p : parameters) {
             try (NDArray grad = p.array().getGradient(); NDArray sq = grad.square(); NDArray sum = sq.sum()) {
                 sumOfSquares += sum.getFloat();
             }

@@ -3,12 +3,12 @@ package io.kubelora.trainer.train;
 import ai.djl.ndarray.NDArray;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.kubelora.trainer.lora.LoraParameter;
-import io.kubelora.trainer.model.CausalLm;
+import io.kubelora.trainer.lora.LoraAdapters;
+import io.kubelora.trainer.model.TrainableParameter;
 import io.kubelora.trainer.safetensors.DType;
 import io.kubelora.trainer.safetensors.SafetensorsFile;
 import io.kubelora.trainer.safetensors.SafetensorsWriter;
-import io.kubelora.trainer.storage.LocalStore;
+import io.kubelora.trainer.storage.LocalFiles;
 import io.kubelora.trainer.storage.Storage;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -35,7 +35,6 @@ public final class Checkpoints {
     private static final ObjectMapper JSON = new ObjectMapper();
     static final String STATE_FILE = "trainer_state.json";
     static final String OPTIMIZER_FILE = "optimizer.safetensors";
-    static final String METRICS_FILE = "metrics.jsonl";
 
     private final Storage storage;
     private final String folderUri;
@@ -106,10 +105,10 @@ public final class Checkpoints {
     }
 
     /** Restores adapter weights and optimizer moments; returns the step to continue from. */
-    public int restore(Found found, CausalLm model, AdamW optimizer, Path metricsFile) throws IOException {
-        model.loadAdapter(found.folder().resolve("adapter"));
+    public int restore(Found found, LoraAdapters adapters, AdamW optimizer, Path metricsFile) throws IOException {
+        adapters.loadWeights(found.folder().resolve("adapter"));
         try (SafetensorsFile file = SafetensorsFile.open(found.folder().resolve(OPTIMIZER_FILE))) {
-            List<LoraParameter> params = model.trainableParameters();
+            List<TrainableParameter> params = adapters.parameters();
             for (int i = 0; i < params.size(); i++) {
                 String name = params.get(i).name();
                 optimizer.firstMoments().get(i).set(file.readFloats("exp_avg." + name));
@@ -117,7 +116,7 @@ public final class Checkpoints {
             }
         }
         optimizer.restoreSteps(found.state().optimizerSteps());
-        Path metrics = found.folder().resolve(METRICS_FILE);
+        Path metrics = found.folder().resolve(RunReports.METRICS_FILE);
         if (Files.exists(metrics)) {
             Files.copy(metrics, metricsFile, StandardCopyOption.REPLACE_EXISTING);
         }
@@ -125,19 +124,19 @@ public final class Checkpoints {
     }
 
     /** Writes step-N and deletes all but the newest {@code keep} checkpoints. */
-    public void save(int step, int totalSteps, CausalLm model, AdamW optimizer, String baseModel, Path metricsFile)
-            throws IOException {
+    public void save(int step, int totalSteps, LoraAdapters adapters, AdamW optimizer, String baseModel,
+                     Path metricsFile) throws IOException {
         Path dir = staging.resolve("step-" + step);
-        LocalStore.deleteTree(dir);
+        LocalFiles.deleteTree(dir);
         Files.createDirectories(dir);
-        model.saveAdapter(dir.resolve("adapter"), baseModel);
-        writeOptimizer(dir.resolve(OPTIMIZER_FILE), model.trainableParameters(), optimizer);
+        adapters.save(dir.resolve("adapter"), baseModel);
+        writeOptimizer(dir.resolve(OPTIMIZER_FILE), adapters.parameters(), optimizer);
         JSON.writeValue(dir.resolve(STATE_FILE).toFile(), new State(step, totalSteps, fingerprint, optimizer.steps()));
         if (Files.exists(metricsFile)) {
-            Files.copy(metricsFile, dir.resolve(METRICS_FILE));
+            Files.copy(metricsFile, dir.resolve(RunReports.METRICS_FILE));
         }
         storage.publishDirectory(folderUri, "step-" + step, dir);
-        LocalStore.deleteTree(dir);
+        LocalFiles.deleteTree(dir);
         List<Integer> steps = steps();
         for (int old : steps.subList(Math.min(keep, steps.size()), steps.size())) {
             storage.delete(storage.resolve(folderUri, "step-" + old));
@@ -151,9 +150,9 @@ public final class Checkpoints {
         }
     }
 
-    private static void writeOptimizer(Path file, List<LoraParameter> params, AdamW optimizer) throws IOException {
+    private static void writeOptimizer(Path file, List<TrainableParameter> params, AdamW optimizer) throws IOException {
         List<SafetensorsWriter.Entry> entries = new ArrayList<>();
-        for (LoraParameter p : params) {
+        for (TrainableParameter p : params) {
             long[] shape = p.array().getShape().getShape();
             entries.add(new SafetensorsWriter.Entry("exp_avg." + p.name(), DType.F32, shape));
             entries.add(new SafetensorsWriter.Entry("exp_avg_sq." + p.name(), DType.F32, shape));

@@ -2,19 +2,13 @@ package io.kubelora.trainer.train;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import io.kubelora.api.LoraFineTune;
 import io.kubelora.api.LoraFineTuneSpec;
-import io.kubelora.api.Precision;
 import io.kubelora.api.ResumePolicy;
 import io.kubelora.trainer.data.TextTokenizer;
 import io.kubelora.trainer.data.TrainingData;
-import io.kubelora.trainer.merge.MergeOptions;
 import io.kubelora.trainer.merge.MergedModelPublisher;
-import io.kubelora.trainer.model.CausalLm;
-import io.kubelora.trainer.model.ModelOptions;
-import io.kubelora.trainer.storage.LocalStore;
+import io.kubelora.trainer.storage.LocalFiles;
 import io.kubelora.trainer.storage.Storage;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -34,13 +28,14 @@ public final class FineTuneRun {
 
     /** Seconds a SIGTERM waits for the final checkpoint; below Kubernetes' default 30 s grace period. */
     private static final long GRACE_SECONDS = 25;
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
-    private final LoraFineTune resource;
+    private final LoraFineTuneSpec spec;
+    private final String name;
     private final Storage storage;
     private final Path workRoot;
     private final PrintStream log;
     private final List<TrainingObserver> extraObservers;
+    private final MergedModelPublisher merger;
 
     /**
      * @param workRoot        local folder for staging and, when the output is remote, the run's reports
@@ -48,97 +43,89 @@ public final class FineTuneRun {
      */
     public FineTuneRun(LoraFineTune resource, Storage storage, Path workRoot, PrintStream log,
                        List<TrainingObserver> extraObservers) {
-        this.resource = resource;
+        this.spec = resource.getSpec();
+        this.name = resource.getMetadata() == null || resource.getMetadata().getName() == null
+                ? "run" : resource.getMetadata().getName();
         this.storage = storage;
         this.workRoot = workRoot;
         this.log = log;
         this.extraObservers = List.copyOf(extraObservers);
+        this.merger = new MergedModelPublisher(storage, System.getenv(), workRoot);
     }
 
     /** What a finished run delivered. */
     public record Result(String adapterUri, String mergedModelUri, RunSummary summary) {
     }
 
+    /** The local copies of the run's inputs. */
+    private record Inputs(Path modelDir, Path datasetFile) {
+    }
+
+    /** Where the adapter, and the merged model when merge is enabled (else null), were published. */
+    private record Published(String adapterUri, String mergedModelUri) {
+    }
+
     public Result execute() throws IOException {
-        LoraFineTuneSpec spec = resource.getSpec();
-        String name = resource.getMetadata() == null || resource.getMetadata().getName() == null
-                ? "run" : resource.getMetadata().getName();
         long started = System.nanoTime();
-
-        log.println("Fetching base model " + spec.baseModel().uri());
-        Path modelDir = storage.fetchDirectory(spec.baseModel().uri());
-        log.println("Fetching dataset " + spec.dataset().uri());
-        Path datasetFile = storage.fetchFile(spec.dataset().uri());
-        MergedModelPublisher merger = new MergedModelPublisher(storage, System.getenv(), workRoot);
-        if (spec.merge().enabled()) {
-            merger.checkDestination(spec.merge().output().uri()); // fail before training, not after
-        }
-
-        Device device = Engine.getInstance().getGpuCount() > 0 ? Device.gpu() : Device.cpu();
-        boolean bf16 = spec.training().precision() == Precision.BF16
-                || (spec.training().precision() == Precision.AUTO && device.isGpu());
+        Inputs inputs = fetchInputs();
+        Device device = Devices.preferred();
         Engine.getInstance().setRandomSeed((int) (long) spec.training().seed());
-
-        // Reports go straight into a local output; for a remote one they are kept here and uploaded at the end.
-        boolean localOutput = storage.isLocal(spec.output().uri());
-        Path workDir = localOutput ? storage.localPath(spec.output().uri()) : workRoot.resolve("runs").resolve(name);
-        Files.createDirectories(workDir);
-        try (TextTokenizer tokenizer = TextTokenizer.load(modelDir)) {
-            TrainingData data = TrainingData.load(datasetFile, spec.dataset(), tokenizer, spec.training().seed());
-            log.println(data.describe());
-            ModelOptions options = new ModelOptions(device, bf16, spec.lora(), spec.quantization(),
-                    spec.quantizationConfig(), spec.training().gradientCheckpointing(), spec.training().seed());
-            try (CausalLm model = CausalLm.load(modelDir, options);
-                 AdamW optimizer = new AdamW(model.trainableParameters(), spec.training().weightDecay(),
-                         model.manager());
-                 GracefulStop stop = new GracefulStop(GRACE_SECONDS)) {
-                log.println(parameterLine(model.trainableParameterCount(), model.parameterCount()));
-                log.println("Training on " + device + " with " + model.computeDescription()
-                        + " (training.precision " + spec.training().precision().name().toLowerCase(Locale.ROOT) + ")");
-
-                Path metricsFile = workDir.resolve("metrics.jsonl");
-                Checkpoints checkpoints = new Checkpoints(storage, spec.output().uri(), RunFingerprint.of(spec),
-                        spec.training().checkpointsToKeep(), workRoot.resolve("staging").resolve(name));
-                int startStep = resume(spec, checkpoints, model, optimizer, metricsFile);
-                LossPlot plot = new LossPlot();
-                if (startStep > 0) {
-                    plot.addHistory(metricsFile);
-                }
-                try (MetricsJsonl metrics = new MetricsJsonl(metricsFile, startStep > 0)) {
-                    List<TrainingObserver> observers = new ArrayList<>(
-                            List.of(metrics, ProgressPrinter.forConsole(), plot));
-                    observers.addAll(extraObservers);
-                    if (device.isGpu()) {
-                        observers.add(new GpuMemoryReporter(device, extraObservers));
-                    }
-                    TrainingLoop loop = new TrainingLoop(model, data, spec.training(), observers);
-                    int total = loop.totalSteps();
-                    extraObservers.stream().filter(TrainerMetrics.class::isInstance).map(TrainerMetrics.class::cast)
-                            .forEach(m -> m.starting(startStep, total));
-                    int every = spec.training().checkpointEverySteps();
-                    TrainingLoop.LoopResult result = loop.run(startStep, optimizer, done -> {
-                        boolean stopping = stop.requested();
-                        if (stopping || (every > 0 && done % every == 0 && done < total)) {
-                            saveCheckpoint(checkpoints, done, total, model, optimizer, spec, metricsFile);
-                        }
-                        if (stopping) {
-                            stop.saved();
-                        }
-                        return stopping;
-                    });
-                    if (result.stepsDone() < total) {
-                        throw new IllegalStateException("stopped by SIGTERM after step " + result.stepsDone() + "/"
-                                + total + "; a checkpoint was written and a restart resumes from it");
-                    }
-                    Delivery delivery = new Delivery(modelDir, workDir, merger, plot, observers);
-                    return deliver(spec, name, started, model, data, device, delivery, result);
-                }
+        TrainingData data = loadData(inputs);
+        Path reportDir = reportDir();
+        try (TrainingState state = TrainingState.load(inputs.modelDir(), spec, device);
+             GracefulStop stop = new GracefulStop(GRACE_SECONDS)) {
+            log.println(parameterLine(state.model().trainableParameterCount(), state.model().parameterCount()));
+            log.println("Training on " + device + " with " + state.model().computeDescription()
+                    + " (training.precision " + spec.training().precision().name().toLowerCase(Locale.ROOT) + ")");
+            Checkpoints checkpoints = new Checkpoints(storage, spec.output().uri(), RunFingerprint.of(spec),
+                    spec.training().checkpointsToKeep(), stagingDir());
+            int startStep = resume(checkpoints, state, RunReports.metricsFile(reportDir));
+            try (RunReports reports = RunReports.open(reportDir, startStep > 0)) {
+                Observers observers = observers(reports);
+                TrainingLoop.LoopResult trained = train(state, data, checkpoints, startStep, stop, observers,
+                        RunReports.metricsFile(reportDir));
+                Published published = publish(inputs, state, observers);
+                RunSummary summary = summarize(trained, state, data, started);
+                report(summary, reports, observers);
+                return new Result(published.adapterUri(), published.mergedModelUri(), summary);
             }
         }
     }
 
-    private int resume(LoraFineTuneSpec spec, Checkpoints checkpoints, CausalLm model, AdamW optimizer,
-                       Path metricsFile) throws IOException {
+    /** Model folder and dataset file on this machine; a merge destination is checked now, not after training. */
+    private Inputs fetchInputs() {
+        log.println("Fetching base model " + spec.baseModel().uri());
+        Path modelDir = storage.fetchDirectory(spec.baseModel().uri());
+        log.println("Fetching dataset " + spec.dataset().uri());
+        Path datasetFile = storage.fetchFile(spec.dataset().uri());
+        if (spec.merge().enabled()) {
+            merger.checkDestination(spec.merge().output().uri());
+        }
+        return new Inputs(modelDir, datasetFile);
+    }
+
+    /** The dataset tokenised with the model's tokenizer, a validation share held out. */
+    private TrainingData loadData(Inputs inputs) {
+        try (TextTokenizer tokenizer = TextTokenizer.load(inputs.modelDir())) {
+            TrainingData data = TrainingData.load(inputs.datasetFile(), SpecTranslation.dataOptions(spec.dataset()),
+                    tokenizer, spec.training().seed());
+            log.println(data.describe());
+            return data;
+        }
+    }
+
+    /** Reports go straight into a local output; for a remote one they are kept here and uploaded at the end. */
+    private Path reportDir() throws IOException {
+        return Files.createDirectories(storage.isLocal(spec.output().uri()) ? storage.localPath(spec.output().uri())
+                : workRoot.resolve("runs").resolve(name));
+    }
+
+    private Path stagingDir() {
+        return workRoot.resolve("staging").resolve(name);
+    }
+
+    /** The step to start from: that of the newest checkpoint of this configuration, restored, or 0. */
+    private int resume(Checkpoints checkpoints, TrainingState state, Path metricsFile) throws IOException {
         if (spec.training().resume() == ResumePolicy.NEVER) {
             checkpoints.clear();
             return 0;
@@ -148,66 +135,99 @@ public final class FineTuneRun {
         if (found.isEmpty()) {
             return 0;
         }
-        int step = checkpoints.restore(found.get(), model, optimizer, metricsFile);
+        int step = checkpoints.restore(found.get(), state.adapters(), state.optimizer(), metricsFile);
         log.printf(Locale.ROOT, "Resumed from checkpoint step-%d of %s in %.1f s%n", step, checkpoints.folderUri(),
                 (System.nanoTime() - begin) / 1e9);
         return step;
     }
 
-    private void saveCheckpoint(Checkpoints checkpoints, int step, int total, CausalLm model, AdamW optimizer,
-                                LoraFineTuneSpec spec, Path metricsFile) {
+    /** The reports, the console progress and the caller's observers (e.g. the Prometheus endpoint). */
+    private Observers observers(RunReports reports) {
+        List<TrainingObserver> all = new ArrayList<>(reports.observers());
+        all.add(ProgressPrinter.forConsole());
+        all.addAll(extraObservers);
+        return new Observers(all);
+    }
+
+    /**
+     * Runs the optimizer steps from {@code startStep}, writing a checkpoint every checkpointEverySteps and on
+     * SIGTERM (which then ends the run with an error a restart resumes from).
+     */
+    private TrainingLoop.LoopResult train(TrainingState state, TrainingData data, Checkpoints checkpoints,
+                                          int startStep, GracefulStop stop, TrainingObserver observers,
+                                          Path metricsFile) {
+        TrainingLoop loop = new TrainingLoop(state.model(), data, spec.training(), observers);
+        int total = loop.totalSteps();
+        observers.onStart(new RunStart(startStep, total, state.device()));
+        int every = spec.training().checkpointEverySteps();
+        TrainingLoop.LoopResult result = loop.run(startStep, state.optimizer(), done -> {
+            boolean stopping = stop.requested();
+            if (stopping || (every > 0 && done % every == 0 && done < total)) {
+                saveCheckpoint(checkpoints, done, total, state, metricsFile);
+            }
+            if (stopping) {
+                stop.saved();
+            }
+            return stopping;
+        });
+        if (result.stepsDone() < total) {
+            throw new IllegalStateException("stopped by SIGTERM after step " + result.stepsDone() + "/" + total
+                    + "; a checkpoint was written and a restart resumes from it");
+        }
+        return result;
+    }
+
+    private void saveCheckpoint(Checkpoints checkpoints, int step, int total, TrainingState state, Path metricsFile) {
         try {
-            checkpoints.save(step, total, model, optimizer, spec.baseModel().uri(), metricsFile);
+            checkpoints.save(step, total, state.adapters(), state.optimizer(), spec.baseModel().uri(), metricsFile);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write checkpoint step-" + step + ": " + e.getMessage(), e);
         }
     }
 
-    /** Where a finished run's results come from and go. */
-    private record Delivery(Path modelDir, Path workDir, MergedModelPublisher merger, LossPlot plot,
-                            List<TrainingObserver> observers) {
+    private RunSummary summarize(TrainingLoop.LoopResult trained, TrainingState state, TrainingData data,
+                                 long started) {
+        return new RunSummary(trained.stepsDone(), trained.epochs(), trained.finalLoss(),
+                Double.isNaN(trained.finalEvalLoss()) ? null : trained.finalEvalLoss(), trained.trainedTokens(),
+                trained.lossTokens(), (System.nanoTime() - started) / 1e9,
+                trained.trainedTokens() / trained.seconds(), ProcessMemory.peakResidentBytes(),
+                state.model().trainableParameterCount(), state.model().parameterCount(), data.trainExamples(),
+                data.validationExamples(), data.skippedExamples(), state.device().toString());
     }
 
-    private Result deliver(LoraFineTuneSpec spec, String name, long started, CausalLm model, TrainingData data,
-                           Device device, Delivery delivery, TrainingLoop.LoopResult result) throws IOException {
-        Path workDir = delivery.workDir();
-        Path staged = workRoot.resolve("staging").resolve(name).resolve("adapter");
-        LocalStore.deleteTree(staged);
-        model.saveAdapter(staged, spec.baseModel().uri());
+    /** Publishes the adapter to output.uri/adapter and, when merge is enabled, the merged model. */
+    private Published publish(Inputs inputs, TrainingState state, TrainingObserver observers) throws IOException {
+        Path staged = stagingDir().resolve("adapter");
+        LocalFiles.deleteTree(staged);
+        state.adapters().save(staged, spec.baseModel().uri());
         String adapterUri = storage.publishDirectory(spec.output().uri(), "adapter", staged);
         log.println("Adapter written to " + adapterUri);
-        String mergedUri = spec.merge().enabled() ? merge(spec, name, delivery, staged) : null;
-        LocalStore.deleteTree(staged);
+        String mergedUri = spec.merge().enabled() ? merge(inputs.modelDir(), staged, observers) : null;
+        LocalFiles.deleteTree(staged);
+        return new Published(adapterUri, mergedUri);
+    }
 
-        double seconds = (System.nanoTime() - started) / 1e9;
-        RunSummary summary = new RunSummary(result.stepsDone(), result.epochs(), result.finalLoss(),
-                Double.isNaN(result.finalEvalLoss()) ? null : result.finalEvalLoss(),
-                result.trainedTokens(), result.lossTokens(), seconds, result.trainedTokens() / result.seconds(),
-                ProcessMemory.peakResidentBytes(), model.trainableParameterCount(), model.parameterCount(),
-                data.trainExamples(), data.validationExamples(), data.skippedExamples(), device.toString());
-        JSON.writeValue(workDir.resolve("summary.json").toFile(), summary);
-        delivery.plot().write(workDir.resolve("loss.png"), "LoraFineTune " + name);
-        delivery.observers().forEach(o -> o.onFinished(summary));
+    /** Writes summary.json and loss.png, and uploads the reports when the output is remote. */
+    private void report(RunSummary summary, RunReports reports, TrainingObserver observers) throws IOException {
+        observers.onPhase(RunPhase.REPORTING);
+        reports.finish(summary, "LoraFineTune " + name);
+        observers.onFinished(summary);
         if (!storage.isLocal(spec.output().uri())) {
-            storage.uploadDirectory(workDir, spec.output().uri());
+            storage.uploadDirectory(reports.folder(), spec.output().uri());
         }
-        return new Result(adapterUri, mergedUri, summary);
     }
 
     /**
      * Folds the adapter into the base model read again from its folder, so a QLoRA run merges into the
      * original 16-bit weights, not the 4-bit ones it trained against.
      */
-    private String merge(LoraFineTuneSpec spec, String name, Delivery delivery, Path adapterDir) throws IOException {
-        List<TrainerMetrics> metrics = delivery.observers().stream().filter(TrainerMetrics.class::isInstance)
-                .map(TrainerMetrics.class::cast).toList();
-        metrics.forEach(m -> m.setMerging(true));
+    private String merge(Path modelDir, Path adapterDir, TrainingObserver observers) throws IOException {
+        observers.onPhase(RunPhase.MERGING);
         long begin = System.nanoTime();
         log.println("Merging the adapter into " + spec.baseModel().uri());
-        MergedModelPublisher.Published merged = delivery.merger().mergeAndPublish(delivery.modelDir(), adapterDir,
-                spec.merge().output().uri(), MergeOptions.of(spec.merge().dtype(), spec.merge().maxShardSize()),
+        MergedModelPublisher.Published merged = merger.mergeAndPublish(modelDir, adapterDir,
+                spec.merge().output().uri(), SpecTranslation.mergeOptions(spec.merge()),
                 "Merge LoRA adapter of LoraFineTune " + name);
-        metrics.forEach(m -> m.setMerging(false));
         log.printf(Locale.ROOT, "Merged model written to %s (%d shard(s), %.1f s)%n", merged.uri(),
                 merged.result().shards(), (System.nanoTime() - begin) / 1e9);
         return merged.uri();

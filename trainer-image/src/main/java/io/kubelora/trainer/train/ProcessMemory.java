@@ -20,6 +20,11 @@ public final class ProcessMemory {
         return read("VmHWM:");
     }
 
+    /** The part of the resident set that is mapped file pages (RssFile) in bytes. */
+    public static long residentFileBytes() {
+        return read("RssFile:");
+    }
+
     private static long read(String key) {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {

@@ -1,5 +1,8 @@
 package io.kubelora.trainer.train;
 
+import ai.djl.Device;
+import ai.djl.util.cuda.CudaUtils;
+import io.kubelora.api.TrainerMetric;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Gauge;
 import io.prometheus.metrics.exporter.httpserver.HTTPServer;
@@ -10,27 +13,30 @@ import java.lang.management.ManagementFactory;
 
 /**
  * The trainer's Prometheus endpoint (/metrics). The operator reads these gauges for the LoraFineTune's
- * status.progress, and a PodMonitor can scrape them. Names are part of the operator contract.
+ * status.progress, and a PodMonitor can scrape them. The names are the operator contract, {@link TrainerMetric}.
  */
 public final class TrainerMetrics implements TrainingObserver, AutoCloseable {
 
     private final PrometheusRegistry registry = new PrometheusRegistry();
-    private final Gauge step = gauge("kubelora_step", "Optimizer steps done.");
-    private final Gauge totalSteps = gauge("kubelora_total_steps", "Optimizer steps of the whole run.");
-    private final Gauge epoch = gauge("kubelora_epoch", "Epochs done, fractional.");
-    private final Gauge loss = gauge("kubelora_loss", "Training loss of the last logged step.");
-    private final Gauge evalLoss = gauge("kubelora_eval_loss", "Last measured evaluation loss.");
-    private final Gauge learningRate = gauge("kubelora_learning_rate", "Learning rate of the last step.");
-    private final Gauge gradNorm = gauge("kubelora_grad_norm", "Global gradient norm before clipping.");
-    private final Gauge tokensPerSecond = gauge("kubelora_tokens_per_second", "Trained tokens per second.");
-    private final Gauge eta = gauge("kubelora_eta_seconds", "Estimated seconds until training ends.");
-    private final Gauge merging = gauge("kubelora_merging", "1 while the adapter is merged into the base model.");
-    private final Gauge gpuMemory = gauge("kubelora_gpu_memory_bytes", "GPU memory in use by the trainer.");
-    private final Gauge residentMemory = gauge("process_resident_memory_bytes", "Resident memory of the process.");
-    private final Gauge heap = gauge("jvm_memory_heap_used_bytes", "Used JVM heap.");
-    private final Counter trainedTokens = Counter.builder().name("kubelora_trained_tokens")
-            .help("Input tokens trained on.").register(registry);
+    private final Gauge step = gauge(TrainerMetric.STEP);
+    private final Gauge totalSteps = gauge(TrainerMetric.TOTAL_STEPS);
+    private final Gauge epoch = gauge(TrainerMetric.EPOCH);
+    private final Gauge loss = gauge(TrainerMetric.LOSS);
+    private final Gauge evalLoss = gauge(TrainerMetric.EVAL_LOSS);
+    private final Gauge learningRate = gauge(TrainerMetric.LEARNING_RATE);
+    private final Gauge gradNorm = gauge(TrainerMetric.GRAD_NORM);
+    private final Gauge tokensPerSecond = gauge(TrainerMetric.TOKENS_PER_SECOND);
+    private final Gauge eta = gauge(TrainerMetric.ETA_SECONDS);
+    private final Gauge merging = gauge(TrainerMetric.MERGING);
+    private final Gauge gpuMemory = gauge(TrainerMetric.GPU_MEMORY_BYTES);
+    private final Gauge residentMemory = Gauge.builder().name("process_resident_memory_bytes")
+            .help("Resident memory of the process.").register(registry);
+    private final Gauge heap = Gauge.builder().name("jvm_memory_heap_used_bytes").help("Used JVM heap.")
+            .register(registry);
+    private final Counter trainedTokens = Counter.builder().name(TrainerMetric.TRAINED_TOKENS.metricName())
+            .help(TrainerMetric.TRAINED_TOKENS.help()).register(registry);
     private final HTTPServer server;
+    private Device device;
 
     /** Serves /metrics on {@code port}; port 0 picks a free one. */
     public TrainerMetrics(int port) {
@@ -42,8 +48,8 @@ public final class TrainerMetrics implements TrainingObserver, AutoCloseable {
         evalLoss.set(Double.NaN);
     }
 
-    private Gauge gauge(String name, String help) {
-        return Gauge.builder().name(name).help(help).register(registry);
+    private Gauge gauge(TrainerMetric metric) {
+        return Gauge.builder().name(metric.metricName()).help(metric.help()).register(registry);
     }
 
     public int port() {
@@ -71,23 +77,26 @@ public final class TrainerMetrics implements TrainingObserver, AutoCloseable {
     }
 
     /** Total steps are known before the first step: publish them at once so progress reads 0/N. */
-    public void starting(int stepsDone, int total) {
-        step.set(stepsDone);
-        totalSteps.set(total);
+    @Override
+    public void onStart(RunStart start) {
+        device = start.device();
+        step.set(start.stepsDone());
+        totalSteps.set(start.totalSteps());
         refreshProcess();
     }
 
-    public void setMerging(boolean active) {
-        merging.set(active ? 1 : 0);
+    @Override
+    public void onPhase(RunPhase phase) {
+        merging.set(phase == RunPhase.MERGING ? 1 : 0);
     }
 
-    public void setGpuMemory(long bytes) {
-        gpuMemory.set(bytes);
-    }
-
+    /** Process memory, and on a GPU the device memory in use. */
     private void refreshProcess() {
         residentMemory.set(ProcessMemory.residentBytes());
         heap.set(ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed());
+        if (device != null && device.isGpu()) {
+            gpuMemory.set(CudaUtils.getGpuMemory(device).getUsed());
+        }
     }
 
     @Override

@@ -1,6 +1,5 @@
 package io.kubelora.trainer.train;
 
-import ai.djl.ndarray.NDManager;
 import io.kubelora.api.TrainingSpec;
 import io.kubelora.trainer.data.Batch;
 import io.kubelora.trainer.data.TrainingData;
@@ -22,16 +21,16 @@ public final class TrainingLoop {
     private final CausalLm model;
     private final TrainingData data;
     private final TrainingSpec spec;
-    private final List<TrainingObserver> observers;
+    private final TrainingObserver observer;
     private final int batchesPerEpoch;
     private final int totalSteps;
     private final LrSchedule schedule;
 
-    public TrainingLoop(CausalLm model, TrainingData data, TrainingSpec spec, List<TrainingObserver> observers) {
+    public TrainingLoop(CausalLm model, TrainingData data, TrainingSpec spec, TrainingObserver observer) {
         this.model = model;
         this.data = data;
         this.spec = spec;
-        this.observers = List.copyOf(observers);
+        this.observer = observer;
         this.batchesPerEpoch = data.train().batchesPerEpoch(spec.batchSize());
         if (batchesPerEpoch == 0) {
             throw new IllegalArgumentException("the dataset has no trainable example");
@@ -61,11 +60,6 @@ public final class TrainingLoop {
         boolean afterStep(int stepsDone);
     }
 
-    /** Runs steps [startStep, totalSteps) and returns the summary of what ran. */
-    public LoopResult run(int startStep, AdamW optimizer) {
-        return run(startStep, optimizer, done -> false);
-    }
-
     /**
      * Runs steps [startStep, totalSteps), or until the listener asks to stop. The model is told each
      * micro-batch's position in the run: dropout masks depend on it alone, so a resumed run repeats them exactly.
@@ -87,8 +81,7 @@ public final class TrainingLoop {
             float lossScale = 1f / Math.max(1, stepTargets);
             long microIndex = (long) step * spec.gradientAccumulationSteps();
             for (Batch batch : micro) {
-                model.seekMicroBatch(microIndex++);
-                LossSum loss = model.forwardBackward(batch, lossScale);
+                LossSum loss = model.forwardBackward(batch, lossScale, microIndex++);
                 windowLoss += loss.sum();
                 windowLossTokens += loss.tokens();
                 long inputs = (long) batch.batchSize() * batch.seqLen();
@@ -119,7 +112,7 @@ public final class TrainingLoop {
                 StepReport report = new StepReport(done, totalSteps, epochAt(done), lastLoss,
                         evalNow ? lastEval : Double.NaN, lr, gradNorm, windowTokens / Math.max(1e-9, windowSeconds),
                         trainedTokens, eta);
-                observers.forEach(o -> o.onReport(report));
+                observer.onReport(report);
                 windowStart = now;
                 windowLoss = 0;
                 windowLossTokens = 0;
@@ -169,10 +162,5 @@ public final class TrainingLoop {
     /** What a call of {@link #run} did; {@code stepsDone} counts steps before a resume too. */
     public record LoopResult(int stepsDone, double finalLoss, double finalEvalLoss, long trainedTokens,
                              long lossTokens, double seconds, double epochs) {
-    }
-
-    /** The manager the optimizer state should live in. */
-    public NDManager manager() {
-        return model.manager();
     }
 }

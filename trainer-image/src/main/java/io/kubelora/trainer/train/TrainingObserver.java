@@ -1,12 +1,23 @@
 package io.kubelora.trainer.train;
 
-/** Receives the training loop's reports: logs, metrics, progress display. */
+/**
+ * Receives a run's lifecycle and the training loop's reports: logs, metrics, progress display. Every hook but
+ * {@link #onReport} does nothing unless an observer needs it.
+ */
 public interface TrainingObserver {
+
+    /** Called once before the first step, when the total is known (steps already done when resumed). */
+    default void onStart(RunStart start) {
+    }
 
     /** Called every logEverySteps steps, at the last step, and whenever evaluation loss was measured. */
     void onReport(StepReport report);
 
-    /** Called once when the loop has finished its last step. */
+    /** Called when the run moves on to {@code phase} after training. */
+    default void onPhase(RunPhase phase) {
+    }
+
+    /** Called once when the run has delivered its results. */
     default void onFinished(RunSummary summary) {
     }
 }

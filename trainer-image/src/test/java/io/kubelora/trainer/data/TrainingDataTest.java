@@ -7,8 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.kubelora.api.DatasetFormat;
-import io.kubelora.api.DatasetSpec;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,11 +29,11 @@ class TrainingDataTest {
         return file;
     }
 
-    private static DatasetSpec spec(DatasetFormat format, double split, int maxSeqLength, boolean packing) {
-        return new DatasetSpec("file:///data.jsonl", format, split, maxSeqLength, packing);
+    private static DataOptions spec(DatasetFormat format, double split, int maxSeqLength, boolean packing) {
+        return new DataOptions(format, split, maxSeqLength, packing);
     }
 
-    private static TrainingData load(Path file, DatasetSpec spec) {
+    private static TrainingData load(Path file, DataOptions spec) {
         return TrainingData.load(file, spec, TestTokenizers.llama3(), 7);
     }
 

@@ -9,6 +9,7 @@ import io.kubelora.api.LoraFineTuneYaml;
 import io.kubelora.trainer.data.BundledTokenizer;
 import io.kubelora.trainer.data.TextTokenizer;
 import io.kubelora.trainer.data.TrainingData;
+import io.kubelora.trainer.train.SpecTranslation;
 import io.kubelora.trainer.train.TrainingLoop;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,7 +32,8 @@ class QuickstartDocsTest {
         int steps;
         int records;
         try (TextTokenizer tokenizer = TextTokenizer.load(tokenizerDir)) {
-            TrainingData data = TrainingData.load(dataset, spec.dataset(), tokenizer, spec.training().seed());
+            TrainingData data = TrainingData.load(dataset, SpecTranslation.dataOptions(spec.dataset()), tokenizer,
+                    spec.training().seed());
             steps = TrainingLoop.totalSteps(spec.training(),
                     data.train().batchesPerEpoch(spec.training().batchSize()));
             records = data.trainExamples() + data.validationExamples() + data.skippedExamples();

@@ -10,13 +10,13 @@ import ai.djl.ndarray.NDArray;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.kubelora.api.LoraSpec;
 import io.kubelora.trainer.data.Batch;
 import io.kubelora.trainer.model.Architecture;
 import io.kubelora.trainer.model.CausalLm;
 import io.kubelora.trainer.model.ModelInitializer;
 import io.kubelora.trainer.model.ModelOptions;
 import io.kubelora.trainer.model.Preset;
+import io.kubelora.trainer.model.TrainableParameter;
 import io.kubelora.trainer.safetensors.DType;
 import io.kubelora.trainer.safetensors.SafetensorsFile;
 import io.kubelora.trainer.safetensors.TensorInfo;
@@ -35,7 +35,9 @@ import org.junit.jupiter.api.io.TempDir;
 class PeftAdapterTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final LoraSpec SPEC = new LoraSpec(4, 8, 0.1, List.of("v_proj", "q_proj"), false);
+    private static final PeftAdapterConfig SPEC = new PeftAdapterConfig(null, 4, 8, 0.1, List.of("q_proj", "v_proj"),
+            false);
+    private static final long SEED = 9;
 
     @TempDir
     Path dir;
@@ -47,15 +49,13 @@ class PeftAdapterTest {
         ModelInitializer.write(Architecture.LLAMA, Preset.TINY, 128, 3, modelDir);
     }
 
-    private ModelOptions options(LoraSpec lora) {
-        return ModelOptions.defaults(lora, 9).withDevice(Device.cpu());
-    }
+    private static final ModelOptions OPTIONS = ModelOptions.on(Device.cpu()).withSeed(SEED);
 
     /** One training step so that B is no longer zero and the round trip is meaningful. */
     private static void train(CausalLm model) {
         Batch batch = new Batch(1, 5, new long[] {1, 2, 3, 4, 5}, new long[] {2, 3, 4, 5, 6});
-        model.forwardBackward(batch, 1f);
-        for (LoraParameter p : model.trainableParameters()) {
+        model.forwardBackward(batch, 1f, 0);
+        for (TrainableParameter p : model.trainableParameters()) {
             try (NDArray g = p.array().getGradient()) {
                 float[] values = p.array().toFloatArray();
                 float[] grad = g.toFloatArray();
@@ -70,8 +70,8 @@ class PeftAdapterTest {
     @Test
     void writesPeftLayoutAndConfig() throws Exception {
         Path adapter = dir.resolve("adapter");
-        try (CausalLm model = CausalLm.load(modelDir, options(SPEC))) {
-            model.saveAdapter(adapter, "meta-llama/Llama-3.2-1B");
+        try (CausalLm model = CausalLm.load(modelDir, OPTIONS)) {
+            LoraAdapters.attach(model, SPEC, SEED).save(adapter, "meta-llama/Llama-3.2-1B");
         }
         JsonNode config = JSON.readTree(adapter.resolve("adapter_config.json").toFile());
         assertEquals("LORA", config.get("peft_type").asText());
@@ -141,15 +141,16 @@ class PeftAdapterTest {
         long[] ids = {5, 6, 7, 8};
         List<float[]> saved = new ArrayList<>();
         float[][] logits;
-        try (CausalLm model = CausalLm.load(modelDir, options(SPEC))) {
+        try (CausalLm model = CausalLm.load(modelDir, OPTIONS)) {
+            LoraAdapters adapters = LoraAdapters.attach(model, SPEC, SEED);
             train(model);
-            model.saveAdapter(adapter, "base");
+            adapters.save(adapter, "base");
             model.trainableParameters().forEach(p -> saved.add(p.array().toFloatArray()));
             logits = model.logits(ids);
         }
-        try (CausalLm model = CausalLm.load(modelDir, options(null))) {
-            model.loadAdapter(adapter);
-            List<LoraParameter> loaded = model.trainableParameters();
+        try (CausalLm model = CausalLm.load(modelDir, OPTIONS)) {
+            LoraAdapters.load(model, adapter);
+            List<TrainableParameter> loaded = model.trainableParameters();
             assertEquals(saved.size(), loaded.size());
             for (int i = 0; i < saved.size(); i++) {
                 assertArrayEquals(saved.get(i), loaded.get(i).array().toFloatArray(), loaded.get(i).name());
@@ -164,16 +165,17 @@ class PeftAdapterTest {
     @Test
     void mismatchedAdapterNamesEveryProblem() throws Exception {
         Path adapter = dir.resolve("adapter");
-        try (CausalLm model = CausalLm.load(modelDir, options(SPEC))) {
-            model.saveAdapter(adapter, "base");
+        try (CausalLm model = CausalLm.load(modelDir, OPTIONS)) {
+            LoraAdapters.attach(model, SPEC, SEED).save(adapter, "base");
         }
         Path configFile = adapter.resolve("adapter_config.json");
         ObjectNode config = (ObjectNode) JSON.readTree(configFile.toFile());
         config.put("r", 8);
         config.putArray("target_modules").add("q_proj").add("v_proj").add("o_proj");
         JSON.writeValue(configFile.toFile(), config);
-        try (CausalLm model = CausalLm.load(modelDir, options(null))) {
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> model.loadAdapter(adapter));
+        try (CausalLm model = CausalLm.load(modelDir, OPTIONS)) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> LoraAdapters.load(model, adapter));
             String msg = e.getMessage();
             assertTrue(msg.contains("missing tensor 'base_model.model.model.layers.0.self_attn.o_proj.lora_A.weight'"),
                     msg);
@@ -193,12 +195,5 @@ class PeftAdapterTest {
         Files.delete(configFile);
         assertTrue(assertThrows(IllegalArgumentException.class, () -> PeftAdapterConfig.read(adapter)).getMessage()
                 .contains("adapter_config.json: not found"));
-    }
-
-    @Test
-    void rsLoraScalingAndAllLinearTargets() {
-        PeftAdapterConfig c = PeftAdapterConfig.of(new LoraSpec(16, 32, 0.0, List.of("all-linear"), true), "m");
-        assertEquals(8.0, c.scaling(), 1e-12);
-        assertEquals(LoraSpec.LINEAR_MODULES, c.targetModules());
     }
 }

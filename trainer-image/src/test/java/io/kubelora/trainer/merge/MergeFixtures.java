@@ -6,7 +6,6 @@ import io.kubelora.trainer.model.Architecture;
 import io.kubelora.trainer.model.ModelConfig;
 import io.kubelora.trainer.model.ModelInitializer;
 import io.kubelora.trainer.model.Preset;
-import io.kubelora.trainer.model.WeightNames;
 import io.kubelora.trainer.safetensors.DType;
 import io.kubelora.trainer.safetensors.SafetensorsWriter;
 import java.io.IOException;
@@ -52,8 +51,8 @@ final class MergeFixtures {
         for (int layer = 0; layer < config.numHiddenLayers(); layer++) {
             for (String module : modules) {
                 long[] w = config.linearShape(module);
-                tensors.put(WeightNames.loraA(layer, module), random(new long[] {rank, w[1]}, random));
-                tensors.put(WeightNames.loraB(layer, module), random(new long[] {w[0], rank}, random));
+                tensors.put(PeftAdapter.loraA(layer, module), random(new long[] {rank, w[1]}, random));
+                tensors.put(PeftAdapter.loraB(layer, module), random(new long[] {w[0], rank}, random));
             }
         }
         return tensors;

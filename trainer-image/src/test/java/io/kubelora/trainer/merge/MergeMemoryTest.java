@@ -3,11 +3,11 @@ package io.kubelora.trainer.merge;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.kubelora.api.LoraSpec;
-import io.kubelora.api.MergeDtype;
 import io.kubelora.trainer.model.Architecture;
 import io.kubelora.trainer.model.ModelConfig;
 import io.kubelora.trainer.model.ModelInitializer;
+import io.kubelora.trainer.model.WeightNames;
+import io.kubelora.trainer.safetensors.DType;
 import io.kubelora.trainer.safetensors.ShardedWeights;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
@@ -39,13 +39,14 @@ class MergeMemoryTest {
     void mergesAModelEightTimesLargerThanTheHeap() throws Exception {
         // Llama layout, D 512, I 1408, 12 layers, vocab 32000: 67.6M parameters, 270 MB in fp32;
         // embed_tokens and lm_head are [32000, 512] = 65.5 MB each.
-        ModelConfig config = new ModelConfig(Architecture.LLAMA, 512, 1408, 12, 8, 4, 64, 1e-5, 500_000.0, null,
-                32_000, false, "float32", false, 2048, null, null, List.of(), null);
+        ModelConfig config = ModelConfig.builder(Architecture.LLAMA).hiddenSize(512).intermediateSize(1408)
+                .numHiddenLayers(12).numAttentionHeads(8).numKeyValueHeads(4).rmsNormEps(1e-5).ropeTheta(500_000.0)
+                .vocabSize(32_000).build();
         Path model = tmp.resolve("base");
         ModelInitializer.write(config, 41, model);
         long modelBytes = Files.size(model.resolve(ShardedWeights.SINGLE_FILE));
         assertTrue(modelBytes > 250_000_000L, "model is " + modelBytes + " bytes");
-        List<String> modules = LoraSpec.LINEAR_MODULES;
+        List<String> modules = WeightNames.LINEAR_MODULES;
         Path adapter = MergeFixtures.writeAdapter(tmp.resolve("adapter"), 8, 16, false, modules,
                 MergeFixtures.randomAdapterTensors(config, 8, modules, 42));
         Path out = tmp.resolve("merged");
@@ -74,7 +75,7 @@ class MergeMemoryTest {
     public static final class Child {
         public static void main(String[] args) throws IOException {
             ModelMerger.merge(Path.of(args[0]), Path.of(args[1]), Path.of(args[2]),
-                    MergeOptions.of(MergeDtype.BF16, "50MB"));
+                    MergeOptions.of(DType.BF16, "50MB"));
             long peak = 0;
             for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
                 if (pool.getType() == MemoryType.HEAP) {

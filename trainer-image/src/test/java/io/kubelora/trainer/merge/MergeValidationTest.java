@@ -4,11 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.kubelora.api.MergeDtype;
+import io.kubelora.trainer.lora.PeftAdapter;
 import io.kubelora.trainer.merge.MergeFixtures.Tensor;
 import io.kubelora.trainer.model.Architecture;
 import io.kubelora.trainer.model.ModelConfig;
 import io.kubelora.trainer.model.WeightNames;
+import io.kubelora.trainer.safetensors.DType;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -41,7 +42,7 @@ class MergeValidationTest {
     @Test
     void wrongInputFeaturesOfANamesTheTensor() throws IOException {
         Map<String, Tensor> tensors = valid(8);
-        String a = WeightNames.loraA(1, "q_proj");
+        String a = PeftAdapter.loraA(1, "q_proj");
         tensors.put(a, new Tensor(new long[] {8, 32}, new float[8 * 32]));
         assertRefused(8, tensors, "shape mismatch: '" + a + "' has 32 input features");
     }
@@ -49,7 +50,7 @@ class MergeValidationTest {
     @Test
     void wrongOutputFeaturesOfBNamesTheTensor() throws IOException {
         Map<String, Tensor> tensors = valid(8);
-        String b = WeightNames.loraB(0, "up_proj");
+        String b = PeftAdapter.loraB(0, "up_proj");
         tensors.put(b, new Tensor(new long[] {100, 8}, new float[100 * 8]));
         assertRefused(8, tensors, "shape mismatch: '" + b + "' has 100 output features");
     }
@@ -57,14 +58,14 @@ class MergeValidationTest {
     @Test
     void missingBIsNamed() throws IOException {
         Map<String, Tensor> tensors = valid(8);
-        tensors.remove(WeightNames.loraB(1, "up_proj"));
-        assertRefused(8, tensors, "'" + WeightNames.loraA(1, "up_proj") + "' has no partner '"
-                + WeightNames.loraB(1, "up_proj") + "'");
+        tensors.remove(PeftAdapter.loraB(1, "up_proj"));
+        assertRefused(8, tensors, "'" + PeftAdapter.loraA(1, "up_proj") + "' has no partner '"
+                + PeftAdapter.loraB(1, "up_proj") + "'");
     }
 
     @Test
     void rankDifferentFromConfigIsNamed() throws IOException {
-        assertRefused(16, valid(8), "rank mismatch: '" + WeightNames.loraA(0, "q_proj") + "' has shape [8, 64] "
+        assertRefused(16, valid(8), "rank mismatch: '" + PeftAdapter.loraA(0, "q_proj") + "' has shape [8, 64] "
                 + "(rank 8) but adapter_config.json has r = 16");
     }
 
@@ -72,12 +73,13 @@ class MergeValidationTest {
     void adapterOfADifferentArchitectureIsRefused() throws IOException {
         // A Qwen2-shaped adapter of the same width: its k/v projections are [32, 64] like Llama's tiny preset,
         // but it targets a third layer and a wider MLP that this Llama does not have.
-        ModelConfig other = new ModelConfig(Architecture.QWEN2, 64, 256, 3, 4, 2, 16, 1e-6, 1e6, null, 96, true,
-                "bfloat16", true, 2048, null, null, List.of(), null);
+        ModelConfig other = ModelConfig.builder(Architecture.QWEN2).hiddenSize(64).intermediateSize(256)
+                .numHiddenLayers(3).numAttentionHeads(4).numKeyValueHeads(2).ropeTheta(1e6).vocabSize(96)
+                .tieWordEmbeddings(true).torchDtype("bfloat16").build();
         Map<String, Tensor> tensors = MergeFixtures.randomAdapterTensors(other, 8, MODULES, 5);
         MergeInputException e = assertRefused(8, tensors, "targets '" + WeightNames.weight(2, "q_proj")
                 + "', which the base model does not have");
-        assertTrue(e.getMessage().contains("shape mismatch: '" + WeightNames.loraB(0, "up_proj")
+        assertTrue(e.getMessage().contains("shape mismatch: '" + PeftAdapter.loraB(0, "up_proj")
                 + "' has 256 output features"), e.getMessage());
     }
 
@@ -91,7 +93,7 @@ class MergeValidationTest {
     @Test
     void nonLoraTensorIsNamed() throws IOException {
         Map<String, Tensor> tensors = valid(8);
-        String dora = WeightNames.PEFT_PREFIX + "model.layers.0.self_attn.q_proj.lora_magnitude_vector";
+        String dora = PeftAdapter.KEY_PREFIX + "model.layers.0.self_attn.q_proj.lora_magnitude_vector";
         tensors.put(dora, new Tensor(new long[] {64, 1}, new float[64]));
         assertRefused(8, tensors, "adapter tensor '" + dora + "' is not a LoRA A/B matrix");
     }
@@ -104,7 +106,7 @@ class MergeValidationTest {
             throws IOException {
         Path adapter = MergeFixtures.writeAdapter(tmp.resolve("adapter"), configRank, 16, false, MODULES, tensors);
         MergeInputException e = assertThrows(MergeInputException.class,
-                () -> ModelMerger.merge(model, adapter, out, MergeOptions.of(MergeDtype.BF16, "5GB")));
+                () -> ModelMerger.merge(model, adapter, out, MergeOptions.of(DType.BF16, "5GB")));
         assertTrue(e.getMessage().contains(expected), "message should contain [" + expected + "]: " + e.getMessage());
         assertTrue(e.getMessage().contains(adapter.toString()), e.getMessage());
         assertTrue(Files.notExists(out), "nothing may be written on bad input");

@@ -3,17 +3,19 @@ package io.kubelora.trainer.merge;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.kubelora.api.MergeDtype;
+import ai.djl.Device;
+import io.kubelora.trainer.lora.LoraAdapters;
 import io.kubelora.trainer.model.Architecture;
 import io.kubelora.trainer.model.CausalLm;
 import io.kubelora.trainer.model.ModelConfig;
 import io.kubelora.trainer.model.ModelOptions;
+import io.kubelora.trainer.safetensors.DType;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-import org.junit.jupiter.api.io.TempDir;
 
 /** The merged model computes what the base model plus the adapter computes, for every supported architecture. */
 class MergedLogitsTest {
@@ -33,17 +35,17 @@ class MergedLogitsTest {
         Path adapter = MergeFixtures.writeAdapter(tmp.resolve("adapter"), 4, 8, false, MODULES,
                 MergeFixtures.randomAdapterTensors(config, 4, MODULES, 32));
         MergeResult merged = ModelMerger.merge(model, adapter, tmp.resolve("merged"),
-                MergeOptions.of(MergeDtype.FP32, "5GB"));
+                MergeOptions.of(DType.F32, "5GB"));
 
         float[][] expected;
         float[][] base;
-        try (CausalLm lm = CausalLm.load(model, ModelOptions.defaults(null, 0))) {
+        try (CausalLm lm = CausalLm.load(model, ModelOptions.on(Device.cpu()))) {
             base = lm.logits(TOKENS);
-            lm.loadAdapter(adapter);
+            LoraAdapters.load(lm, adapter);
             expected = lm.logits(TOKENS);
         }
         float[][] actual;
-        try (CausalLm lm = CausalLm.load(merged.modelDir(), ModelOptions.defaults(null, 0))) {
+        try (CausalLm lm = CausalLm.load(merged.modelDir(), ModelOptions.on(Device.cpu()))) {
             actual = lm.logits(TOKENS);
         }
         double adapterEffect = 0;

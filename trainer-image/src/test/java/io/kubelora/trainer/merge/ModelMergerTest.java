@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.kubelora.api.MergeDtype;
+import io.kubelora.trainer.lora.PeftAdapter;
 import io.kubelora.trainer.merge.MergeFixtures.Tensor;
 import io.kubelora.trainer.model.Architecture;
 import io.kubelora.trainer.model.ModelConfig;
@@ -60,7 +60,7 @@ class ModelMergerTest {
         Path adapter = MergeFixtures.writeAdapter(tmp.resolve("adapter"), 4, 8, false, MODULES, tensors);
         long maxShard = 40_000; // bytes of bf16 data: the [96, 64] embedding (12288 B) and layers split up
         MergeResult result = ModelMerger.merge(model, adapter, tmp.resolve("merged"),
-                new MergeOptions(MergeDtype.BF16, maxShard));
+                new MergeOptions(DType.BF16, maxShard));
         assertTrue(result.shards() > 2, "expected several shards, got " + result.shards());
         assertEquals(2 * MODULES.size(), result.mergedLinears());
 
@@ -88,8 +88,8 @@ class ModelMergerTest {
             }
             // An adapted one is W + scaling * B A rounded to bf16 (within one bf16 step of the exact value).
             String down = WeightNames.weight(1, "down_proj");
-            Tensor a = tensors.get(WeightNames.loraA(1, "down_proj"));
-            Tensor b = tensors.get(WeightNames.loraB(1, "down_proj"));
+            Tensor a = tensors.get(PeftAdapter.loraA(1, "down_proj"));
+            Tensor b = tensors.get(PeftAdapter.loraB(1, "down_proj"));
             float[] w = base.readFloats(down);
             float[] mergedDown = out.readFloats(down);
             int cols = (int) a.shape()[1];
@@ -135,7 +135,7 @@ class ModelMergerTest {
         Path adapter = MergeFixtures.writeAdapter(tmp.resolve("adapter"), 2, 4, false, List.of("o_proj"),
                 MergeFixtures.randomAdapterTensors(config, 2, List.of("o_proj"), 6));
         MergeResult result = ModelMerger.merge(model, adapter, tmp.resolve("merged"),
-                MergeOptions.of(MergeDtype.FP16, "5GB"));
+                MergeOptions.of(DType.F16, "5GB"));
         assertEquals(1, result.shards());
         assertTrue(Files.isRegularFile(result.modelDir().resolve("model.safetensors")));
         assertFalse(Files.exists(result.modelDir().resolve(ShardedWeights.INDEX_FILE)));
@@ -154,7 +154,7 @@ class ModelMergerTest {
                 MergeFixtures.randomAdapterTensors(config, 2, List.of("q_proj"), 8));
         long limit = 20_000; // the fp32 [96, 64] embedding and lm_head (24576 B each) exceed it
         MergeResult result = ModelMerger.merge(model, adapter, tmp.resolve("merged"),
-                new MergeOptions(MergeDtype.FP32, limit));
+                new MergeOptions(DType.F32, limit));
         try (ShardedWeights out = ShardedWeights.open(result.modelDir())) {
             for (String big : List.of(WeightNames.EMBED_TOKENS, WeightNames.LM_HEAD)) {
                 SafetensorsFile shard = out.file(big);
@@ -177,7 +177,7 @@ class ModelMergerTest {
         Path out = Files.createDirectory(tmp.resolve("merged"));
         Files.writeString(out.resolve("keep.txt"), "mine");
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> ModelMerger.merge(model, adapter, out, MergeOptions.of(MergeDtype.BF16, "5GB")));
+                () -> ModelMerger.merge(model, adapter, out, MergeOptions.of(DType.BF16, "5GB")));
         assertTrue(e.getMessage().contains("already exists"), e.getMessage());
         assertEquals("mine", Files.readString(out.resolve("keep.txt")));
     }
@@ -189,7 +189,7 @@ class ModelMergerTest {
         Map<String, Tensor> tensors = MergeFixtures.randomAdapterTensors(config, rank, MODULES, 12);
         Path adapter = MergeFixtures.writeAdapter(tmp.resolve("adapter"), rank, alpha, rslora, MODULES, tensors);
         MergeResult result = ModelMerger.merge(model, adapter, tmp.resolve("merged"),
-                MergeOptions.of(MergeDtype.FP32, "5GB"));
+                MergeOptions.of(DType.F32, "5GB"));
         double scaling = rslora ? alpha / Math.sqrt(rank) : alpha / rank;
         Map<String, Integer> checked = new HashMap<>();
         try (ShardedWeights base = ShardedWeights.open(model);
@@ -204,8 +204,8 @@ class ModelMergerTest {
                     }
                     continue;
                 }
-                Tensor a = tensors.get(WeightNames.PEFT_PREFIX + module + ".lora_A.weight");
-                Tensor b = tensors.get(WeightNames.PEFT_PREFIX + module + ".lora_B.weight");
+                Tensor a = tensors.get(PeftAdapter.KEY_PREFIX + module + ".lora_A.weight");
+                Tensor b = tensors.get(PeftAdapter.KEY_PREFIX + module + ".lora_B.weight");
                 float[] w = base.readFloats(name);
                 float[] merged = out.readFloats(name);
                 int rows = (int) b.shape()[0];

@@ -5,10 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
-import io.kubelora.api.LoraSpec;
-import io.kubelora.api.Quantization;
 import io.kubelora.trainer.data.Batch;
-import io.kubelora.trainer.lora.LoraParameter;
+import io.kubelora.trainer.lora.LoraAdapters;
+import io.kubelora.trainer.lora.PeftAdapterConfig;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,8 +25,11 @@ class Bf16ComputeTest {
     @TempDir
     Path tmp;
 
-    private static ModelOptions options(boolean bf16, LoraSpec lora, boolean checkpointing) {
-        return new ModelOptions(Device.cpu(), bf16, lora, Quantization.NONE, null, checkpointing, 3);
+    private static final long SEED = 3;
+
+    private static ModelOptions options(boolean bf16, boolean checkpointing) {
+        return ModelOptions.on(Device.cpu()).withBf16Compute(bf16).withGradientCheckpointing(checkpointing)
+                .withSeed(SEED);
     }
 
     @ParameterizedTest
@@ -37,10 +39,10 @@ class Bf16ComputeTest {
         long[] tokens = {3, 17, 42, 8, 29, 1, 44, 10};
         float[][] fp32;
         float[][] bf16;
-        try (CausalLm model = CausalLm.load(tiny.dir, options(false, null, false))) {
+        try (CausalLm model = CausalLm.load(tiny.dir, options(false, false))) {
             fp32 = model.logits(tokens);
         }
-        try (CausalLm model = CausalLm.load(tiny.dir, options(true, null, false))) {
+        try (CausalLm model = CausalLm.load(tiny.dir, options(true, false))) {
             bf16 = model.logits(tokens);
         }
         double maxLogit = 0;
@@ -62,23 +64,22 @@ class Bf16ComputeTest {
     @EnumSource(value = Architecture.class, names = {"LLAMA", "QWEN2"})
     void loraGradientsFollowFp32AndWeightsTakeHalfTheBytes(Architecture architecture) throws Exception {
         TinyModel tiny = TinyModel.write(TinyModel.config(architecture, null, true), 12, tmp.resolve("m"));
-        tiny.writeRandomAdapter(tmp.resolve("adapter"), 4, 8, LoraSpec.LINEAR_MODULES, 13);
-        LoraSpec lora = new LoraSpec(4, 8, 0.0, List.of(LoraSpec.ALL_LINEAR), false);
+        tiny.writeRandomAdapter(tmp.resolve("adapter"), 4, 8, WeightNames.LINEAR_MODULES, 13);
         List<float[]> fp32;
         List<float[]> bf16;
         long fp32Bytes;
         long bf16Bytes;
-        try (CausalLm model = CausalLm.load(tiny.dir, options(false, lora, false))) {
+        try (CausalLm model = CausalLm.load(tiny.dir, options(false, false))) {
             fp32 = gradients(model, tmp.resolve("adapter"));
             fp32Bytes = model.baseWeightBytes();
         }
-        try (CausalLm model = CausalLm.load(tiny.dir, options(true, lora, true))) { // with checkpointing
+        try (CausalLm model = CausalLm.load(tiny.dir, options(true, true))) { // with checkpointing
             bf16 = gradients(model, tmp.resolve("adapter"));
             bf16Bytes = model.baseWeightBytes();
         }
         ModelConfig c = tiny.config;
         long linearWeights = 0;
-        for (String module : LoraSpec.LINEAR_MODULES) {
+        for (String module : WeightNames.LINEAR_MODULES) {
             long[] shape = c.linearShape(module);
             linearWeights += shape[0] * shape[1] * c.numHiddenLayers();
         }
@@ -108,8 +109,9 @@ class Bf16ComputeTest {
     void sgdStepsLowerTheLoss(Architecture architecture) throws Exception {
         TinyModel tiny = TinyModel.write(TinyModel.config(architecture, null, false), 21, tmp.resolve("m"));
         Batch batch = SgdSteps.batch();
-        LoraSpec lora = new LoraSpec(8, 16, 0.0, List.of(LoraSpec.ALL_LINEAR), false);
-        try (CausalLm model = CausalLm.load(tiny.dir, options(true, lora, false))) {
+        PeftAdapterConfig lora = new PeftAdapterConfig(null, 8, 16, 0.0, WeightNames.LINEAR_MODULES, false);
+        try (CausalLm model = CausalLm.load(tiny.dir, options(true, false))) {
+            LoraAdapters.attach(model, lora, SEED);
             double before = model.loss(batch).sum();
             SgdSteps.run(model, batch, 8, 0.05f);
             double after = model.loss(batch).sum();
@@ -119,11 +121,11 @@ class Bf16ComputeTest {
 
     /** The LoRA gradients of one forward/backward on {@link SgdSteps#batch()}, with the adapter in {@code adapterDir}. */
     private static List<float[]> gradients(CausalLm model, Path adapterDir) {
-        model.loadAdapter(adapterDir);
+        LoraAdapters.load(model, adapterDir);
         Batch batch = SgdSteps.batch();
-        model.forwardBackward(batch, 1f / batch.targetTokens());
+        model.forwardBackward(batch, 1f / batch.targetTokens(), 0);
         List<float[]> gradients = new ArrayList<>();
-        for (LoraParameter p : model.trainableParameters()) {
+        for (TrainableParameter p : model.trainableParameters()) {
             try (NDArray g = p.array().getGradient()) {
                 gradients.add(g.toFloatArray());
             }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import ai.djl.Device;
 import io.kubelora.trainer.data.Batch;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -21,8 +22,8 @@ class GoldenForwardTest {
                 Arguments.of("llama, llama3 rope", TinyModel.config(Architecture.LLAMA,
                         RopeScaling.llama3(8.0, 1.0, 4.0, 64), false)),
                 Arguments.of("mistral", TinyModel.config(Architecture.MISTRAL, null, false)),
-                Arguments.of("mistral, sliding window 4", new ModelConfig(Architecture.MISTRAL, 32, 48, 2, 4, 2, 8,
-                        1e-5, 10000.0, null, 50, false, "float32", false, 128, 4, null, java.util.List.of(), null)),
+                Arguments.of("mistral, sliding window 4", TinyModel.config(Architecture.MISTRAL, null, false)
+                        .toBuilder().slidingWindow(4).bosTokenId(null).eosTokenIds(List.of()).build()),
                 Arguments.of("qwen2, q/k/v bias, tied embeddings", TinyModel.config(Architecture.QWEN2, null, true)));
     }
 
@@ -32,7 +33,7 @@ class GoldenForwardTest {
         TinyModel tiny = TinyModel.write(config, 11, dir);
         long[] ids = {1, 7, 42, 3, 3, 19, 0, 49, 25, 8, 11, 30, 2};
         double[][] expected = new ReferenceForward(config, tiny.weights).logits(ids);
-        try (CausalLm model = CausalLm.load(dir, ModelOptions.defaults(null, 1).withDevice(Device.cpu()))) {
+        try (CausalLm model = CausalLm.load(dir, ModelOptions.on(Device.cpu()).withSeed(1))) {
             float[][] actual = model.logits(ids);
             assertEquals(ids.length, actual.length);
             double maxError = 0;
@@ -59,7 +60,7 @@ class GoldenForwardTest {
         ReferenceForward reference = new ReferenceForward(config, tiny.weights);
         double expected = reference.lossSum(new long[] {4, 9, 16, 25, 36, 49}, new long[] {ignore, ignore, 25, 36, 49, 1})
                 + reference.lossSum(new long[] {8, 6, 7, 5}, new long[] {ignore, 7, 5, ignore});
-        try (CausalLm model = CausalLm.load(dir, ModelOptions.defaults(null, 1).withDevice(Device.cpu()))) {
+        try (CausalLm model = CausalLm.load(dir, ModelOptions.on(Device.cpu()).withSeed(1))) {
             LossSum loss = model.loss(new Batch(2, 6, inputs, targets));
             assertEquals(6, loss.tokens());
             assertEquals(expected, loss.sum(), 1e-4 * Math.max(1, Math.abs(expected)), name);

@@ -7,9 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
-import io.kubelora.api.LoraSpec;
 import io.kubelora.trainer.data.Batch;
-import io.kubelora.trainer.lora.LoraParameter;
+import io.kubelora.trainer.lora.LoraAdapters;
+import io.kubelora.trainer.lora.PeftAdapter;
+import io.kubelora.trainer.lora.PeftAdapterConfig;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -21,17 +22,19 @@ import org.junit.jupiter.api.io.TempDir;
 /** LoRA invariants (litgpt/peft style) and the correctness of the gradients forwardBackward produces. */
 class LoraTrainingTest {
 
-    private static final List<String> ALL = LoraSpec.LINEAR_MODULES;
+    private static final List<String> ALL = WeightNames.LINEAR_MODULES;
 
     @TempDir
     Path tmp;
 
-    private static ModelOptions options(LoraSpec lora, boolean checkpointing) {
-        return ModelOptions.defaults(lora, 3).withDevice(Device.cpu()).withGradientCheckpointing(checkpointing);
+    private static final long SEED = 3;
+
+    private static ModelOptions options(boolean checkpointing) {
+        return ModelOptions.on(Device.cpu()).withSeed(SEED).withGradientCheckpointing(checkpointing);
     }
 
-    private static LoraSpec lora(int rank, int alpha, double dropout) {
-        return new LoraSpec(rank, alpha, dropout, List.of(LoraSpec.ALL_LINEAR), false);
+    private static PeftAdapterConfig lora(int rank, int alpha, double dropout) {
+        return new PeftAdapterConfig(null, rank, alpha, dropout, WeightNames.LINEAR_MODULES, false);
     }
 
     private TinyModel qwen() throws Exception {
@@ -42,8 +45,9 @@ class LoraTrainingTest {
     void freshAdapterLeavesOutputExactlyUnchanged() throws Exception {
         TinyModel tiny = qwen();
         long[] ids = {1, 2, 3, 4, 5, 6, 7};
-        try (CausalLm base = CausalLm.load(tiny.dir, options(null, false));
-             CausalLm adapted = CausalLm.load(tiny.dir, options(lora(4, 8, 0.0), false))) {
+        try (CausalLm base = CausalLm.load(tiny.dir, options(false));
+             CausalLm adapted = CausalLm.load(tiny.dir, options(false))) {
+            LoraAdapters.attach(adapted, lora(4, 8, 0.0), SEED);
             assertEquals(0, base.trainableParameterCount());
             // 2 layers x [(32+32)*4 q + (32+16)*4 k,v + (32+32)*4 o + 3 x (32+48)*4 mlp]
             assertEquals(2 * (256 + 192 + 192 + 256 + 3 * 320), adapted.trainableParameterCount());
@@ -66,13 +70,13 @@ class LoraTrainingTest {
                 "down_proj", "gate_proj"), 8);
         TinyModel merged = tiny.merged(adapter, rank, (double) alpha / rank, tmp.resolve("merged"));
         long[] ids = {1, 7, 42, 3, 3, 19, 0, 49};
-        try (CausalLm withAdapter = CausalLm.load(tiny.dir, options(null, false));
-             CausalLm mergedModel = CausalLm.load(merged.dir, options(null, false))) {
-            withAdapter.loadAdapter(adapterDir);
+        try (CausalLm withAdapter = CausalLm.load(tiny.dir, options(false));
+             CausalLm mergedModel = CausalLm.load(merged.dir, options(false))) {
+            LoraAdapters.load(withAdapter, adapterDir);
             float[][] a = withAdapter.logits(ids);
             float[][] b = mergedModel.logits(ids);
             float[][] base;
-            try (CausalLm plain = CausalLm.load(tiny.dir, options(null, false))) {
+            try (CausalLm plain = CausalLm.load(tiny.dir, options(false))) {
                 base = plain.logits(ids);
             }
             double change = 0;
@@ -95,21 +99,21 @@ class LoraTrainingTest {
         Map<String, float[]> adapter = tiny.writeRandomAdapter(adapterDir, rank, alpha, ALL, 5);
         Batch batch = SgdSteps.batch();
         Map<String, float[]> gradients = new HashMap<>();
-        try (CausalLm model = CausalLm.load(tiny.dir, options(lora(rank, alpha, 0.0), false))) {
-            model.loadAdapter(adapterDir);
-            model.headChunkRows = 3; // 8 targets: the head's loss is backpropagated in chunks of 3, 3 and 2
-            LossSum loss = model.forwardBackward(batch, 1f);
+        // 8 targets: the head's loss is backpropagated in chunks of 3, 3 and 2
+        try (CausalLm model = CausalLm.load(tiny.dir, options(false).withHeadChunkRows(3))) {
+            LoraAdapters.load(model, adapterDir);
+            LossSum loss = model.forwardBackward(batch, 1f, 0);
             assertEquals(referenceLoss(tiny, adapter, rank, alpha, batch), loss.sum(), 1e-4);
-            for (LoraParameter p : model.trainableParameters()) {
+            for (TrainableParameter p : model.trainableParameters()) {
                 try (NDArray g = p.array().getGradient()) {
                     gradients.put(p.name(), g.toFloatArray());
                 }
             }
         }
         // Central differences of the float64 reference loss on the merged weights, for a spread of entries.
-        String[] names = {WeightNames.loraA(0, "q_proj"), WeightNames.loraB(0, "k_proj"),
-            WeightNames.loraA(1, "o_proj"), WeightNames.loraB(1, "down_proj"), WeightNames.loraA(0, "up_proj"),
-            WeightNames.loraB(1, "v_proj")};
+        String[] names = {PeftAdapter.loraA(0, "q_proj"), PeftAdapter.loraB(0, "k_proj"),
+            PeftAdapter.loraA(1, "o_proj"), PeftAdapter.loraB(1, "down_proj"), PeftAdapter.loraA(0, "up_proj"),
+            PeftAdapter.loraB(1, "v_proj")};
         double h = 1e-4;
         int checked = 0;
         for (String name : names) {
@@ -151,8 +155,8 @@ class LoraTrainingTest {
         Map<String, float[]> merged = new HashMap<>(tiny.weights);
         for (int layer = 0; layer < tiny.config.numHiddenLayers(); layer++) {
             for (String module : ALL) {
-                float[] a = adapter.get(WeightNames.loraA(layer, module));
-                float[] b = adapter.get(WeightNames.loraB(layer, module));
+                float[] a = adapter.get(PeftAdapter.loraA(layer, module));
+                float[] b = adapter.get(PeftAdapter.loraB(layer, module));
                 long[] shape = tiny.config.linearShape(module);
                 int out = (int) shape[0];
                 int in = (int) shape[1];
@@ -192,15 +196,16 @@ class LoraTrainingTest {
     }
 
     private static List<float[]> gradientsAfterTwoSteps(TinyModel tiny, Path adapterDir, boolean checkpointing) {
-        try (CausalLm model = CausalLm.load(tiny.dir, options(lora(4, 8, 0.3), checkpointing))) {
-            model.loadAdapter(adapterDir);
-            model.headChunkRows = checkpointing ? 5 : 8; // chunking must not change the gradients either
-            LossSum first = model.forwardBackward(SgdSteps.batch(), 0.5f);
-            LossSum second = model.forwardBackward(SgdSteps.batch(), 0.5f); // accumulates, with a new dropout mask
+        // chunking must not change the gradients either
+        ModelOptions options = options(checkpointing).withHeadChunkRows(checkpointing ? 5 : 8);
+        try (CausalLm model = CausalLm.load(tiny.dir, options)) {
+            LoraAdapters.attach(model, lora(4, 8, 0.3), SEED).loadWeights(adapterDir);
+            LossSum first = model.forwardBackward(SgdSteps.batch(), 0.5f, 0);
+            LossSum second = model.forwardBackward(SgdSteps.batch(), 0.5f, 1); // accumulates, with a new dropout mask
             assertEquals(8, first.tokens());
             assertFalse(first.sum() == second.sum(), "dropout masks must differ between steps");
             List<float[]> gradients = new ArrayList<>();
-            for (LoraParameter p : model.trainableParameters()) {
+            for (TrainableParameter p : model.trainableParameters()) {
                 try (NDArray g = p.array().getGradient()) {
                     gradients.add(g.toFloatArray());
                 }
@@ -213,15 +218,15 @@ class LoraTrainingTest {
     void sgdStepsReduceLossAndLeaveBaseWeightsUntouched() throws Exception {
         TinyModel tiny = qwen();
         Batch batch = SgdSteps.batch();
-        try (CausalLm model = CausalLm.load(tiny.dir, options(lora(8, 16, 0.0), false))) {
+        try (CausalLm model = CausalLm.load(tiny.dir, options(false))) {
+            LoraAdapters.attach(model, lora(8, 16, 0.0), SEED);
             double before = model.loss(batch).sum();
             SgdSteps.run(model, batch, 8, 0.05f);
             double after = model.loss(batch).sum();
             assertTrue(after < 0.8 * before, "loss " + before + " -> " + after);
 
-            DecoderLayer layer = model.layers().get(1);
             for (String module : ALL) {
-                NDArray weight = layer.linear(module).baseWeight(model.manager());
+                NDArray weight = model.linear(1, module).baseWeight(model.manager());
                 assertFalse(weight.hasGradient(), module + " must stay frozen");
                 assertArrayEquals(tiny.weights.get(WeightNames.weight(1, module)), weight.toFloatArray(), 0f, module);
             }

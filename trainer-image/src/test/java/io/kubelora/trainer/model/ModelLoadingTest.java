@@ -8,8 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
-import io.kubelora.api.LoraSpec;
-import io.kubelora.api.Quantization;
+import io.kubelora.trainer.lora.LoraAdapters;
+import io.kubelora.trainer.lora.PeftAdapterConfig;
 import io.kubelora.trainer.safetensors.DType;
 import io.kubelora.trainer.safetensors.SafetensorsFile;
 import java.nio.file.Files;
@@ -24,7 +24,7 @@ class ModelLoadingTest {
     @TempDir
     Path dir;
 
-    private static final ModelOptions CPU = ModelOptions.defaults(null, 1).withDevice(Device.cpu());
+    private static final ModelOptions CPU = ModelOptions.on(Device.cpu()).withSeed(1);
 
     private String loadFailure(Path modelDir) {
         ModelLoadException e = assertThrows(ModelLoadException.class, () -> CausalLm.load(modelDir, CPU).close());
@@ -56,6 +56,19 @@ class ModelLoadingTest {
         Path copy = dir.resolve("copy");
         c.write(copy);
         assertEquals(c, ModelConfig.read(copy));
+    }
+
+    @Test
+    void builderDefaultsAreThoseOfAConfigJsonWithoutTheOptionalFields() throws Exception {
+        Files.writeString(dir.resolve("config.json"), """
+                {"architectures": ["Qwen2ForCausalLM"], "hidden_size": 64, "intermediate_size": 96,
+                 "num_hidden_layers": 2, "num_attention_heads": 4, "vocab_size": 10}""");
+        ModelConfig built = ModelConfig.builder(Architecture.QWEN2).hiddenSize(64).intermediateSize(96)
+                .numHiddenLayers(2).numAttentionHeads(4).vocabSize(10).build();
+        assertEquals(ModelConfig.read(dir), built);
+        assertEquals(16, built.headDim());
+        assertTrue(built.attentionBias());
+        assertEquals(built, built.toBuilder().build());
     }
 
     @Test
@@ -115,13 +128,11 @@ class ModelLoadingTest {
 
         // Same weights, but config.json now asks for 3 layers: layer 2's tensors are missing.
         Files.move(moved, weights);
-        ModelConfig threeLayers = new ModelConfig(Architecture.MISTRAL, 32, 48, 3, 4, 2, 8, 1e-5, 10000.0, null, 50,
-                false, "float32", false, 128, null, null, List.of(), null);
+        ModelConfig threeLayers = tiny.config.toBuilder().numHiddenLayers(3).build();
         threeLayers.write(tiny.dir);
         assertTrue(loadFailure(tiny.dir).contains("no tensor 'model.layers.2."));
 
-        ModelConfig widerMlp = new ModelConfig(Architecture.MISTRAL, 32, 64, 2, 4, 2, 8, 1e-5, 10000.0, null, 50,
-                false, "float32", false, 128, null, null, List.of(), null);
+        ModelConfig widerMlp = tiny.config.toBuilder().intermediateSize(64).build();
         widerMlp.write(tiny.dir);
         String msg = loadFailure(tiny.dir);
         assertTrue(msg.contains("'model.layers.0.mlp.gate_proj.weight' has shape [48, 32]") && msg.contains("[64, 32]"),
@@ -155,7 +166,9 @@ class ModelLoadingTest {
                 }
                 assertEquals(ModelInitializer.INIT_STD, Math.sqrt(qSquares / q.length), 0.002);
             }
-            try (CausalLm model = CausalLm.load(out, CPU.withLora(LoraSpec.defaults()))) {
+            try (CausalLm model = CausalLm.load(out, CPU)) {
+                LoraAdapters.attach(model, new PeftAdapterConfig(null, 16, 32, 0.05, WeightNames.LINEAR_MODULES, false),
+                        1);
                 long expected = ModelInitializer.tensorShapes(c).values().stream()
                         .mapToLong(io.kubelora.trainer.safetensors.TensorInfo::elementCount).sum();
                 assertEquals(expected, model.parameterCount() - model.trainableParameterCount());
@@ -184,7 +197,7 @@ class ModelLoadingTest {
     void nf4QuantizesOnlyDecoderLinears() throws Exception {
         TinyModel tiny = TinyModel.write(TinyModel.config(Architecture.LLAMA, null, false), 4, dir.resolve("m"));
         long[] ids = {3, 1, 4, 1, 5, 9, 2, 6};
-        ModelOptions nf4 = new ModelOptions(Device.cpu(), false, null, Quantization.NF4, null, false, 1);
+        ModelOptions nf4 = CPU.withNf4(true);
         try (CausalLm dense = CausalLm.load(tiny.dir, CPU); CausalLm quantized = CausalLm.load(tiny.dir, nf4)) {
             assertEquals(dense.parameterCount(), quantized.parameterCount());
             assertTrue(quantized.baseWeightBytes() < dense.baseWeightBytes());

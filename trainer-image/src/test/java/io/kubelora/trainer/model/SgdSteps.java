@@ -2,7 +2,6 @@ package io.kubelora.trainer.model;
 
 import ai.djl.ndarray.NDArray;
 import io.kubelora.trainer.data.Batch;
-import io.kubelora.trainer.lora.LoraParameter;
 
 /** Test fixture: a fixed batch for the tiny models, and plain SGD on their LoRA weights. */
 final class SgdSteps {
@@ -21,9 +20,9 @@ final class SgdSteps {
     /** {@code steps} times: forward/backward on {@code batch}, then w -= learningRate * grad and zero the grad. */
     static void run(CausalLm model, Batch batch, int steps, float learningRate) {
         for (int step = 0; step < steps; step++) {
-            model.forwardBackward(batch, 1f / batch.targetTokens());
+            model.forwardBackward(batch, 1f / batch.targetTokens(), step);
             try (GradMode off = GradMode.disabled()) {
-                for (LoraParameter p : model.trainableParameters()) {
+                for (TrainableParameter p : model.trainableParameters()) {
                     try (NDArray g = p.array().getGradient(); NDArray lr = model.manager().create(learningRate);
                          NDArray update = g.mul(lr)) {
                         p.array().subi(update);

@@ -1,6 +1,6 @@
 package io.kubelora.trainer.model;
 
-import io.kubelora.api.LoraSpec;
+import io.kubelora.trainer.lora.PeftAdapter;
 import io.kubelora.trainer.safetensors.DType;
 import io.kubelora.trainer.safetensors.SafetensorsWriter;
 import java.io.IOException;
@@ -26,8 +26,9 @@ final class TinyModel {
 
     /** A 2-layer model, D 32, 4 heads over 2 KV heads, vocab 50. */
     static ModelConfig config(Architecture architecture, RopeScaling scaling, boolean tied) {
-        return new ModelConfig(architecture, 32, 48, 2, 4, 2, 8, 1e-5, 10000.0, scaling, 50, tied, "float32",
-                architecture == Architecture.QWEN2, 128, null, 1L, List.of(2L), null);
+        return ModelConfig.builder(architecture).hiddenSize(32).intermediateSize(48).numHiddenLayers(2)
+                .numAttentionHeads(4).numKeyValueHeads(2).rmsNormEps(1e-5).ropeScaling(scaling).vocabSize(50)
+                .tieWordEmbeddings(tied).maxPositionEmbeddings(128).bosTokenId(1L).eosTokenIds(List.of(2L)).build();
     }
 
     /**
@@ -68,7 +69,7 @@ final class TinyModel {
             for (String module : targets) {
                 long[] shape = config.linearShape(module);
                 long[][] shapes = {{rank, shape[1]}, {shape[0], rank}};
-                String[] names = {WeightNames.loraA(layer, module), WeightNames.loraB(layer, module)};
+                String[] names = {PeftAdapter.loraA(layer, module), PeftAdapter.loraB(layer, module)};
                 for (int m = 0; m < 2; m++) {
                     float[] values = new float[(int) (shapes[m][0] * shapes[m][1])];
                     for (int i = 0; i < values.length; i++) {
@@ -93,9 +94,9 @@ final class TinyModel {
     TinyModel merged(Map<String, float[]> adapter, int rank, double scaling, Path mergedDir) throws IOException {
         Map<String, float[]> merged = new LinkedHashMap<>(weights);
         for (int layer = 0; layer < config.numHiddenLayers(); layer++) {
-            for (String module : LoraSpec.LINEAR_MODULES) {
-                float[] a = adapter.get(WeightNames.loraA(layer, module));
-                float[] b = adapter.get(WeightNames.loraB(layer, module));
+            for (String module : WeightNames.LINEAR_MODULES) {
+                float[] a = adapter.get(PeftAdapter.loraA(layer, module));
+                float[] b = adapter.get(PeftAdapter.loraB(layer, module));
                 if (a == null) {
                     continue;
                 }

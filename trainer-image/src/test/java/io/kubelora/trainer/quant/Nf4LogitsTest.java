@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
-import io.kubelora.api.Quantization;
-import io.kubelora.api.QuantizationConfig;
 import io.kubelora.trainer.model.Architecture;
 import io.kubelora.trainer.model.CausalLm;
 import io.kubelora.trainer.model.ModelInitializer;
@@ -52,14 +50,13 @@ class Nf4LogitsTest {
                 prompt[t] = random.nextInt(VOCAB);
             }
         }
-        reference = logitsOf(new ModelOptions(Device.cpu(), false, null, Quantization.NONE, null, false, 0));
+        reference = logitsOf(ModelOptions.on(Device.cpu()));
     }
 
     @ParameterizedTest(name = "doubleQuant={0}")
     @ValueSource(booleans = {false, true})
     void nf4LogitsStayCloseToTheFp32Ones(boolean doubleQuant) {
-        float[][][] nf4 = logitsOf(new ModelOptions(Device.cpu(), false, null, Quantization.NF4,
-                new QuantizationConfig(doubleQuant), false, 0));
+        float[][][] nf4 = logitsOf(ModelOptions.on(Device.cpu()).withNf4(doubleQuant));
         double klSum = 0;
         double maxError = 0;
         int positions = 0;

@@ -58,7 +58,7 @@ public final class StorageBench {
                 }
             }
         } finally {
-            LocalStore.deleteTree(work);
+            LocalFiles.deleteTree(work);
         }
     }
 

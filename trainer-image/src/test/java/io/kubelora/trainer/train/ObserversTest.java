@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.djl.Device;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.ByteArrayOutputStream;
@@ -15,6 +16,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
@@ -85,7 +87,7 @@ class ObserversTest {
     @Test
     void prometheusEndpointServesTheProgressGauges() throws Exception {
         try (TrainerMetrics metrics = new TrainerMetrics(0)) {
-            metrics.starting(0, 40);
+            metrics.onStart(new RunStart(0, 40, Device.cpu()));
             metrics.onReport(WITH_EVAL);
             HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
                     URI.create("http://127.0.0.1:" + metrics.port() + "/metrics")).build(),
@@ -100,6 +102,56 @@ class ObserversTest {
             assertTrue(body.contains("kubelora_trained_tokens_total 10240.0"), body);
             assertTrue(body.contains("process_resident_memory_bytes"), body);
         }
+    }
+
+    @Test
+    void theMergingGaugeFollowsTheRunsPhase() throws Exception {
+        try (TrainerMetrics metrics = new TrainerMetrics(0)) {
+            metrics.onStart(new RunStart(0, 40, Device.cpu()));
+            assertTrue(scrape(metrics).contains("kubelora_merging 0.0"));
+            metrics.onPhase(RunPhase.MERGING);
+            assertTrue(scrape(metrics).contains("kubelora_merging 1.0"));
+            metrics.onPhase(RunPhase.REPORTING);
+            assertTrue(scrape(metrics).contains("kubelora_merging 0.0"));
+        }
+    }
+
+    @Test
+    void observersPassEveryHookOnInOrder() {
+        List<String> heard = new ArrayList<>();
+        TrainingObserver recorder = new TrainingObserver() {
+            @Override
+            public void onStart(RunStart start) {
+                heard.add("start " + start.stepsDone() + "/" + start.totalSteps());
+            }
+
+            @Override
+            public void onReport(StepReport report) {
+                heard.add("report " + report.step());
+            }
+
+            @Override
+            public void onPhase(RunPhase phase) {
+                heard.add(phase.name());
+            }
+
+            @Override
+            public void onFinished(RunSummary summary) {
+                heard.add("finished " + summary.steps());
+            }
+        };
+        Observers observers = new Observers(List.of(recorder, r -> heard.add("lambda " + r.step())));
+        observers.onStart(new RunStart(10, 40, Device.cpu()));
+        observers.onReport(PLAIN);
+        observers.onPhase(RunPhase.MERGING);
+        observers.onFinished(new RunSummary(40, 1, 2, null, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, "cpu()"));
+        assertEquals(List.of("start 10/40", "report 10", "lambda 10", "MERGING", "finished 40"), heard);
+    }
+
+    private static String scrape(TrainerMetrics metrics) throws Exception {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + metrics.port() + "/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
     }
 
     @Test

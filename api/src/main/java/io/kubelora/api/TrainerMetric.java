@@ -1,0 +1,39 @@
+package io.kubelora.api;
+
+/**
+ * The Prometheus metrics a trainer serves on /metrics while it runs: the trainer registers them by these names
+ * and the operator reads them for the LoraFineTune's status.progress, so the names are spelled here only.
+ */
+public enum TrainerMetric {
+    STEP("kubelora_step", "Optimizer steps done."),
+    TOTAL_STEPS("kubelora_total_steps", "Optimizer steps of the whole run."),
+    EPOCH("kubelora_epoch", "Epochs done, fractional."),
+    LOSS("kubelora_loss", "Training loss of the last logged step."),
+    EVAL_LOSS("kubelora_eval_loss", "Last measured evaluation loss."),
+    LEARNING_RATE("kubelora_learning_rate", "Learning rate of the last step."),
+    GRAD_NORM("kubelora_grad_norm", "Global gradient norm before clipping."),
+    TOKENS_PER_SECOND("kubelora_tokens_per_second", "Trained tokens per second."),
+    ETA_SECONDS("kubelora_eta_seconds", "Estimated seconds until training ends."),
+    MERGING("kubelora_merging", "1 while the adapter is merged into the base model."),
+    GPU_MEMORY_BYTES("kubelora_gpu_memory_bytes", "GPU memory in use by the trainer."),
+    /** A counter: Prometheus exposes it with the suffix {@code _total}. */
+    TRAINED_TOKENS("kubelora_trained_tokens", "Input tokens trained on.");
+
+    private final String metricName;
+    private final String help;
+
+    TrainerMetric(String metricName, String help) {
+        this.metricName = metricName;
+        this.help = help;
+    }
+
+    /** The name as registered, e.g. {@code kubelora_step}. */
+    public String metricName() {
+        return metricName;
+    }
+
+    /** The HELP text of the metric. */
+    public String help() {
+        return help;
+    }
+}

@@ -1,0 +1,119 @@
+package io.kubelora.trainer.bench;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import io.kubelora.trainer.model.CausalLm;
+import io.kubelora.trainer.model.ModelConfig;
+import io.kubelora.trainer.model.ModelOptions;
+import io.kubelora.trainer.model.WeightNames;
+import io.kubelora.trainer.train.Devices;
+import io.kubelora.trainer.train.ProcessMemory;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * Measures what loading a model folder costs in host memory: the weight files' size, the process's peak
+ * resident set (VmHWM) before and after {@link CausalLm#load}, and the base weight bytes the model then
+ * holds, fp32 or NF4. On a CPU device the weights live in the process, so peak RSS minus the baseline is
+ * the loader's high-water mark; the expected one is the model held plus about one decoder layer in fp32.
+ */
+@Command(name = "load-bench", mixinStandardHelpOptions = true,
+        description = "Load a model folder (fp32 or NF4) and print its file size, peak RSS and base weight bytes.")
+public final class LoadBench implements Callable<Integer> {
+
+    private static final double MIB = 1024.0 * 1024.0;
+    private static final long CLEANER_WAIT_MILLIS = 1000;
+
+    @Option(names = "--model", required = true, paramLabel = "DIR", description = "Model folder to load.")
+    Path model;
+
+    @Option(names = "--nf4", description = "Quantize the decoder linears to NF4 while loading (QLoRA).")
+    boolean nf4;
+
+    @Option(names = "--double-quant", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "With --nf4: 8-bit block scales (default ${DEFAULT-VALUE}).")
+    boolean doubleQuant;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws IOException, InterruptedException {
+        PrintWriter printer = spec.commandLine().getOut();
+        ModelConfig config = ModelConfig.read(model);
+        // Start the engine first, so that the baseline holds the JVM and libtorch but no weights.
+        try (NDManager warmup = NDManager.newBaseManager();
+             NDArray one = warmup.ones(new Shape(1))) {
+            one.getFloat();
+        }
+        System.gc();
+        long baseline = ProcessMemory.peakResidentBytes();
+        ModelOptions options = ModelOptions.on(Devices.preferred());
+        if (nf4) {
+            options = options.withNf4(doubleQuant);
+        }
+        long start = System.nanoTime();
+        try (CausalLm lm = CausalLm.load(model, options)) {
+            double seconds = (System.nanoTime() - start) / 1e9;
+            long peak = ProcessMemory.peakResidentBytes();
+            long held = lm.baseWeightBytes();
+            long layerFp32 = oneLayerFp32Bytes(config);
+            printer.printf("model %s: %d layers, %,d parameters, loaded as %s on %s in %.1f s%n", model,
+                    config.numHiddenLayers(), lm.parameterCount(),
+                    nf4 ? (doubleQuant ? "nf4 (double quant)" : "nf4 (fp32 scales)") : "fp32",
+                    lm.manager().getDevice(), seconds);
+            printer.printf("%-36s %10.1f MiB%n", "weight files", fileBytes(model) / MIB);
+            printer.printf("%-36s %10.1f MiB%n", "base weight bytes held", held / MIB);
+            printer.printf("%-36s %10.1f MiB%n", "one decoder layer's linears in fp32", layerFp32 / MIB);
+            printer.printf("%-36s %10.1f MiB%n", "peak RSS before load (baseline)", baseline / MIB);
+            printer.printf("%-36s %10.1f MiB%n", "peak RSS after load", peak / MIB);
+            printer.printf("%-36s %10.1f MiB%n", "load high-water (peak - baseline)", (peak - baseline) / MIB);
+            printer.printf("%-36s %10.1f MiB%n", "expected (held + one fp32 layer)", (held + layerFp32) / MIB);
+            printer.printf("%-36s %10.1f MiB%n", "RSS now", ProcessMemory.residentBytes() / MIB);
+            printer.printf("%-36s %10.1f MiB%n", "  of which mapped file pages",
+                    ProcessMemory.residentFileBytes() / MIB);
+            Runtime runtime = Runtime.getRuntime();
+            printer.printf("%-36s %10.1f MiB%n", "  Java heap committed", runtime.totalMemory() / MIB);
+            // The loader's read windows stay mapped (and resident) until their buffers are collected and
+            // the cleaner thread unmaps them; a GC and a short wait show how much of the peak was such clean,
+            // reclaimable file pages rather than memory the model holds.
+            System.gc();
+            Thread.sleep(CLEANER_WAIT_MILLIS);
+            printer.printf("%-36s %10.1f MiB%n", "RSS after a GC", ProcessMemory.residentBytes() / MIB);
+            printer.printf("%-36s %10.1f MiB%n", "  of which mapped file pages",
+                    ProcessMemory.residentFileBytes() / MIB);
+        }
+        printer.flush();
+        return 0;
+    }
+
+    /** Bytes of the fp32 weights of one decoder layer's linears: what the loader dequantizes at a time. */
+    static long oneLayerFp32Bytes(ModelConfig config) {
+        long elements = 0;
+        for (String module : WeightNames.LINEAR_MODULES) {
+            long[] shape = config.linearShape(module);
+            elements += shape[0] * shape[1];
+        }
+        return elements * Float.BYTES;
+    }
+
+    /** Total size of the folder's safetensors files. */
+    private static long fileBytes(Path dir) throws IOException {
+        long total = 0;
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*.safetensors")) {
+            for (Path file : files) {
+                total += Files.size(file);
+            }
+        }
+        return total;
+    }
+}

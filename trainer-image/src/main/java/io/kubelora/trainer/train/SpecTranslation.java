@@ -1,0 +1,67 @@
+package io.kubelora.trainer.train;
+
+import ai.djl.Device;
+import io.kubelora.api.DatasetSpec;
+import io.kubelora.api.LoraFineTuneSpec;
+import io.kubelora.api.LoraSpec;
+import io.kubelora.api.MergeDtype;
+import io.kubelora.api.MergeSpec;
+import io.kubelora.api.Precision;
+import io.kubelora.api.Quantization;
+import io.kubelora.trainer.data.DataOptions;
+import io.kubelora.trainer.data.DatasetFormat;
+import io.kubelora.trainer.lora.PeftAdapterConfig;
+import io.kubelora.trainer.merge.MergeOptions;
+import io.kubelora.trainer.model.ModelOptions;
+import io.kubelora.trainer.safetensors.DType;
+
+/**
+ * The LoraFineTune spec in the terms of the packages that do the work: model, adapter, data and merge options.
+ * The only place where the CRD's settings meet them, so none of those packages depends on the CRD.
+ */
+public final class SpecTranslation {
+
+    private SpecTranslation() {
+    }
+
+    /**
+     * How to load the model on {@code device}: bf16 products for precision bf16, or auto on a GPU; NF4 base
+     * linears for quantization nf4; dropout seeded by training.seed.
+     */
+    public static ModelOptions modelOptions(LoraFineTuneSpec spec, Device device) {
+        Precision precision = spec.training().precision();
+        boolean bf16 = precision == Precision.BF16 || (precision == Precision.AUTO && device.isGpu());
+        ModelOptions options = ModelOptions.on(device)
+                .withBf16Compute(bf16)
+                .withGradientCheckpointing(spec.training().gradientCheckpointing())
+                .withSeed(spec.training().seed());
+        return spec.quantization() == Quantization.NF4
+                ? options.withNf4(spec.quantizationConfig().doubleQuant()) : options;
+    }
+
+    /** The PEFT description of the adapter {@code lora} trains on {@code baseModel} (all-linear expanded). */
+    public static PeftAdapterConfig adapterConfig(LoraSpec lora, String baseModel) {
+        return new PeftAdapterConfig(baseModel, lora.rank(), lora.alpha(), lora.dropout(),
+                lora.resolvedTargetModules(), lora.useRslora());
+    }
+
+    /** How the dataset becomes token sequences. */
+    public static DataOptions dataOptions(DatasetSpec dataset) {
+        return new DataOptions(DatasetFormat.valueOf(dataset.format().name()), dataset.validationSplit(),
+                dataset.maxSeqLength(), dataset.packing());
+    }
+
+    /** How the merged model is written. */
+    public static MergeOptions mergeOptions(MergeSpec merge) {
+        return MergeOptions.of(tensorDtype(merge.dtype()), merge.maxShardSize());
+    }
+
+    /** The safetensors dtype of a merged model's weights. */
+    public static DType tensorDtype(MergeDtype dtype) {
+        return switch (dtype) {
+            case BF16 -> DType.BF16;
+            case FP16 -> DType.F16;
+            case FP32 -> DType.F32;
+        };
+    }
+}
