@@ -4,9 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.kubelora.api.TrainerExitCode;
 import io.kubelora.trainer.data.BundledTokenizer;
-import io.kubelora.trainer.model.Architecture;
-import io.kubelora.trainer.model.ModelInitializer;
-import io.kubelora.trainer.model.Preset;
+import io.kubelora.trainer.train.ColourTask;
+import io.kubelora.trainer.train.RunYaml;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -25,9 +24,7 @@ class ExitCodesTest {
 
     @BeforeAll
     static void modelAndData() throws Exception {
-        Path model = dir.resolve("model");
-        BundledTokenizer.copyTo("llama3", model);
-        ModelInitializer.write(Architecture.LLAMA, Preset.TINY, BundledTokenizer.vocabSize("llama3"), 1, model);
+        ColourTask.model(dir, 1);
         Files.write(dir.resolve("good.jsonl"), List.of(
                 "{\"instruction\": \"Add 1 and 2.\", \"output\": \"3\"}",
                 "{\"instruction\": \"Add 2 and 2.\", \"output\": \"4\"}"));
@@ -61,28 +58,11 @@ class ExitCodesTest {
     }
 
     private static int train(String run, String model, String dataset, int rank) throws Exception {
-        Path config = Files.writeString(dir.resolve(run + ".yaml"), """
-                apiVersion: kubelora.io/v1alpha1
-                kind: LoraFineTune
-                metadata:
-                  name: %s
-                spec:
-                  baseModel:
-                    uri: %s
-                  dataset:
-                    uri: %s
-                    format: alpaca
-                    maxSeqLength: 32
-                  lora:
-                    rank: %d
-                  training:
-                    maxSteps: 1
-                    batchSize: 2
-                  output:
-                    uri: %s
-                  resources:
-                    gpus: 0
-                """.formatted(run, dir.resolve(model), dir.resolve(dataset), rank, dir.resolve("out-" + run)));
+        Path config = RunYaml.named(run).set("baseModel.uri", dir.resolve(model))
+                .set("dataset.uri", dir.resolve(dataset)).set("dataset.format", "alpaca")
+                .set("dataset.maxSeqLength", 32).set("lora.rank", rank).set("training.maxSteps", 1)
+                .set("training.batchSize", 2).set("output.uri", dir.resolve("out-" + run)).set("resources.gpus", 0)
+                .write(dir.resolve(run + ".yaml"));
         return Main.run("train", "-f", config.toString(), "--work-dir", dir.resolve("work").toString());
     }
 }

@@ -5,10 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.kubelora.trainer.cli.Main;
-import io.kubelora.trainer.data.BundledTokenizer;
-import io.kubelora.trainer.model.Architecture;
-import io.kubelora.trainer.model.ModelInitializer;
-import io.kubelora.trainer.model.Preset;
+import io.kubelora.trainer.train.ColourTask;
+import io.kubelora.trainer.train.RunYaml;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -102,43 +100,20 @@ class ReadmeOutputTreeTest {
 
     /** A short run with the quickstart's features: evaluation, periodic checkpoints, a local output. */
     private static Path train(Path dir) throws Exception {
-        Path model = dir.resolve("model");
-        BundledTokenizer.copyTo("llama3", model);
-        ModelInitializer.write(Architecture.LLAMA, Preset.TINY, BundledTokenizer.vocabSize("llama3"), 2, model);
+        Path model = ColourTask.model(dir, 2);
         List<String> records = new ArrayList<>();
         for (int i = 0; i < 24; i++) {
             records.add("{\"instruction\": \"Add " + i + " and 2.\", \"input\": \"\", \"output\": \"" + (i + 2) + "\"}");
         }
-        Files.write(dir.resolve("data.jsonl"), records);
+        Path data = Files.write(dir.resolve("data.jsonl"), records);
         Path out = dir.resolve("runs/quickstart");
-        Path config = Files.writeString(dir.resolve("run.yaml"), """
-                apiVersion: kubelora.io/v1alpha1
-                kind: LoraFineTune
-                metadata:
-                  name: quickstart
-                spec:
-                  baseModel:
-                    uri: %s
-                  dataset:
-                    uri: %s
-                    format: alpaca
-                    maxSeqLength: 32
-                    validationSplit: 0.25
-                  lora:
-                    rank: 4
-                  training:
-                    maxSteps: 6
-                    batchSize: 4
-                    logEverySteps: 1
-                    evalEverySteps: 3
-                    checkpointEverySteps: 2
-                    checkpointsToKeep: 2
-                    precision: fp32
-                  output:
-                    uri: %s
-                  resources:
-                    gpus: 0
-                """.formatted(model, dir.resolve("data.jsonl"), out));
+        Path config = RunYaml.named("quickstart").set("baseModel.uri", model).set("dataset.uri", data)
+                .set("dataset.format", "alpaca").set("dataset.maxSeqLength", 32).set("dataset.validationSplit", 0.25)
+                .set("lora.rank", 4).set("training.maxSteps", 6).set("training.batchSize", 4)
+                .set("training.logEverySteps", 1).set("training.evalEverySteps", 3)
+                .set("training.checkpointEverySteps", 2).set("training.checkpointsToKeep", 2)
+                .set("training.precision", "fp32").set("output.uri", out).set("resources.gpus", 0)
+                .write(dir.resolve("run.yaml"));
         assertEquals(0, Main.run("train", "-f", config.toString(), "--work-dir", dir.resolve("work").toString()));
         return out;
     }

@@ -14,12 +14,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.Callable;
-import java.util.concurrent.CyclicBarrier;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -99,27 +93,18 @@ class HfStorageTest {
     @Test
     void runsFetchingTheSameModelAtOnceDownloadItOnce() throws Exception {
         hub.cdnDelayMillis = 300; // both runs ask while the first download is under way
-        CyclicBarrier together = new CyclicBarrier(2);
-        Callable<Path> run = () -> {
+        List<Path> fetched = Together.twice(() -> {
             try (Storage storage = storage(null)) { // each run its own process in a cluster: own clients
-                together.await();
                 return storage.fetchDirectory("hf://acme/tiny-llama");
             }
-        };
-        ExecutorService runs = Executors.newFixedThreadPool(2);
-        try {
-            Future<Path> first = runs.submit(run);
-            Future<Path> second = runs.submit(run);
-            Path model = first.get(30, TimeUnit.SECONDS);
-            assertEquals(model, second.get(30, TimeUnit.SECONDS));
-            assertArrayEquals(weights, Files.readAllBytes(model.resolve("model.safetensors")));
-            assertEquals(List.of("GET /blobs/" + HubFixture.sha256(weights)), hub.cdnRequests,
-                    "the second run waits for the first run's download and reuses it");
-            try (Stream<Path> files = Files.list(model)) {
-                assertTrue(files.noneMatch(f -> f.toString().endsWith(".incomplete")), "no partial file left");
-            }
-        } finally {
-            runs.shutdownNow();
+        }, 30);
+        Path model = fetched.get(0);
+        assertEquals(model, fetched.get(1));
+        assertArrayEquals(weights, Files.readAllBytes(model.resolve("model.safetensors")));
+        assertEquals(List.of("GET /blobs/" + HubFixture.sha256(weights)), hub.cdnRequests,
+                "the second run waits for the first run's download and reuses it");
+        try (Stream<Path> files = Files.list(model)) {
+            assertTrue(files.noneMatch(f -> f.toString().endsWith(".incomplete")), "no partial file left");
         }
     }
 

@@ -14,12 +14,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.Callable;
-import java.util.concurrent.CyclicBarrier;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -140,30 +134,21 @@ class S3StorageTest {
         raw.putObject(r -> r.bucket(bucket).key("models/shared/config.json"), RequestBody.fromString("{}"));
         List<SdkRequest> requests = RecordingS3Client.newLog();
         S3Settings settings = S3Settings.fromEnvironment(env());
-        CyclicBarrier together = new CyclicBarrier(2);
         // Two runs (two pods in a cluster, each with its own client) sharing one cache folder.
-        Callable<Path> run = () -> {
+        List<Path> fetched = Together.twice(() -> {
             try (S3Store store = new S3Store(settings, RecordingS3Client.wrap(settings.newClient(), requests, 200),
                     tmp.resolve("cache"))) {
-                together.await();
                 return store.fetchDirectory(new S3Location(bucket, "models/shared"));
             }
-        };
-        ExecutorService runs = Executors.newFixedThreadPool(2);
-        try {
-            Future<Path> first = runs.submit(run);
-            Future<Path> second = runs.submit(run);
-            Path model = first.get(60, TimeUnit.SECONDS);
-            assertEquals(model, second.get(60, TimeUnit.SECONDS));
-            assertArrayEquals(data, Files.readAllBytes(model.resolve("model.safetensors")));
-            assertEquals(4, requests.stream().filter(r -> r instanceof GetObjectRequest).count(),
-                    "three ranges of the weights and the config, once: the second run reuses the first's download");
-            try (Stream<Path> files = Files.list(model)) {
-                assertEquals(List.of("config.json", "model.safetensors"),
-                        files.map(f -> f.getFileName().toString()).sorted().toList());
-            }
-        } finally {
-            runs.shutdownNow();
+        }, 60);
+        Path model = fetched.get(0);
+        assertEquals(model, fetched.get(1));
+        assertArrayEquals(data, Files.readAllBytes(model.resolve("model.safetensors")));
+        assertEquals(4, requests.stream().filter(r -> r instanceof GetObjectRequest).count(),
+                "three ranges of the weights and the config, once: the second run reuses the first's download");
+        try (Stream<Path> files = Files.list(model)) {
+            assertEquals(List.of("config.json", "model.safetensors"),
+                    files.map(f -> f.getFileName().toString()).sorted().toList());
         }
     }
 
