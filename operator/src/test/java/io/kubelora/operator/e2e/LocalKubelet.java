@@ -181,7 +181,7 @@ final class LocalKubelet implements AutoCloseable {
 
     /**
      * Creates one pod of the Job, runs its trainer container to the end, and returns the pod in its terminal
-     * phase; null when the Job was deleted first.
+     * phase, or the pod as it was when its Job was deleted.
      */
     private LocalJobController.PodEnd runPod(Job job) throws IOException, InterruptedException {
         String namespace = job.getMetadata().getNamespace();
@@ -229,6 +229,7 @@ final class LocalKubelet implements AutoCloseable {
         if (!process.waitFor(deadline, TimeUnit.SECONDS)) {
             process.destroyForcibly().waitFor();
         }
+        deleted.remove(podName);
         if (running.remove(job.getMetadata().getUid()) == null) {
             return new LocalJobController.PodEnd(pod, true); // stopped because its Job was deleted
         }
