@@ -1,9 +1,11 @@
 package io.kubelora.trainer.cli;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.kubelora.api.TrainerExitCode;
 import io.kubelora.trainer.device.CudaInventory;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -57,7 +59,7 @@ class GpuFailFastTest {
                 "train", "-f", config("1").toString());
         System.out.printf(Locale.ROOT, "a run asking for 1 GPU on a machine without one exited %d after %.1f s%n",
                 run.exit(), run.seconds());
-        assertNotEquals(0, run.exit());
+        assertEquals(TrainerExitCode.GPU_UNAVAILABLE.code(), run.exit(), run.stderr());
         assertTrue(run.stderr().contains("error: GpuUnavailable: resources.gpus is 1 asks for 1 GPU (cuda:0) but "
                 + "libtorch"), run.stderr());
         assertTrue(run.stderr().contains("To train on the CPU instead, set spec.resources.gpus: 0 or pass --device cpu"),
@@ -73,7 +75,7 @@ class GpuFailFastTest {
                 "KUBELORA_POD_GPUS", "2"), "train", "-f", config("2").toString());
         System.out.printf(Locale.ROOT, "a pod with 2 GPUs libtorch cannot use exited %d after %.1f s%n", run.exit(),
                 run.seconds());
-        assertNotEquals(0, run.exit());
+        assertEquals(TrainerExitCode.GPU_UNAVAILABLE.code(), run.exit(), run.stderr());
         String message = Files.readString(termination);
         assertTrue(message.startsWith("GpuUnavailable: the pod has 2 GPU(s) (KUBELORA_POD_GPUS) asks for 2 GPUs "
                 + "(cuda:0) but libtorch "), message);

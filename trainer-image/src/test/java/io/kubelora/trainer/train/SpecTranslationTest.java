@@ -9,11 +9,11 @@ import ai.djl.Device;
 import io.kubelora.api.DatasetFormat;
 import io.kubelora.api.DatasetSpec;
 import io.kubelora.api.LoraFineTuneSpec;
+import io.kubelora.api.LoraFineTuneYaml;
 import io.kubelora.api.LoraSpec;
 import io.kubelora.api.MergeDtype;
 import io.kubelora.api.Quantization;
 import io.kubelora.api.QuantizationConfig;
-import io.kubelora.api.ResourcesSpec;
 import io.kubelora.api.TrainerEnvironment;
 import io.kubelora.trainer.data.DataOptions;
 import io.kubelora.trainer.device.DeviceRequest;
@@ -54,8 +54,16 @@ class SpecTranslationTest {
         assertEquals("resources.gpus is 1", spec.because());
         assertEquals("to train on the CPU instead, set spec.resources.gpus: 0 or pass --device cpu", spec.otherwise());
 
-        LoraFineTuneSpec cpuSpec = defaults.toBuilder().resources(new ResourcesSpec(0, null, null, null, null, null,
-                null, null)).build();
+        LoraFineTuneSpec cpuSpec = LoraFineTuneYaml.parse("""
+                apiVersion: kubelora.io/v1alpha1
+                kind: LoraFineTune
+                metadata: {name: cpu}
+                spec:
+                  baseModel: {uri: /m}
+                  dataset: {uri: /d.jsonl}
+                  output: {uri: /out}
+                  resources: {gpus: 0}
+                """, "cpu.yaml").getSpec();
         assertFalse(SpecTranslation.deviceRequest(cpuSpec, Map.of(), null).wantsGpu());
         assertEquals("resources.gpus is 0", SpecTranslation.deviceRequest(cpuSpec, Map.of(), null).because());
 
