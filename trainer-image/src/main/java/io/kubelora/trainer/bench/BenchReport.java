@@ -63,12 +63,16 @@ record BenchReport(BenchSettings settings, String device, String deviceName, dou
 
     /** One line for people: "llama-3.2-1b on cuda:0 (NVIDIA H200): 24,512 tokens/s, ...". */
     String summary() {
-        String memory = device.startsWith("cuda")
+        return String.format(Locale.ROOT, "%s on %s (%s): %,.0f tokens/s, step %.1f ms, %s, %.3g TFLOP/s achieved%s, "
+                        + "loss %.4f -> %.4f", settings.shape(), device, deviceName, tokensPerSecond, stepTimeMs, memory(),
+                achievedTflops, mfu == null ? "" : String.format(Locale.ROOT, ", MFU %.3f", mfu), lossFirst, lossLast);
+    }
+
+    /** "peak allocated 5.21 GiB, reserved 6.00 GiB" on a GPU, "peak RSS 1.68 GiB" on a CPU; unknown values say so. */
+    String memory() {
+        return device.startsWith("cuda")
                 ? "peak allocated " + gib(peakMemoryBytes) + ", reserved " + gib(peakReservedBytes)
                 : "peak RSS " + gib(peakMemoryBytes);
-        return String.format(Locale.ROOT, "%s on %s (%s): %,.0f tokens/s, step %.1f ms, %s, %.3g TFLOP/s achieved%s, "
-                        + "loss %.4f -> %.4f", settings.shape(), device, deviceName, tokensPerSecond, stepTimeMs, memory,
-                achievedTflops, mfu == null ? "" : String.format(Locale.ROOT, ", MFU %.3f", mfu), lossFirst, lossLast);
     }
 
     private static String gib(Long bytes) {

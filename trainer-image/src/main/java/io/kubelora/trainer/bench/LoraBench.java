@@ -93,16 +93,17 @@ final class LoraBench {
         long flopsPerToken = FlopCount.of(s.config(), s.seq(), s.rank(), s.targets()).perToken();
         double achieved = tokensPerSecond * flopsPerToken / 1e12;
         Double peak = chosen.device().isGpu() ? GpuPeaks.bf16TeraFlops(chosen.hardware()) : null;
-        Long allocated;
-        Long reserved;
-        if (gpuMemory.isPresent()) {
+        Long allocated = null;
+        Long reserved = null;
+        if (!chosen.device().isGpu()) {
+            allocated = ProcessMemory.peakResidentBytes();
+        } else if (gpuMemory.isPresent()) {
             GpuMemory.Peaks peaks = gpuMemory.get().peaks();
             progress.println("peak memory: " + peaks.how());
             allocated = peaks.allocated();
             reserved = peaks.reserved();
         } else {
-            allocated = ProcessMemory.peakResidentBytes();
-            reserved = null;
+            progress.println("peak memory: unknown, libtorch's CUDA runtime is not among the loaded libraries");
         }
         long lora = s.config().loraParameterCount(s.rank(), s.targets());
         String device = chosen.device().isGpu() ? "cuda:" + chosen.device().getDeviceId() : "cpu";

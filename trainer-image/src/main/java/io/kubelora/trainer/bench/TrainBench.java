@@ -202,7 +202,11 @@ public final class TrainBench implements Callable<Integer> {
                 r.flopsPerToken() / 1e6);
         out.printf(Locale.ROOT, "plain f32 matmul: %.2f GFLOP/s (1024x1024x1024)%n", matmulFlops / 1e9);
         out.printf(Locale.ROOT, "ratio:            %.2f%n", achieved / matmulFlops);
-        out.printf(Locale.ROOT, "peak RSS:         %d MiB%n", r.peakMemoryBytes() >> 20);
+        if (r.device().equals("cpu")) {
+            out.printf(Locale.ROOT, "peak RSS:         %d MiB%n", r.peakMemoryBytes() >> 20);
+        } else {
+            out.println("GPU memory:       " + r.memory());
+        }
     }
 
     /** The device's f32 matmul rate, the ceiling the built-in benchmark is compared with. */
