@@ -7,6 +7,8 @@ import io.kubelora.api.LoraFineTuneSpec;
 import io.kubelora.api.ResumePolicy;
 import io.kubelora.trainer.data.TextTokenizer;
 import io.kubelora.trainer.data.TrainingData;
+import io.kubelora.trainer.device.ComputeDevice;
+import io.kubelora.trainer.device.DeviceRequest;
 import io.kubelora.trainer.merge.MergedModelPublisher;
 import io.kubelora.trainer.storage.LocalFiles;
 import io.kubelora.trainer.storage.Storage;
@@ -38,14 +40,24 @@ public final class FineTuneRun {
     private final PrintStream log;
     private final List<TrainingObserver> extraObservers;
     private final MergedModelPublisher merger;
+    private final DeviceRequest deviceRequest;
+
+    /** A run on the device its spec asks for (spec.resources.gpus, or the pod's GPUs in a training pod). */
+    public FineTuneRun(LoraFineTune resource, Storage storage, Path workRoot, PrintStream log,
+                       List<TrainingObserver> extraObservers) {
+        this(resource, storage, workRoot, log, extraObservers,
+                SpecTranslation.deviceRequest(resource.getSpec(), System.getenv(), null));
+    }
 
     /**
      * @param workRoot        local folder under which each run stages in a new folder of its own (checkpoints and
      *                        the adapter before they are published, the reports of a remote output)
      * @param extraObservers  e.g. the Prometheus endpoint
+     * @param deviceRequest   where to train and why ({@link SpecTranslation#deviceRequest})
      */
     public FineTuneRun(LoraFineTune resource, Storage storage, Path workRoot, PrintStream log,
-                       List<TrainingObserver> extraObservers) {
+                       List<TrainingObserver> extraObservers, DeviceRequest deviceRequest) {
+        this.deviceRequest = deviceRequest;
         this.spec = resource.getSpec();
         this.name = resource.getMetadata() == null || resource.getMetadata().getName() == null
                 ? "run" : resource.getMetadata().getName();
@@ -87,16 +99,18 @@ public final class FineTuneRun {
             // found before anything is fetched, so another configuration's checkpoints fail the run at once
             Optional<Checkpoints.Found> checkpoint = spec.training().resume() == ResumePolicy.NEVER
                     ? Optional.empty() : checkpoints.latest();
+            // The device before anything is downloaded: a GPU that cannot be used stops the run at once.
+            ComputeDevice chosen = ComputeDevice.choose(deviceRequest);
+            Device device = chosen.device();
+            log.println(chosen.logLine(SpecTranslation.computeDescription(spec,
+                    SpecTranslation.modelOptions(spec, device))));
             Inputs inputs = fetchInputs();
-            Device device = Devices.preferred();
             Engine.getInstance().setRandomSeed((int) (long) spec.training().seed());
             TrainingData data = loadData(inputs);
             try (TrainingState state = TrainingState.load(inputs.modelDir(), spec, device);
                  GracefulStop stop = new GracefulStop(GRACE_SECONDS)) {
                 log.println(parameterLine(state.model().trainableParameterCount(), state.model().parameterCount()));
-                log.println("Training on " + device + " with " + state.model().computeDescription()
-                        + " (training.precision " + spec.training().precision().name().toLowerCase(Locale.ROOT)
-                        + "); " + state.model().linearWeights().describe());
+                log.println(state.model().linearWeights().describe());
                 output.claim();
                 try {
                     Resumed resumed = resume(checkpoints, checkpoint, state, RunReports.metricsFile(reportDir(staging)));

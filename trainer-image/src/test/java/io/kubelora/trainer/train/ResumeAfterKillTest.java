@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.kubelora.trainer.LibraryChatter;
 import io.kubelora.trainer.data.BundledTokenizer;
 import io.kubelora.trainer.model.Architecture;
 import io.kubelora.trainer.model.ModelInitializer;
@@ -79,6 +80,8 @@ class ResumeAfterKillTest {
                     checkpointsToKeep: 2
                   output:
                     uri: %s
+                  resources:
+                    gpus: 0
                 """.formatted(run, dir.resolve("model"), dir.resolve("data.jsonl"), STEPS, checkpointEvery,
                 dir.resolve(run));
         return Files.writeString(dir.resolve(run + ".yaml"), yaml);
@@ -212,6 +215,8 @@ class ResumeAfterKillTest {
         assertTrue(second.waitFor(180, TimeUnit.SECONDS), "resumed run timed out");
         assertEquals(0, second.exitValue());
         assertResumedFrom(newest, secondLog, firstLines, "killed");
+        String log = Files.readString(secondLog);
+        assertEquals(List.of(), LibraryChatter.in(log), "restoring a checkpoint keeps the libraries quiet:\n" + log);
 
         assertSameCurve(expected, dir.resolve("killed/metrics.jsonl"));
         JsonNode summary = JSON.readTree(dir.resolve("killed/summary.json").toFile());

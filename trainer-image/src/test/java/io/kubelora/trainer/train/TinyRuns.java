@@ -81,6 +81,8 @@ final class TinyRuns {
                 %s
                   output:
                     uri: %s
+                  resources:
+                    gpus: 0
                 """.formatted(name, fixture().resolve("model"), fixture().resolve("data.jsonl"),
                 withDefaults(training), outputUri);
         return LoraFineTuneYaml.parse(yaml, name + ".yaml");
