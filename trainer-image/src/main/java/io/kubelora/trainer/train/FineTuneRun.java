@@ -10,6 +10,7 @@ import io.kubelora.trainer.data.TrainingData;
 import io.kubelora.trainer.device.ComputeDevice;
 import io.kubelora.trainer.device.DeviceRequest;
 import io.kubelora.trainer.merge.MergedModelPublisher;
+import io.kubelora.trainer.model.ModelConfig;
 import io.kubelora.trainer.storage.LocalFiles;
 import io.kubelora.trainer.storage.Storage;
 import java.io.IOException;
@@ -158,7 +159,8 @@ public final class FineTuneRun {
     }
 
     /**
-     * Model folder and dataset file on this machine; a merge destination is checked first, not after training.
+     * Model folder and dataset file on this machine; a merge destination is checked first, not after training, and
+     * the model's config.json as soon as it is here, before the dataset is fetched and the tokenizer loaded.
      */
     private Inputs fetchInputs() {
         if (spec.merge().enabled()) {
@@ -166,6 +168,7 @@ public final class FineTuneRun {
         }
         log.println("Fetching base model " + spec.baseModel().uri());
         Path modelDir = storage.fetchDirectory(spec.baseModel().uri());
+        ModelConfig.read(modelDir); // fails naming config.json and the field; the model reads it again when it loads
         log.println("Fetching dataset " + spec.dataset().uri());
         Path datasetFile = storage.fetchFile(spec.dataset().uri());
         return new Inputs(modelDir, datasetFile);
