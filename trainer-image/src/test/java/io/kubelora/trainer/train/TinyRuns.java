@@ -12,9 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.stream.Stream;
 
 /**
@@ -59,45 +57,33 @@ final class TinyRuns {
     }
 
     /**
-     * The LoraFineTune {@code name} writing to {@code outputUri}: 4 steps of batch 4, a checkpoint every 2 steps,
-     * metrics every step; {@code training} lines ("key: value") replace or add to those of spec.training.
+     * The LoraFineTune {@code name} writing to {@code outputUri}, on the CPU: 4 steps of batch 4, a checkpoint every
+     * 2 steps, metrics every step; {@code training} lines ("key: value") replace or add to those of spec.training.
      */
     static LoraFineTune spec(String name, String outputUri, String... training) {
-        String yaml = """
-                apiVersion: kubelora.io/v1alpha1
-                kind: LoraFineTune
-                metadata:
-                  name: %s
-                spec:
-                  baseModel:
-                    uri: %s
-                  dataset:
-                    uri: %s
-                    maxSeqLength: 32
-                  lora:
-                    rank: 4
-                    dropout: 0.1
-                  training:
-                %s
-                  output:
-                    uri: %s
-                  resources:
-                    gpus: 0
-                """.formatted(name, fixture().resolve("model"), fixture().resolve("data.jsonl"),
-                withDefaults(training), outputUri);
-        return LoraFineTuneYaml.parse(yaml, name + ".yaml");
+        RunYaml yaml = RunYaml.named(name).set("baseModel.uri", fixture().resolve("model"))
+                .set("dataset.uri", fixture().resolve("data.jsonl")).set("dataset.maxSeqLength", 32)
+                .set("lora.rank", 4).set("lora.dropout", 0.1).set("output.uri", outputUri).set("resources.gpus", 0);
+        List<String> lines = new ArrayList<>(List.of("batchSize: 4", "learningRate: 0.003", "logEverySteps: 1",
+                "checkpointsToKeep: 3", "maxSteps: 4", "checkpointEverySteps: 2"));
+        lines.addAll(List.of(training));
+        for (String line : lines) {
+            int colon = line.indexOf(':');
+            yaml.set("training." + line.substring(0, colon), scalar(line.substring(colon + 1).strip()));
+        }
+        try {
+            return LoraFineTuneYaml.parse(yaml.text(), name + ".yaml");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
-    private static String withDefaults(String... training) {
-        Map<String, String> lines = new LinkedHashMap<>();
-        for (String line : List.of("batchSize: 4", "learningRate: 0.003", "logEverySteps: 1", "checkpointsToKeep: 3",
-                "maxSteps: 4", "checkpointEverySteps: 2")) {
-            lines.put(line.substring(0, line.indexOf(':')), line);
+    /** A YAML scalar as RunYaml sets it: an integer, a decimal or a word. */
+    private static Object scalar(String text) {
+        if (text.matches("-?\\d+")) {
+            return Integer.valueOf(text);
         }
-        for (String line : training) {
-            lines.put(line.substring(0, line.indexOf(':')), line);
-        }
-        return String.join("\n", lines.values().stream().map(l -> "    " + l).toList());
+        return text.matches("-?\\d*\\.\\d+([eE]-?\\d+)?") ? Double.valueOf(text) : text;
     }
 
     /** Runs {@code resource} with {@code storage}, staging under {@code work}; extra observers see every report. */
