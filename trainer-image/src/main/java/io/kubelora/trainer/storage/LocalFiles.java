@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
@@ -96,13 +97,37 @@ public final class LocalFiles {
 
     /** Removes {@code dir} when it is an empty folder. */
     static void deleteEmptyFolder(Path dir) {
-        try {
-            if (isEmptyDirectory(dir)) {
-                Files.delete(dir);
+        deleteEmptyFolders(dir, dir);
+    }
+
+    /**
+     * Removes {@code dir} and then its parents up to {@code outermost}, each while it is an empty folder: the folders
+     * made for an output that is given up.
+     */
+    public static void deleteEmptyFolders(Path dir, Path outermost) {
+        Path stop = outermost.toAbsolutePath();
+        for (Path folder = dir.toAbsolutePath(); folder != null && folder.startsWith(stop); folder = folder.getParent()) {
+            try {
+                if (!isEmptyDirectory(folder)) {
+                    return;
+                }
+                Files.delete(folder);
+            } catch (IOException e) {
+                throw new StorageException("cannot remove the empty folder " + folder + ": " + e.getMessage(), e);
             }
-        } catch (IOException e) {
-            throw new StorageException("cannot remove the empty folder " + dir + ": " + e.getMessage(), e);
         }
+    }
+
+    /** The outermost folder of {@code dir}'s path that does not exist ({@code dir} at most), or null if it exists. */
+    public static Path outermostMissing(Path dir) {
+        Path missing = dir.toAbsolutePath();
+        if (Files.exists(missing)) {
+            return null;
+        }
+        while (missing.getParent() != null && !Files.exists(missing.getParent())) {
+            missing = missing.getParent();
+        }
+        return missing;
     }
 
     private static boolean isEmptyDirectory(Path dir) throws IOException {
@@ -116,25 +141,42 @@ public final class LocalFiles {
 
     /**
      * Why a folder cannot be at {@code dir} (it is a file, a parent is a file, the nearest existing parent is not
-     * writable), or empty when it exists or can be created.
+     * writable, the file system refuses to create it), or empty when it exists or can be created.
      */
     static Optional<String> folderProblem(Path dir) {
-        Path existing = dir.toAbsolutePath();
-        while (existing != null && !Files.exists(existing)) {
-            existing = existing.getParent();
+        Path missing = outermostMissing(dir);
+        if (missing == null) {
+            return Files.isDirectory(dir) ? Files.isWritable(dir) ? Optional.empty()
+                    : Optional.of(dir + " is not writable") : Optional.of(dir + " is a file, not a folder");
         }
+        Path existing = missing.getParent();
         if (existing == null) {
             return Optional.of("no parent folder of " + dir + " exists");
         }
         if (!Files.isDirectory(existing)) {
-            return Optional.of(existing.equals(dir.toAbsolutePath()) ? dir + " is a file, not a folder"
-                    : existing + " is a file, so no folder can be created below it");
+            return Optional.of(existing + " is a file, so no folder can be created below it");
         }
         if (!Files.isWritable(existing)) {
-            return Optional.of(existing.equals(dir.toAbsolutePath()) ? dir + " is not writable"
-                    : dir + " cannot be created: " + existing + " is not writable");
+            return Optional.of(dir + " cannot be created: " + existing + " is not writable");
         }
-        return Optional.empty();
+        return creationRefused(dir.toAbsolutePath(), missing);
+    }
+
+    /**
+     * Creates {@code dir} and removes again what it created, from {@code dir} up to {@code outermost}: why the file
+     * system refused (read-only, virtual, a permission that access() does not show), if it did.
+     */
+    private static Optional<String> creationRefused(Path dir, Path outermost) {
+        try {
+            Files.createDirectories(dir);
+            return Optional.empty();
+        } catch (IOException e) {
+            String reason = e instanceof FileSystemException refusal && refusal.getReason() != null
+                    ? refusal.getReason() : "the file system refused it";
+            return Optional.of(dir + " cannot be created: " + reason);
+        } finally {
+            deleteEmptyFolders(dir, outermost);
+        }
     }
 
     /** Copies every file under {@code source} into {@code target}, replacing files of the same name. */

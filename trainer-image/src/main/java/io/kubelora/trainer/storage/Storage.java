@@ -110,14 +110,9 @@ public final class Storage implements AutoCloseable {
         store(folderUri).deleteFiles(folderUri, relativePaths);
     }
 
-    /** Removes a folder that is empty (e.g. one a failed run created); an object store has none to remove. */
-    public void deleteEmptyFolder(String folderUri) {
-        store(folderUri).deleteEmptyFolder(folderUri);
-    }
-
     /**
-     * Why no folder can be written at {@code folderUri} (a local path that is a file, below a file, or not
-     * writable), or empty when one can; object stores have no such problem.
+     * Why no folder can be written at {@code folderUri} (a local path that is a file, below a file, not writable, or
+     * that the file system refuses to create), or empty when one can; object stores have no such problem.
      */
     public Optional<String> folderProblem(String folderUri) {
         return isLocal(folderUri) ? LocalFiles.folderProblem(localPath(folderUri)) : Optional.empty();

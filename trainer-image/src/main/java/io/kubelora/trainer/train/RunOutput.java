@@ -8,9 +8,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.kubelora.api.ResumePolicy;
 import io.kubelora.trainer.storage.CompletionManifest;
+import io.kubelora.trainer.storage.LocalFiles;
 import io.kubelora.trainer.storage.Storage;
 import io.kubelora.trainer.storage.StorageException;
-import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -54,7 +55,8 @@ final class RunOutput {
     private final String fingerprint;
     private Record earlier;
     private String startedAt;
-    private boolean created;
+    /** The outermost folder of a local output's path that the claim created, or null. */
+    private Path createdFrom;
 
     RunOutput(Storage storage, String uri, String name, String fingerprint) {
         this.storage = storage;
@@ -121,7 +123,7 @@ final class RunOutput {
 
     /** Writes the run record (state running), creating the folder: called before the run's first write here. */
     void claim() {
-        created = storage.isLocal(uri) && !Files.exists(storage.localPath(uri));
+        createdFrom = storage.isLocal(uri) ? LocalFiles.outermostMissing(storage.localPath(uri)) : null;
         write(new Record(FORMAT, name, fingerprint, Record.RUNNING, startedAt, null, null, null));
     }
 
@@ -133,7 +135,8 @@ final class RunOutput {
 
     /**
      * After a failure: a run that found nothing of KubeLoRA's here and left no checkpoint removes what it wrote
-     * (its reports and record) and the folder, when it created it. Anything a restart can resume from stays.
+     * (its reports and record) and the folder with the parents it created for it. Anything a restart can resume from
+     * stays.
      */
     void abandon() {
         if (earlier != null || !storage.list(checkpointsUri()).isEmpty()) {
@@ -142,8 +145,8 @@ final class RunOutput {
         List<String> written = new ArrayList<>(RunReports.FILES);
         written.add(RECORD);
         storage.deleteFiles(uri, written);
-        if (created) {
-            storage.deleteEmptyFolder(uri);
+        if (createdFrom != null) {
+            LocalFiles.deleteEmptyFolders(storage.localPath(uri), createdFrom);
         }
     }
 

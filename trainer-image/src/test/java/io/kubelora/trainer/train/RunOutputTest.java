@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.kubelora.trainer.storage.CompletionManifest;
 import io.kubelora.trainer.storage.Storage;
@@ -87,6 +88,23 @@ class RunOutputTest {
         assertEquals("spec.output.uri (taken/run): " + dir.resolve("taken") + " is a file, so no folder can be "
                 + "created below it; name a folder the trainer can create", refusal(run("taken/run")));
         assertEquals("a file", Files.readString(dir.resolve("taken")));
+    }
+
+    /** /proc passes access(2) for root yet refuses every new folder, as a read-only volume does. */
+    @Test
+    void anOutputTheFileSystemRefusesToCreateIsNamed() {
+        assumeTrue(Files.isDirectory(Path.of("/proc")), "a Linux /proc");
+        String message = refusal(run("/proc/kubelora-output/run"));
+        assertTrue(message.startsWith("spec.output.uri (/proc/kubelora-output/run): /proc/kubelora-output/run cannot "
+                + "be created: "), message);
+        assertTrue(message.endsWith("; name a folder the trainer can create"), message);
+    }
+
+    @Test
+    void checkingThatAnOutputCanBeCreatedLeavesNoFolder() throws IOException {
+        TinyRuns.Outcome crashed = runWith("new/nested/out", TinyRuns.crashAt(1));
+        assertTrue(crashed.failure().getMessage().contains("simulated crash at step 1"), crashed.log());
+        assertFalse(Files.exists(dir.resolve("new")), "neither the output folder nor the parents made for it stay");
     }
 
     /** Unrelated files of the user's in the output folder are fine: the run writes beside them. */
