@@ -92,7 +92,8 @@ public record TrainingSpec(
         Integer checkpointsToKeep,
 
         @JsonPropertyDescription("auto: resume from the newest checkpoint of the same configuration in the "
-                + "output; never: always start from step 0. Default auto.")
+                + "output, and a finished run is not trained again; never: start from step 0, deleting the "
+                + "output's checkpoints and replacing its results. Default auto.")
         ResumePolicy resume) {
 
     public TrainingSpec {
