@@ -49,9 +49,7 @@ final class Backward {
             upstream = x.getGradient();                                                // [B, T, D]
         }
         for (int i = decoder.layerCount() - 1; i >= 0; i--) {
-            NDArray below = layerBackward(decoder, i, inputs.restore(i, s), upstream, s);
-            upstream.close();
-            upstream = below;
+            upstream = layerBackward(decoder, i, inputs, upstream, s);                // closes the one it got
         }
         upstream.close();
         return loss;
@@ -62,21 +60,23 @@ final class Backward {
      * at a time: the attention half recomputed without a graph gives the MLP's input a; the MLP half, chunk by
      * chunk, recomputed with its graph and backpropagated gives a's gradient; the attention half recomputed with
      * its graph and backpropagated gives the input's. Dropout draws repeat the forward pass's: the MLP's follow
-     * the attention half's as they did then, and the attention half is reseeded for its second recomputation.
+     * the attention half's as they did then, and the attention half is reseeded for its second recomputation. The
+     * layer's input is restored for the first pass and again for the third, so it is not held during the second.
      */
-    private static NDArray layerBackward(Decoder decoder, int i, NDArray input, NDArray upstream, StepContext s) {
+    private static NDArray layerBackward(Decoder decoder, int i, LayerInputs inputs, NDArray upstream,
+                                         StepContext s) {
         DecoderLayer layer = decoder.layer(i);
         NDArray a;
-        try (GradMode off = GradMode.disabled()) {
+        try (GradMode off = GradMode.disabled(); NDArray input = inputs.peek(i, s)) {
             decoder.seedDropout(i, s);
             a = layer.attend(input, s);                                                // [B, T, D]
         }
         NDArray aGradient;
-        try (a) {
+        try (a; upstream) {
             aGradient = feedForwardBackward(layer, a, upstream, s);                    // [B, T, D]
         }
         decoder.seedDropout(i, s);
-        try (input; aGradient) {
+        try (NDArray input = inputs.restore(i, s); aGradient) {
             input.setRequiresGradient(true);
             try (NDArray recomputed = layer.attend(input, s)) {
                 TensorOps.backward(recomputed, aGradient);

@@ -32,19 +32,16 @@ final class Decoder implements AutoCloseable {
             if (layerInputs != null) {
                 x = layerInputs.keep(x, s);
             }
-            NDArray next = runLayer(i, x, s);
+            DecoderLayer layer = layers.get(i);
+            seedDropout(i, s);
+            NDArray a = layer.attend(x, s);                                            // [B, T, D]
             if (layerInputs == null || !layerInputs.holds(x)) {
                 x.close(); // autograd keeps what backward needs; the handle would keep all of it
             }
-            x = next;
+            x = layer.feedForward(a, s);                                               // [B, T, D]
+            a.close();
         }
         return x;
-    }
-
-    /** Runs layer {@code i} with its dropout masks. */
-    NDArray runLayer(int i, NDArray x, StepContext s) {
-        seedDropout(i, s);
-        return layers.get(i).forward(x, s);
     }
 
     /** Seeds the generator for layer {@code i}'s dropout masks: its first pass and every recomputation draw the same. */

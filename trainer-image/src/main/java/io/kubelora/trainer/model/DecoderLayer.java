@@ -5,6 +5,9 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.jni.JniUtils;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -45,14 +48,6 @@ final class DecoderLayer implements AutoCloseable {
                 weights.load(WeightNames.postAttentionNorm(i), norm, manager), linears);
     }
 
-    /** x [B, T, D] -> [B, T, D]. */
-    NDArray forward(NDArray x, StepContext s) {
-        NDArray a = attend(x, s);                                                      // [B, T, D]
-        try (a) {
-            return feedForward(a, s);
-        }
-    }
-
     /** The attention half: x [B, T, D] -> x + o_proj(attention(q, k, v)) over h = RMSNorm(x). */
     NDArray attend(NDArray x, StepContext s) {
         return TensorOps.scoped(() -> {
@@ -71,7 +66,11 @@ final class DecoderLayer implements AutoCloseable {
         });
     }
 
-    /** The MLP half over chunks of s.mlpChunkRows token rows: a [B, T, D] -> a + MLP(RMSNorm(a)). */
+    /**
+     * The MLP half over chunks of s.mlpChunkRows token rows: a [B, T, D] -> a + MLP(RMSNorm(a)). Without a graph
+     * each chunk's result goes straight into the output; with one the chunks are concatenated (autograd keeps the
+     * chunks' tensors anyway).
+     */
     NDArray feedForward(NDArray a, StepContext s) {
         long n = s.tokens();
         if (s.mlpChunkRows >= n) {
@@ -79,12 +78,28 @@ final class DecoderLayer implements AutoCloseable {
                 return feedForwardRows(a, s, w);
             }
         }
+        long d = a.getShape().get(2);
+        boolean graph = JniUtils.isGradMode();
         NDList parts = new NDList();
+        NDArray out = graph ? null : s.manager.create(new Shape(n, d), DataType.FLOAT32);  // [N, D]
         try (MlpWeights w = mlpWeights(s);
-             NDArray rows = a.reshape(n, a.getShape().get(2))) {                       // [N, D]
+             NDArray rows = a.reshape(n, d)) {                                         // [N, D]
             for (long from = 0; from < n; from += s.mlpChunkRows) {
-                try (NDArray chunk = rows.get(new NDIndex("{}:{}", from, Math.min(n, from + s.mlpChunkRows)))) {
-                    parts.add(feedForwardRows(chunk, s, w));                           // [n', D]
+                NDIndex range = new NDIndex("{}:{}", from, Math.min(n, from + s.mlpChunkRows));
+                try (NDArray chunk = rows.get(range)) {
+                    NDArray part = feedForwardRows(chunk, s, w);                       // [n', D]
+                    if (graph) {
+                        parts.add(part);
+                    } else {
+                        try (part) {
+                            out.set(range, part);
+                        }
+                    }
+                }
+            }
+            if (!graph) {
+                try (out) {
+                    return out.reshape(a.getShape());                                  // [B, T, D]
                 }
             }
             return TensorOps.scoped(() -> NDArrays.concat(parts, 0).reshape(a.getShape())); // [B, T, D]

@@ -10,10 +10,10 @@ import ai.djl.ndarray.NDScope;
  * {@link #BLOCK_BYTES} beside the bf16 result. A 128k-vocabulary head would otherwise pass through a 2 GB fp32
  * copy while loading.
  */
-final class HeldWeights {
+public final class HeldWeights {
 
     /** Largest fp32 block on the device while a weight is filled in. */
-    static final long BLOCK_BYTES = 64L * 1024 * 1024;
+    public static final long BLOCK_BYTES = 64L * 1024 * 1024;
 
     /** Rows [from, to) of a weight as an fp32 array. */
     @FunctionalInterface

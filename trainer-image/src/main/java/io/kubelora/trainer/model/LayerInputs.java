@@ -48,6 +48,15 @@ final class LayerInputs implements AutoCloseable {
         return kept.stream().anyMatch(k -> k == x);
     }
 
+    /** Layer {@code i}'s input as fp32 on the device for reading, while it stays kept; the caller closes it. */
+    NDArray peek(int i, StepContext s) {
+        NDArray k = kept.get(i);
+        if (!onHost && !kernels.bf16()) {
+            return k.reshape(k.getShape());                                            // another handle, same data
+        }
+        return kernels.unstash(k, s.onDevice());                                       // [B, T, D] fp32
+    }
+
     /** Layer {@code i}'s input as fp32 on the device, handed to the caller; the kept copy is released. */
     NDArray restore(int i, StepContext s) {
         NDArray k = kept.set(i, null);

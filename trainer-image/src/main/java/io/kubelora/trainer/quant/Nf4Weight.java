@@ -28,6 +28,8 @@ import java.util.stream.Stream;
 public final class Nf4Weight implements AutoCloseable {
 
     private static final int BYTE_VALUES = 256;
+    /** The decode table every weight keeps on the device: 256 rows of two fp32 code values. */
+    public static final long DECODE_TABLE_BYTES = BYTE_VALUES * 2L * Float.BYTES;
 
     private final long out;
     private final long in;
@@ -157,6 +159,20 @@ public final class Nf4Weight implements AutoCloseable {
             bytes += kept.size() * kept.getDataType().getNumOfBytes();
         }
         return bytes;
+    }
+
+    /**
+     * The bytes {@link #bytesHeld()} reports for a weight [out, in], without making it: packed codes (two per
+     * byte, the last block padded), the block scales (fp32, or int8 codes with one fp32 step per 256 blocks and
+     * the fp32 mean) and the decode table.
+     */
+    public static long bytesFor(long out, long in, boolean doubleQuant) {
+        long blocks = (out * in + Nf4.BLOCK_SIZE - 1) / Nf4.BLOCK_SIZE;
+        long scales = doubleQuant
+                ? blocks + Float.BYTES * ((blocks + QuantizedScales.GROUP_SIZE - 1) / QuantizedScales.GROUP_SIZE)
+                        + Float.BYTES
+                : Float.BYTES * blocks;
+        return blocks * Nf4.BYTES_PER_BLOCK + scales + DECODE_TABLE_BYTES;
     }
 
     /** Whether the block scales are double-quantized. */

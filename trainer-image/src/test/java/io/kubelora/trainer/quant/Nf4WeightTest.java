@@ -131,6 +131,15 @@ class Nf4WeightTest {
         }
     }
 
+    @ParameterizedTest(name = "[{0}, {1}] doubleQuant={2}")
+    @CsvSource({"128, 64, false", "128, 64, true", "300, 128, true", "7, 33, true", "7, 33, false", "1, 1, true"})
+    void bytesForAShapeAreThoseTheWeightHolds(long out, long in, boolean doubleQuant) {
+        try (Nf4Weight nf4 = Nf4Weight.quantize(Nf4TensorTest.gaussian((int) (out * in), 3), out, in, doubleQuant,
+                manager)) {
+            assertEquals(nf4.bytesHeld(), Nf4Weight.bytesFor(out, in, doubleQuant));
+        }
+    }
+
     @Test
     void closedWeightRefusesToMaterialize() {
         Nf4Weight nf4 = Nf4Weight.quantize(new float[64], 1, 64, false, manager);
