@@ -3,7 +3,9 @@ package io.kubelora.trainer.cli;
 import io.kubelora.api.InvalidSpecException;
 import io.kubelora.api.TrainerExitCode;
 import io.kubelora.trainer.data.DatasetException;
+import io.kubelora.trainer.memory.WontFitException;
 import io.kubelora.trainer.model.ModelLoadException;
+import io.kubelora.trainer.train.OutOfGpuMemoryException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import picocli.CommandLine;
@@ -44,6 +46,12 @@ final class ErrorReporter implements IExecutionExceptionHandler {
             }
             if (t instanceof ModelLoadException) {
                 return TrainerExitCode.BAD_MODEL;
+            }
+            if (t instanceof WontFitException) {
+                return TrainerExitCode.WONT_FIT;
+            }
+            if (t instanceof OutOfGpuMemoryException) {
+                return TrainerExitCode.OUT_OF_GPU_MEMORY;
             }
         }
         return TrainerExitCode.FAILED;

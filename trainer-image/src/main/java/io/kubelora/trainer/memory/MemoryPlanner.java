@@ -35,7 +35,6 @@ final class MemoryPlanner {
 
     static final String LAYER_INPUTS = "checkpointed layer inputs";
 
-    private static final double GIB = 1024.0 * 1024 * 1024;
 
     private MemoryPlanner() {
     }
@@ -62,7 +61,8 @@ final class MemoryPlanner {
         held.add(new MemoryPlan.Item("LoRA weights", 4 * lora, loraShape));
         held.add(new MemoryPlan.Item("LoRA gradients", 4 * lora, "fp32"));
         if (settings.optimizerOffload()) {
-            host.add(new MemoryPlan.Item("AdamW moments and master weights", 12 * lora, "fp32, optimizerOffload"));
+            host.add(new MemoryPlan.Item("AdamW state", 16 * lora,
+                    "fp32 moments, master weights and gradient buffers, optimizerOffload"));
         } else {
             held.add(new MemoryPlan.Item("AdamW moments", 8 * lora, "fp32, two per parameter"));
         }
@@ -109,6 +109,6 @@ final class MemoryPlanner {
 
     /** {@code bytes} in GiB, two decimals. */
     static String gib(long bytes) {
-        return String.format(Locale.ROOT, "%.2f GiB", bytes / GIB);
+        return ByteSize.gib(bytes);
     }
 }

@@ -65,6 +65,44 @@ public final class PlanText {
         return out.toString();
     }
 
+    /** The stop of a run that cannot fit, for its log and termination message: verdict, advice, then the plan. */
+    public static String wontFit(FitAdvice fit, String modelName) {
+        return "the run cannot fit the GPU: its memory plan needs " + MemoryPlanner.gib(fit.plan().total())
+                + " of the " + MemoryPlanner.gib(fit.deviceBytes()) + " the GPU has, so it stopped before downloading"
+                + " the weights of " + modelName + ". " + advice(fit) + " Plan: " + brief(fit.plan())
+                + ". training.memoryCheck: warn trains anyway.";
+    }
+
+    /**
+     * The advice of a verdict in one sentence: each change that makes the plan fit with its total, or the memory it
+     * needs even with every change.
+     */
+    public static String advice(FitAdvice fit) {
+        if (fit.fits()) {
+            return "It fits.";
+        }
+        if (fit.advice().isEmpty()) {
+            return "It does not fit even with nf4, checkpointing, offloading, batch 1 and short sequences: that "
+                    + "needs " + MemoryPlanner.gib(fit.allChanges().orElseThrow().total()) + ".";
+        }
+        StringBuilder out = new StringBuilder("It fits with ");
+        for (int i = 0; i < fit.advice().size(); i++) {
+            FitAdvice.Advice a = fit.advice().get(i);
+            out.append(i == 0 ? "" : "; or ").append(a.change()).append(" (")
+                    .append(MemoryPlanner.gib(a.plan().total())).append(')');
+        }
+        return out.append('.').toString();
+    }
+
+    /** The plan's lines in one line: name and size of each, then the total. */
+    public static String brief(MemoryPlan plan) {
+        StringBuilder out = new StringBuilder();
+        for (MemoryPlan.Item item : plan.lines()) {
+            out.append(item.name()).append(' ').append(MemoryPlanner.gib(item.bytes())).append(", ");
+        }
+        return out.append("total ").append(MemoryPlanner.gib(plan.total())).toString();
+    }
+
     /** The plan, and the verdict when {@code fit} is non-null, as JSON. */
     public static String json(MemoryPlan plan, String modelName, FitAdvice fit) {
         ObjectNode root = JSON.createObjectNode();
