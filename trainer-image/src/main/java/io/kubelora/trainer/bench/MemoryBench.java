@@ -126,6 +126,10 @@ public final class MemoryBench implements Callable<Integer> {
                 ? "GPU memory in use after any step" : "peak RSS " + ByteSize.gib(ProcessMemory.peakResidentBytes())
                 + " minus the baseline " + ByteSize.gib(baseline) + " of the JVM and libtorch");
         out.printf(Locale.ROOT, "measured / planned %.3f%n", (double) measured / planned);
+        if (device.isGpu()) {
+            out.printf(Locale.ROOT, "before the model   %s (the CUDA context; planned %s)%n", ByteSize.gib(baseline),
+                    ByteSize.gib(plan.context()));
+        }
         out.printf(Locale.ROOT, "step time          %.0f ms (median of %d on %s)%n", millis[steps / 2], steps, device);
         out.flush();
         return 0;

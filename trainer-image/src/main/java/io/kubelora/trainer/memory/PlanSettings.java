@@ -1,6 +1,5 @@
 package io.kubelora.trainer.memory;
 
-import ai.djl.Device;
 import io.kubelora.trainer.model.ModelOptions;
 import java.util.List;
 import java.util.Objects;
@@ -61,17 +60,5 @@ public record PlanSettings(ModelOptions options, int loraRank, List<String> lora
     public PlanSettings withOptimizerOffload(boolean enabled) {
         return new PlanSettings(options, loraRank, loraModules, loraDropout, batchSize, seqLength,
                 gradientAccumulationSteps, enabled, replicas);
-    }
-
-    public PlanSettings withReplicas(int count) {
-        return new PlanSettings(options, loraRank, loraModules, loraDropout, batchSize, seqLength,
-                gradientAccumulationSteps, optimizerOffload, count);
-    }
-
-    /** The same settings planned for a GPU, or for the CPU. */
-    public PlanSettings onGpu(boolean gpu) {
-        return withOptions(new ModelOptions(gpu ? Device.gpu() : Device.cpu(), options.bf16Compute(), options.nf4(),
-                options.nf4DoubleQuant(), options.gradientCheckpointing(), options.offloadActivations(),
-                options.embeddingOnHost(), options.seed(), options.headChunkRows(), options.mlpChunkRows()));
     }
 }

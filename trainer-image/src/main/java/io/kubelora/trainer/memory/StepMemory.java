@@ -20,6 +20,9 @@ final class StepMemory {
     private static final Set<String> OUT = Set.of("o_proj");
     private static final Set<String> GATE_UP = Set.of("gate_proj", "up_proj");
     private static final Set<String> DOWN = Set.of("down_proj");
+    private static final Set<String> MLP = Set.of("gate_proj", "up_proj", "down_proj");
+    /** The attention half's largest projections, q and o [H*hd, D] / [D, H*hd]. */
+    private static final Set<String> WIDEST = Set.of("q_proj", "o_proj");
 
     private final ModelConfig config;
     private final PlanSettings settings;
@@ -106,7 +109,7 @@ final class StepMemory {
      */
     private long forward() {
         long mlp = 8 * n * d + mlpWeightsInUse() + Math.max(mlpForward(mlpRows()),
-                dequantizing(Set.of("gate_proj", "up_proj", "down_proj")));
+                dequantizing(MLP));
         return Math.max(4 * n * d + attentionInFlight(false), mlp);
     }
 
@@ -119,7 +122,7 @@ final class StepMemory {
      */
     private long attentionInFlight(boolean graph) {
         long projection = 4 * n * d + Math.max(12 * n * Math.max(q, d),
-                graph ? dequantizing(Set.of("q_proj", "o_proj")) : largestDequantized(Set.of("q_proj", "o_proj")));
+                graph ? dequantizing(WIDEST) : largestDequantized(WIDEST));
         long kernel = 4 * n * (q + 2 * k) + 4 * n * q + c * n * q + 4 * n * q
                 + (graph ? 0 : c * n * (2 * q + 2 * k))
                 + (fusedAttention() ? 0 : 2 * c * attentionScores());
@@ -217,7 +220,7 @@ final class StepMemory {
 
     /** NF4 gate, up and down weights dequantized once for all chunks of a pass; dense ones are the stored arrays. */
     private long mlpWeightsInUse() {
-        return dequantized(Set.of("gate_proj", "up_proj", "down_proj"));
+        return dequantized(MLP);
     }
 
     /**
