@@ -32,9 +32,12 @@ public enum TrainerExitCode {
      */
     WONT_FIT(5, "WontFit", false, "the run's memory plan exceeds the GPU's memory"),
 
-    // Reserved for the GPU check of the trainer: name and code are fixed now so that the training Job's
-    // podFailurePolicy already handles it.
-    GPU_UNAVAILABLE(6, "GpuUnavailable", true, "reserved"),
+    /**
+     * The pod's GPUs (spec.resources.gpus) cannot be used by libtorch: no driver, a driver older than the image's
+     * CUDA, a CPU image, or fewer visible devices. The same pod spec lands on the same kind of node again, so the
+     * Job does not retry; the message says what libtorch saw.
+     */
+    GPU_UNAVAILABLE(6, "GpuUnavailable", false, "the GPUs asked for cannot be used"),
 
     /** The GPU ran out of memory during the run; the message holds the plan and the changes that would lower it. */
     OUT_OF_GPU_MEMORY(7, "OutOfGpuMemory", false, "the GPU ran out of memory");

@@ -4,13 +4,14 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import io.kubelora.trainer.device.ComputeDevice;
+import io.kubelora.trainer.device.DeviceRequest;
 import io.kubelora.trainer.memory.WeightBytes;
 import io.kubelora.trainer.model.CausalLm;
 import io.kubelora.trainer.model.ModelConfig;
 import io.kubelora.trainer.model.ModelOptions;
 import io.kubelora.trainer.model.ModelShapes;
 import io.kubelora.trainer.model.WeightNames;
-import io.kubelora.trainer.train.Devices;
 import io.kubelora.trainer.train.ProcessMemory;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -66,6 +67,10 @@ public final class LoadBench implements Callable<Integer> {
     @Option(names = "--bf16", description = "Hold dense weights, the embedding and the head in bf16.")
     boolean bf16;
 
+    @Option(names = "--device", paramLabel = "cpu|cuda|cuda:N",
+            description = "Where to load the weights (default cpu); a GPU that cannot be used is an error.")
+    String device;
+
     @Spec
     CommandSpec spec;
 
@@ -76,14 +81,16 @@ public final class LoadBench implements Callable<Integer> {
         }
         PrintWriter printer = spec.commandLine().getOut();
         ModelConfig config = source.model != null ? ModelConfig.read(source.model) : ModelShapes.config(source.shape);
+        ComputeDevice chosen = ComputeDevice.choose(DeviceRequest.option(device, "cpu", "pass --device cpu"));
+        System.err.println(chosen.logLine(precision() + " base weights"));
         // Start the engine first, so that the baseline holds the JVM and libtorch but no weights.
-        try (NDManager warmup = NDManager.newBaseManager();
+        try (NDManager warmup = NDManager.newBaseManager(chosen.device(), "PyTorch");
              NDArray one = warmup.ones(new Shape(1))) {
             one.getFloat();
         }
         System.gc();
         long baseline = ProcessMemory.peakResidentBytes();
-        ModelOptions options = ModelOptions.on(Devices.preferred()).withBf16Compute(bf16);
+        ModelOptions options = ModelOptions.on(chosen.device()).withBf16Compute(bf16);
         if (nf4) {
             options = options.withNf4(doubleQuant);
         }

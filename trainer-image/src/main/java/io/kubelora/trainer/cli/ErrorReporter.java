@@ -3,6 +3,7 @@ package io.kubelora.trainer.cli;
 import io.kubelora.api.InvalidSpecException;
 import io.kubelora.api.TrainerExitCode;
 import io.kubelora.trainer.data.DatasetException;
+import io.kubelora.trainer.device.GpuUnavailableException;
 import io.kubelora.trainer.memory.WontFitException;
 import io.kubelora.trainer.model.ModelLoadException;
 import io.kubelora.trainer.train.OutOfGpuMemoryException;
@@ -46,6 +47,9 @@ final class ErrorReporter implements IExecutionExceptionHandler {
             }
             if (t instanceof ModelLoadException) {
                 return TrainerExitCode.BAD_MODEL;
+            }
+            if (t instanceof GpuUnavailableException) {
+                return TrainerExitCode.GPU_UNAVAILABLE;
             }
             if (t instanceof WontFitException) {
                 return TrainerExitCode.WONT_FIT;

@@ -1,7 +1,6 @@
 package io.kubelora.trainer.cli;
 
 import io.kubelora.trainer.bench.LoadBench;
-import io.kubelora.trainer.bench.MemoryBench;
 import io.kubelora.trainer.bench.Nf4Bench;
 import io.kubelora.trainer.bench.TrainBench;
 import picocli.CommandLine;
@@ -11,7 +10,7 @@ import picocli.CommandLine.Command;
 @Command(name = "kubelora", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "LoRA and QLoRA fine-tuning of Llama, Mistral and Qwen2 models.",
         subcommands = {TrainCommand.class, PlanCommand.class, InitModelCommand.class, GenerateCommand.class,
-                TrainBench.class, MergeCommand.class, Nf4Bench.class, LoadBench.class, MemoryBench.class,
+                TrainBench.class, DoctorCommand.class, MergeCommand.class, Nf4Bench.class, LoadBench.class,
                 CommandLine.HelpCommand.class})
 public final class Main {
 

@@ -6,6 +6,7 @@ import io.kubelora.api.TrainerResult;
 import io.kubelora.trainer.memory.ByteSize;
 import io.kubelora.trainer.storage.Storage;
 import io.kubelora.trainer.train.FineTuneRun;
+import io.kubelora.trainer.train.SpecTranslation;
 import io.kubelora.trainer.train.TrainerMetrics;
 import io.kubelora.trainer.train.TrainingObserver;
 import java.nio.file.Path;
@@ -27,6 +28,11 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--metrics-port", paramLabel = "PORT",
             description = "Serve Prometheus metrics on this port while training (0 picks a free port).")
     Integer metricsPort;
+
+    @Option(names = "--device", paramLabel = "cpu|cuda|cuda:N",
+            description = "Train here instead of where spec.resources.gpus says (0 = the CPU, N = CUDA device 0 of N "
+                    + "usable ones); a GPU that libtorch cannot use is an error, never a CPU run.")
+    String device;
 
     @Option(names = "--gpu-memory", paramLabel = "SIZE",
             description = "Check the run's memory plan against a GPU of this size (e.g. 24Gi) instead of the GPU's own "
@@ -58,7 +64,8 @@ final class TrainCommand implements Callable<Integer> {
         }
         try (Storage storage = Storage.fromEnvironment(System.getenv(), Path.of("").toAbsolutePath())) {
             FineTuneRun.Result result = new FineTuneRun(resource, storage, work, System.err, observers,
-                    gpuMemoryBytes()).execute();
+                    SpecTranslation.deviceRequest(resource.getSpec(), System.getenv(), device), gpuMemoryBytes())
+                    .execute();
             TerminationMessage.write(new TrainerResult(result.adapterUri(), result.mergedModelUri(),
                     result.summary().finalLoss(), (long) result.summary().steps()).toJson());
             System.out.println(result.mergedModelUri() == null ? result.adapterUri()

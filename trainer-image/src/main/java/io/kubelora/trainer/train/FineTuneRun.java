@@ -7,6 +7,8 @@ import io.kubelora.api.LoraFineTuneSpec;
 import io.kubelora.api.ResumePolicy;
 import io.kubelora.trainer.data.TextTokenizer;
 import io.kubelora.trainer.data.TrainingData;
+import io.kubelora.trainer.device.ComputeDevice;
+import io.kubelora.trainer.device.DeviceRequest;
 import io.kubelora.trainer.memory.ByteSize;
 import io.kubelora.trainer.memory.MemoryPlan;
 import io.kubelora.trainer.memory.WeightBytes;
@@ -43,24 +45,33 @@ public final class FineTuneRun {
     private final PrintStream log;
     private final List<TrainingObserver> extraObservers;
     private final MergedModelPublisher merger;
+    private final DeviceRequest deviceRequest;
     private final Long gpuMemory;
+
+    /** A run on the device its spec asks for (spec.resources.gpus, or the pod's GPUs in a training pod). */
+    public FineTuneRun(LoraFineTune resource, Storage storage, Path workRoot, PrintStream log,
+                       List<TrainingObserver> extraObservers) {
+        this(resource, storage, workRoot, log, extraObservers,
+                SpecTranslation.deviceRequest(resource.getSpec(), System.getenv(), null));
+    }
+
+    /** A run on {@code deviceRequest}'s device whose memory plan is checked against the device's own memory. */
+    public FineTuneRun(LoraFineTune resource, Storage storage, Path workRoot, PrintStream log,
+                       List<TrainingObserver> extraObservers, DeviceRequest deviceRequest) {
+        this(resource, storage, workRoot, log, extraObservers, deviceRequest, null);
+    }
 
     /**
      * @param workRoot        local folder for staging and, when the output is remote, the run's reports
      * @param extraObservers  e.g. the Prometheus endpoint
+     * @param deviceRequest   where to train and why ({@link SpecTranslation#deviceRequest})
+     * @param gpuMemory       the GPU memory in bytes the run's plan is checked against instead of the device's own
+     *                        (a GPU whose memory cannot be read, or a plan checked on a machine without one); null
+     *                        for the device's
      */
     public FineTuneRun(LoraFineTune resource, Storage storage, Path workRoot, PrintStream log,
-                       List<TrainingObserver> extraObservers) {
-        this(resource, storage, workRoot, log, extraObservers, null);
-    }
-
-    /**
-     * @param gpuMemory the GPU memory in bytes the run's plan is checked against instead of the device's own (for a
-     *                  GPU whose memory cannot be read, or to check a plan on a machine without one); null for the
-     *                  device's
-     */
-    public FineTuneRun(LoraFineTune resource, Storage storage, Path workRoot, PrintStream log,
-                       List<TrainingObserver> extraObservers, Long gpuMemory) {
+                       List<TrainingObserver> extraObservers, DeviceRequest deviceRequest, Long gpuMemory) {
+        this.deviceRequest = deviceRequest;
         this.spec = resource.getSpec();
         this.name = resource.getMetadata() == null || resource.getMetadata().getName() == null
                 ? "run" : resource.getMetadata().getName();
@@ -86,8 +97,12 @@ public final class FineTuneRun {
 
     public Result execute() throws IOException {
         long started = System.nanoTime();
+        // The device first: a GPU that cannot be used stops the run before anything is downloaded.
+        ComputeDevice chosen = ComputeDevice.choose(deviceRequest);
+        Device device = chosen.device();
+        log.println(chosen.logLine(SpecTranslation.computeDescription(spec, SpecTranslation.modelOptions(spec, device))));
+        // Then config.json alone: its problems, and a plan that cannot fit, stop the run before any download.
         ModelConfig config = fetchModelConfig();
-        Device device = Devices.preferred();
         MemoryPlan plan = FitCheck.run(config, spec, device, gpuMemory, log);
         try {
             return trainAndDeliver(device, plan, started);
@@ -111,8 +126,6 @@ public final class FineTuneRun {
              GracefulStop stop = new GracefulStop(GRACE_SECONDS)) {
             memory.sample();
             log.println(parameterLine(state.model().trainableParameterCount(), state.model().parameterCount()));
-            log.println("Training on " + device + " with " + state.model().computeDescription()
-                    + " (training.precision " + spec.training().precision().name().toLowerCase(Locale.ROOT) + ")");
             Checkpoints checkpoints = new Checkpoints(storage, spec.output().uri(), RunFingerprint.of(spec),
                     spec.training().checkpointsToKeep(), stagingDir());
             int startStep = resume(checkpoints, state, RunReports.metricsFile(reportDir));

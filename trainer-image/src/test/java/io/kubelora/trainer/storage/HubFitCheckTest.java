@@ -4,11 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.kubelora.api.LoraFineTune;
 import io.kubelora.api.LoraFineTuneYaml;
 import io.kubelora.trainer.memory.WontFitException;
 import io.kubelora.trainer.model.ModelShapes;
 import io.kubelora.trainer.train.FineTuneRun;
 import io.kubelora.trainer.train.RunYaml;
+import io.kubelora.trainer.train.SpecTranslation;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -39,12 +41,15 @@ class HubFitCheckTest {
                     "model.safetensors", HubFixture.lfs(new byte[10_000_000])));
             Path spec = RunYaml.named("eight-b").set("baseModel.uri", "hf://meta-llama/Llama-3.1-8B")
                     .set("dataset.uri", "hf://datasets/acme/chat/train.jsonl").set("dataset.maxSeqLength", 2048)
-                    .set("training.batchSize", 2).set("output.uri", tmp.resolve("out")).write(tmp.resolve("run.yaml"));
+                    .set("training.batchSize", 2).set("output.uri", tmp.resolve("out")).set("resources.gpus", 0)
+                    .write(tmp.resolve("run.yaml"));
             ByteArrayOutputStream log = new ByteArrayOutputStream();
             try (Storage storage = Storage.fromEnvironment(Map.of("HF_ENDPOINT", hub.endpoint().toString(),
                     "KUBELORA_CACHE_DIR", tmp.resolve("cache").toString()), tmp)) {
-                FineTuneRun run = new FineTuneRun(LoraFineTuneYaml.read(spec), storage, tmp.resolve("work"),
-                        new PrintStream(log, true, StandardCharsets.UTF_8), List.of(), 16L << 30);
+                LoraFineTune resource = LoraFineTuneYaml.read(spec);
+                FineTuneRun run = new FineTuneRun(resource, storage, tmp.resolve("work"),
+                        new PrintStream(log, true, StandardCharsets.UTF_8), List.of(),
+                        SpecTranslation.deviceRequest(resource.getSpec(), Map.of(), null), 16L << 30);
                 WontFitException e = assertThrows(WontFitException.class, run::execute);
                 assertTrue(e.getMessage().contains("hf://meta-llama/Llama-3.1-8B"), e.getMessage());
             }

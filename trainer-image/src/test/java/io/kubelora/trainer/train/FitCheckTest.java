@@ -47,7 +47,8 @@ class FitCheckTest {
         LoraFineTune resource = LoraFineTuneYaml.read(yaml.write(dir.resolve("run.yaml")));
         try (Storage storage = Storage.fromEnvironment(Map.of(), dir)) {
             return new FineTuneRun(resource, storage, dir.resolve("work"),
-                    new PrintStream(log, true, StandardCharsets.UTF_8), List.of(), gpuMemory).execute();
+                    new PrintStream(log, true, StandardCharsets.UTF_8), List.of(),
+                    SpecTranslation.deviceRequest(resource.getSpec(), Map.of(), null), gpuMemory).execute();
         }
     }
 
@@ -68,7 +69,7 @@ class FitCheckTest {
         Files.writeString(model.resolve("config.json"), "{\"architectures\": [\"LlamaForCausalLM\"], "
                 + "\"hidden_size\": \"wide\"}");
         RunYaml yaml = RunYaml.named("broken").set("baseModel.uri", model).set("dataset.uri", dir.resolve("no.jsonl"))
-                .set("output.uri", dir.resolve("out"));
+                .set("output.uri", dir.resolve("out")).set("resources.gpus", 0);
         ModelLoadException e = assertThrows(ModelLoadException.class, () -> run(yaml, null));
         assertTrue(e.getMessage().contains("config.json") && e.getMessage().contains("hidden_size"), e.getMessage());
         assertFalse(log().contains("Fetching"), "nothing was fetched before config.json was read:\n" + log());
@@ -78,7 +79,8 @@ class FitCheckTest {
     void aRunThatCannotFitStopsBeforeItsWeightsAreFetched() throws Exception {
         RunYaml yaml = RunYaml.named("too-big").set("baseModel.uri", configOnly("llama-3.1-8b"))
                 .set("dataset.uri", dir.resolve("not-fetched.jsonl")).set("dataset.maxSeqLength", 2048)
-                .set("lora.rank", 16).set("training.batchSize", 2).set("output.uri", dir.resolve("out"));
+                .set("lora.rank", 16).set("training.batchSize", 2).set("output.uri", dir.resolve("out"))
+                .set("resources.gpus", 0);
         WontFitException e = assertThrows(WontFitException.class, () -> run(yaml, 16 * GIB));
         assertTrue(e.getMessage().contains("of the 16.00 GiB the GPU has"), e.getMessage());
         assertTrue(e.getMessage().contains("It fits with quantization: nf4"), e.getMessage());
