@@ -9,7 +9,11 @@ import io.kubelora.trainer.data.TextTokenizer;
 import io.kubelora.trainer.data.TrainingData;
 import io.kubelora.trainer.device.ComputeDevice;
 import io.kubelora.trainer.device.DeviceRequest;
+import io.kubelora.trainer.memory.ByteSize;
+import io.kubelora.trainer.memory.MemoryPlan;
+import io.kubelora.trainer.memory.WeightBytes;
 import io.kubelora.trainer.merge.MergedModelPublisher;
+import io.kubelora.trainer.model.CausalLm;
 import io.kubelora.trainer.model.ModelConfig;
 import io.kubelora.trainer.storage.LocalFiles;
 import io.kubelora.trainer.storage.Storage;
@@ -24,10 +28,11 @@ import java.util.Locale;
 import java.util.Optional;
 
 /**
- * One fine-tuning run from a LoraFineTune: fetch model and data, train the adapter, deliver the adapter and
- * the run's reports (metrics.jsonl, summary.json, loss.png) to spec.output.uri. The output is checked first
- * ({@link RunOutput}): nothing KubeLoRA did not write there is replaced or deleted, and a finished run is not
- * trained again unless training.resume is never.
+ * One fine-tuning run from a LoraFineTune. The output is checked first ({@link RunOutput}): nothing KubeLoRA did
+ * not write there is replaced or deleted, and a finished run is not trained again unless training.resume is never.
+ * Then the model's config.json alone is read and the run's memory plan checked against the GPU ({@link FitCheck});
+ * then model and data are fetched, the adapter trained, and the adapter and the run's reports (metrics.jsonl,
+ * summary.json, loss.png) delivered to spec.output.uri. Running out of memory is reported as such, with the plan.
  */
 public final class FineTuneRun {
 
@@ -42,6 +47,7 @@ public final class FineTuneRun {
     private final List<TrainingObserver> extraObservers;
     private final MergedModelPublisher merger;
     private final DeviceRequest deviceRequest;
+    private final Long gpuMemory;
 
     /** A run on the device its spec asks for (spec.resources.gpus, or the pod's GPUs in a training pod). */
     public FineTuneRun(LoraFineTune resource, Storage storage, Path workRoot, PrintStream log,
@@ -50,14 +56,23 @@ public final class FineTuneRun {
                 SpecTranslation.deviceRequest(resource.getSpec(), System.getenv(), null));
     }
 
+    /** A run on {@code deviceRequest}'s device whose memory plan is checked against the device's own memory. */
+    public FineTuneRun(LoraFineTune resource, Storage storage, Path workRoot, PrintStream log,
+                       List<TrainingObserver> extraObservers, DeviceRequest deviceRequest) {
+        this(resource, storage, workRoot, log, extraObservers, deviceRequest, null);
+    }
+
     /**
      * @param workRoot        local folder under which each run stages in a new folder of its own (checkpoints and
      *                        the adapter before they are published, the reports of a remote output)
      * @param extraObservers  e.g. the Prometheus endpoint
      * @param deviceRequest   where to train and why ({@link SpecTranslation#deviceRequest})
+     * @param gpuMemory       the GPU memory in bytes the run's plan is checked against instead of the device's own
+     *                        (a GPU whose memory cannot be read, or a plan checked on a machine without one); null
+     *                        for the device's
      */
     public FineTuneRun(LoraFineTune resource, Storage storage, Path workRoot, PrintStream log,
-                       List<TrainingObserver> extraObservers, DeviceRequest deviceRequest) {
+                       List<TrainingObserver> extraObservers, DeviceRequest deviceRequest, Long gpuMemory) {
         this.deviceRequest = deviceRequest;
         this.spec = resource.getSpec();
         this.name = resource.getMetadata() == null || resource.getMetadata().getName() == null
@@ -67,6 +82,7 @@ public final class FineTuneRun {
         this.log = log;
         this.extraObservers = List.copyOf(extraObservers);
         this.merger = new MergedModelPublisher(storage, System.getenv(), workRoot);
+        this.gpuMemory = gpuMemory;
     }
 
     /** What a finished run delivered. */
@@ -83,6 +99,16 @@ public final class FineTuneRun {
 
     /** Where a resumed run starts: the checkpoint's step and what the processes before this one did. */
     private record Resumed(int step, RunTotals totals) {
+    }
+
+    /** What the run found before fetching anything: its output, the checkpoint to resume, its staging folder. */
+    private record Start(RunOutput output, Checkpoints checkpoints, Optional<Checkpoints.Found> checkpoint,
+                         Path staging, long nanoTime) {
+    }
+
+    /** The fetched inputs, the tokenised data and the loaded model, with the SIGTERM hook and memory sampling. */
+    private record Loaded(Inputs inputs, TrainingData data, TrainingState state, GracefulStop stop,
+                          DeviceMemory memory) {
     }
 
     public Result execute() throws IOException {
@@ -105,46 +131,67 @@ public final class FineTuneRun {
             Device device = chosen.device();
             log.println(chosen.logLine(SpecTranslation.computeDescription(spec,
                     SpecTranslation.modelOptions(spec, device))));
-            Inputs inputs = fetchInputs();
-            Engine.getInstance().setRandomSeed((int) (long) spec.training().seed());
-            TrainingData data = loadData(inputs);
-            try (TrainingState state = TrainingState.load(inputs.modelDir(), spec, device);
-                 GracefulStop stop = new GracefulStop(GRACE_SECONDS)) {
-                log.println(parameterLine(state.model().trainableParameterCount(), state.model().parameterCount()));
-                log.println(state.model().linearWeights().describe());
-                output.claim();
-                try {
-                    Resumed resumed = resume(checkpoints, checkpoint, state, RunReports.metricsFile(reportDir(staging)));
-                    return trainAndDeliver(output, checkpoints, resumed, inputs, data, state, stop, staging, started);
-                } catch (IOException | RuntimeException | Error e) {
-                    try {
-                        output.abandon();
-                    } catch (RuntimeException cleanup) {
-                        e.addSuppressed(cleanup);
-                    }
+            // Then config.json alone: its problems, and a plan that cannot fit, stop the run before any download.
+            ModelConfig config = fetchModelConfig();
+            MemoryPlan plan = FitCheck.run(config, spec, device, gpuMemory, log);
+            try {
+                return loadAndTrain(new Start(output, checkpoints, checkpoint, staging, started), device, plan);
+            } catch (RuntimeException | OutOfMemoryError e) {
+                RuntimeException explained = OutOfMemoryReports.explain(e, plan);
+                if (explained == null) {
                     throw e;
                 }
+                log.println(explained.getMessage());
+                throw explained;
             }
         } finally {
             LocalFiles.deleteTree(staging);
         }
     }
 
+    /** Fetches model and data, loads the model and trains it from {@code start}'s checkpoint (or step 0). */
+    private Result loadAndTrain(Start start, Device device, MemoryPlan plan) throws IOException {
+        Inputs inputs = fetchInputs();
+        Engine.getInstance().setRandomSeed((int) (long) spec.training().seed());
+        TrainingData data = loadData(inputs);
+        DeviceMemory memory = new DeviceMemory(device);
+        try (TrainingState state = TrainingState.load(inputs.modelDir(), spec, device);
+             GracefulStop stop = new GracefulStop(GRACE_SECONDS)) {
+            memory.sample();
+            log.println(parameterLine(state.model().trainableParameterCount(), state.model().parameterCount()));
+            log.println(state.model().linearWeights().describe());
+            start.output().claim();
+            try {
+                Resumed resumed = resume(start.checkpoints(), start.checkpoint(), state,
+                        RunReports.metricsFile(reportDir(start.staging())));
+                return trainAndDeliver(start, resumed, new Loaded(inputs, data, state, stop, memory), plan);
+            } catch (IOException | RuntimeException | Error e) {
+                try {
+                    start.output().abandon();
+                } catch (RuntimeException cleanup) {
+                    e.addSuppressed(cleanup);
+                }
+                throw e;
+            }
+        }
+    }
+
     /** Trains from {@code resumed}, then publishes the adapter and the reports and marks the run finished. */
-    private Result trainAndDeliver(RunOutput output, Checkpoints checkpoints, Resumed resumed, Inputs inputs,
-                                   TrainingData data, TrainingState state, GracefulStop stop, Path staging,
-                                   long started) throws IOException {
-        Path reportDir = reportDir(staging);
+    private Result trainAndDeliver(Start start, Resumed resumed, Loaded loaded, MemoryPlan plan) throws IOException {
+        Path reportDir = reportDir(start.staging());
+        TrainingState state = loaded.state();
         try (RunReports reports = RunReports.open(reportDir, resumed.step() > 0)) {
             Observers observers = observers(reports);
-            TrainingLoop loop = new TrainingLoop(state.model(), data, spec.training(), observers);
-            Totals totals = new Totals(resumed.totals(), loop, started);
-            TrainingLoop.LoopResult trained = train(state, loop, checkpoints, resumed.step(), stop, observers,
-                    RunReports.metricsFile(reportDir), totals);
-            Published published = publish(inputs, state, observers, staging);
-            RunSummary summary = summarize(trained, state, data, totals.now());
+            TrainingLoop loop = new TrainingLoop(state.model(), loaded.data(), spec.training(), observers);
+            Totals totals = new Totals(resumed.totals(), loop, start.nanoTime());
+            TrainingLoop.LoopResult trained = train(state, loop, start.checkpoints(), resumed.step(), loaded.stop(),
+                    observers, RunReports.metricsFile(reportDir), totals, loaded.memory());
+            Published published = publish(loaded.inputs(), state, observers, start.staging());
+            RunSummary summary = summarize(trained, state, loaded.data(), totals.now(), plan, loaded.memory());
+            log.println("Memory: planned " + ByteSize.gib(plan.total()) + ", measured "
+                    + ByteSize.gib(summary.measuredPeakBytes()) + " (" + loaded.memory().source() + ")");
             report(summary, reports, observers);
-            output.finish(published.adapterUri(), published.mergedModelUri());
+            start.output().finish(published.adapterUri(), published.mergedModelUri());
             return new Result(published.adapterUri(), published.mergedModelUri(), summary);
         }
     }
@@ -158,17 +205,19 @@ public final class FineTuneRun {
         return new Result(record.adapterUri(), record.mergedModelUri(), summary);
     }
 
-    /**
-     * Model folder and dataset file on this machine; a merge destination is checked first, not after training, and
-     * the model's config.json as soon as it is here, before the dataset is fetched and the tokenizer loaded.
-     */
+    /** The model's config.json alone, so that its problems and the memory plan come before any download. */
+    private ModelConfig fetchModelConfig() {
+        log.println("Reading config.json of " + spec.baseModel().uri());
+        return ModelConfig.read(storage.fetchModelConfig(spec.baseModel().uri()).getParent());
+    }
+
+    /** Model folder and dataset file on this machine; a merge destination is checked first, not after training. */
     private Inputs fetchInputs() {
         if (spec.merge().enabled()) {
             merger.checkDestination(spec.merge().output().uri(), "spec.merge.output.uri");
         }
         log.println("Fetching base model " + spec.baseModel().uri());
         Path modelDir = storage.fetchDirectory(spec.baseModel().uri());
-        ModelConfig.read(modelDir); // fails naming config.json and the field; the model reads it again when it loads
         log.println("Fetching dataset " + spec.dataset().uri());
         Path datasetFile = storage.fetchFile(spec.dataset().uri());
         return new Inputs(modelDir, datasetFile);
@@ -237,11 +286,12 @@ public final class FineTuneRun {
      */
     private TrainingLoop.LoopResult train(TrainingState state, TrainingLoop loop, Checkpoints checkpoints,
                                           int startStep, GracefulStop stop, TrainingObserver observers,
-                                          Path metricsFile, Totals totals) {
+                                          Path metricsFile, Totals totals, DeviceMemory memory) {
         int total = loop.totalSteps();
         observers.onStart(new RunStart(startStep, total, state.device(), state.model().linearWeights()));
         int every = spec.training().checkpointEverySteps();
         TrainingLoop.LoopResult result = loop.run(startStep, state.optimizer(), done -> {
+            memory.sample();
             boolean stopping = stop.requested();
             if (stopping || (every > 0 && done % every == 0 && done < total)) {
                 saveCheckpoint(checkpoints, done, total, state, metricsFile, totals.now());
@@ -269,13 +319,16 @@ public final class FineTuneRun {
     }
 
     private RunSummary summarize(TrainingLoop.LoopResult trained, TrainingState state, TrainingData data,
-                                 RunTotals totals) {
+                                 RunTotals totals, MemoryPlan plan, DeviceMemory memory) {
+        CausalLm model = state.model();
+        Double nf4Bits = plan.settings().options().nf4()
+                ? 8.0 * model.decoderLinearBytes() / WeightBytes.decoderLinearParameters(model.config()) : null;
         return new RunSummary(trained.stepsDone(), trained.epochs(), trained.finalLoss(),
                 Double.isNaN(trained.finalEvalLoss()) ? null : trained.finalEvalLoss(), totals.trainedTokens(),
                 totals.lossTokens(), totals.wallTimeSeconds(), totals.trainedTokens() / totals.trainSeconds(),
-                totals.peakRssBytes(), state.model().trainableParameterCount(), state.model().parameterCount(),
-                data.trainExamples(), data.validationExamples(), data.skippedExamples(), state.device().toString(),
-                totals.processes());
+                totals.peakRssBytes(), model.trainableParameterCount(), model.parameterCount(), data.trainExamples(),
+                data.validationExamples(), data.skippedExamples(), state.device().toString(), totals.processes(),
+                plan.total(), memory.peak(), memory.source(), model.baseWeightBytes(), nf4Bits);
     }
 
     /** Publishes the adapter to output.uri/adapter and, when merge is enabled, the merged model. */

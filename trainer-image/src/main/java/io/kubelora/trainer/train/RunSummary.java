@@ -6,6 +6,8 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 /**
  * The totals of a finished run, written as summary.json. A run resumed after an interruption counts every process
  * that worked on it ({@code processes}): tokens, times and peak memory cover the whole run (see {@link RunTotals}).
+ * The memory figures: the planned peak (per GPU on a GPU run), the measured one and how it was measured, the bytes
+ * held by the frozen weights (device and host), and for NF4 the bits held per quantized decoder-linear parameter.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record RunSummary(
@@ -24,5 +26,10 @@ public record RunSummary(
         @JsonProperty("validation_examples") int validationExamples,
         @JsonProperty("skipped_examples") int skippedExamples,
         @JsonProperty("device") String device,
-        @JsonProperty("processes") int processes) {
+        @JsonProperty("processes") int processes,
+        @JsonProperty("planned_peak_bytes") long plannedPeakBytes,
+        @JsonProperty("measured_peak_bytes") long measuredPeakBytes,
+        @JsonProperty("measured_peak") String measuredPeak,
+        @JsonProperty("weight_bytes") long weightBytes,
+        @JsonProperty("nf4_bits_per_parameter") Double nf4BitsPerParameter) {
 }
