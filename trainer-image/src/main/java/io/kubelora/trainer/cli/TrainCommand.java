@@ -5,6 +5,7 @@ import io.kubelora.api.LoraFineTuneYaml;
 import io.kubelora.api.TrainerResult;
 import io.kubelora.trainer.storage.Storage;
 import io.kubelora.trainer.train.FineTuneRun;
+import io.kubelora.trainer.train.RunSummary;
 import io.kubelora.trainer.train.TrainerMetrics;
 import io.kubelora.trainer.train.TrainingObserver;
 import java.nio.file.Path;
@@ -44,8 +45,11 @@ final class TrainCommand implements Callable<Integer> {
         }
         try (Storage storage = Storage.fromEnvironment(System.getenv(), Path.of("").toAbsolutePath())) {
             FineTuneRun.Result result = new FineTuneRun(resource, storage, work, System.err, observers).execute();
+            RunSummary summary = result.summary();
             TerminationMessage.write(new TrainerResult(result.adapterUri(), result.mergedModelUri(),
-                    result.summary().finalLoss(), (long) result.summary().steps()).toJson());
+                    summary.finalLoss(), (long) summary.steps(), summary.finalEvalLoss(), summary.bestEvalLoss(),
+                    summary.bestStep() == null ? null : summary.bestStep().longValue(),
+                    (long) summary.adapterStep(), summary.stoppedEarly()).toJson());
             System.out.println(result.mergedModelUri() == null ? result.adapterUri()
                     : result.adapterUri() + "\n" + result.mergedModelUri());
             return 0;

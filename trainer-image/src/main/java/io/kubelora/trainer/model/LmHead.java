@@ -46,26 +46,30 @@ final class LmHead {
     }
 
     /**
-     * Sum over target tokens of -log softmax(logits)[target], from the last hidden state x [B, T, D], each
-     * chunk in its own scope. With {@code upstream} non-null each chunk's loss is backpropagated right away
-     * (scaled by it), so that only one chunk's logits and their graph exist at a time.
+     * Sum over target tokens of -log softmax(logits)[target], and the count of targets that are the argmax of
+     * their logits, from the last hidden state x [B, T, D], each chunk in its own scope. With {@code upstream}
+     * non-null each chunk's loss is backpropagated right away (scaled by it), so that only one chunk's logits and
+     * their graph exist at a time.
      */
     LossSum lossSum(NDArray x, Targets targets, StepContext s, NDArray upstream) {
         NDArray flat = x.reshape((long) s.batchSize * s.seqLen, x.getShape().get(2));  // [B*T, D]
         double sum = 0;
+        long correct = 0;
         for (Targets chunk : targets.chunks(chunkRows)) {
             try (NDScope chunkScope = new NDScope()) {
                 NDArray positions = s.manager.create(chunk.positions());               // [n]
                 NDArray ids = s.manager.create(chunk.ids(), new Shape(chunk.count(), 1)); // [n, 1]
                 NDArray rows = flat.get(positions);                                     // [n, D]
-                NDArray loss = logits(rows).logSoftmax(-1).gather(ids, 1).sum().neg(); // []
+                NDArray logProbs = logits(rows).logSoftmax(-1);                         // [n, V]
+                NDArray loss = logProbs.gather(ids, 1).sum().neg();                     // []
                 sum += loss.getFloat();
+                correct += logProbs.argMax(1).eq(ids.squeeze(1)).sum().getLong();       // argmax [n] == ids [n]
                 if (upstream != null) {
                     TensorOps.backward(loss, upstream);
                 }
             }
         }
-        return new LossSum(sum, targets.count());
+        return new LossSum(sum, targets.count(), correct);
     }
 
     /** Logits [N, V] of last hidden states [N, D]. */

@@ -2,14 +2,27 @@ package io.kubelora.trainer.train;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
+import java.util.List;
 
-/** The totals of a finished run, written as summary.json. */
+/**
+ * The totals of a finished run, written as summary.json. The evaluation fields are absent without validation data.
+ *
+ * @param adapterStep  the step whose adapter was delivered (the best evaluation's with training.keepBest)
+ * @param stoppedEarly why early stopping ended training before its last step, or absent
+ * @param samples      the delivered adapter's answers to the evaluation prompts
+ */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record RunSummary(
         @JsonProperty("steps") int steps,
         @JsonProperty("epochs") double epochs,
         @JsonProperty("final_loss") double finalLoss,
         @JsonProperty("final_eval_loss") Double finalEvalLoss,
+        @JsonProperty("final_eval_perplexity") Double finalEvalPerplexity,
+        @JsonProperty("final_eval_accuracy") Double finalEvalAccuracy,
+        @JsonProperty("best_eval_loss") Double bestEvalLoss,
+        @JsonProperty("best_step") Integer bestStep,
+        @JsonProperty("adapter_step") int adapterStep,
+        @JsonProperty("stopped_early") String stoppedEarly,
         @JsonProperty("trained_tokens") long trainedTokens,
         @JsonProperty("loss_tokens") long lossTokens,
         @JsonProperty("wall_time_seconds") double wallTimeSeconds,
@@ -20,5 +33,11 @@ public record RunSummary(
         @JsonProperty("train_examples") int trainExamples,
         @JsonProperty("validation_examples") int validationExamples,
         @JsonProperty("skipped_examples") int skippedExamples,
-        @JsonProperty("device") String device) {
+        @JsonProperty("device") String device,
+        @JsonProperty("prompt_template") String promptTemplate,
+        @JsonProperty("samples") List<Sample> samples) {
+
+    public RunSummary {
+        samples = samples == null || samples.isEmpty() ? null : List.copyOf(samples);
+    }
 }

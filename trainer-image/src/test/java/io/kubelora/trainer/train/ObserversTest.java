@@ -24,8 +24,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 class ObserversTest {
 
-    private static final StepReport PLAIN = new StepReport(10, 40, 0.25, 2.5, Double.NaN, 1e-4, 0.8, 1234.5, 5120, 95);
-    private static final StepReport WITH_EVAL = new StepReport(20, 40, 0.5, 2.0, 2.2, 2e-4, 0.5, 1500, 10240, 40);
+    private static final StepReport PLAIN = new StepReport(10, 40, 0.25, 2.5, null, null, 1e-4, 0.8, 1234.5, 5120,
+            95);
+    private static final StepReport WITH_EVAL = new StepReport(20, 40, 0.5, 2.0, new Evaluation(2.2, 0.375, 64),
+            new StepReport.Best(2.1, 10), 2e-4, 0.5, 1500, 10240, 40);
 
     @Test
     void metricsJsonlHasOneObjectPerReportAndEvalLossOnlyWhenMeasured(@TempDir Path dir) throws Exception {
@@ -144,7 +146,8 @@ class ObserversTest {
         observers.onStart(new RunStart(10, 40, Device.cpu()));
         observers.onReport(PLAIN);
         observers.onPhase(RunPhase.MERGING);
-        observers.onFinished(new RunSummary(40, 1, 2, null, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, "cpu()"));
+        observers.onFinished(new RunSummary(40, 1, 2, null, null, null, null, null, 40, null, 0, 0, 0, 0, 0, 0, 0, 0,
+                0, 0, "cpu()", "alpaca", List.of()));
         assertEquals(List.of("start 10/40", "report 10", "lambda 10", "MERGING", "finished 40"), heard);
     }
 
