@@ -19,6 +19,9 @@ public sealed interface Prompt {
     /** The prompt as plain text. */
     String asText();
 
+    /** What is asked, in short, for logs: the instruction and input, the last message, or the text. */
+    String question();
+
     /** An alpaca instruction and its optional input ("" for none). */
     record Instruction(String instruction, String input) implements Prompt {
         @Override
@@ -34,6 +37,11 @@ public sealed interface Prompt {
         @Override
         public String asText() {
             return input.isEmpty() ? instruction : instruction + "\n\n" + input;
+        }
+
+        @Override
+        public String question() {
+            return asText();
         }
     }
 
@@ -58,6 +66,11 @@ public sealed interface Prompt {
         public String asText() {
             throw new IllegalArgumentException("a list of messages needs the chat template: give a plain string");
         }
+
+        @Override
+        public String question() {
+            return String.valueOf(messages.get(messages.size() - 1).get("content"));
+        }
     }
 
     /** Text to continue as it is. */
@@ -74,6 +87,11 @@ public sealed interface Prompt {
 
         @Override
         public String asText() {
+            return text;
+        }
+
+        @Override
+        public String question() {
             return text;
         }
     }

@@ -49,7 +49,7 @@ public final class ProgressPrinter implements TrainingObserver {
         out.flush();
     }
 
-    /** Each answer on a line of its own: the prompt's last line and the completion, as JSON strings. */
+    /** Each answer on a line of its own: what was asked and the completion, as JSON strings. */
     @Override
     public void onSamples(List<Sample> samples) {
         if (lineOpen) {
@@ -59,16 +59,10 @@ public final class ProgressPrinter implements TrainingObserver {
         for (int i = 0; i < samples.size(); i++) {
             Sample s = samples.get(i);
             out.printf(Locale.ROOT, "sample %d/%d at step %d: %s -> %s%n", i + 1, samples.size(), s.step(),
-                    quoted(lastLine(s.prompt())), s.completion().isEmpty() ? "(empty: the model ended at once)"
+                    quoted(s.question()), s.completion().isEmpty() ? "(empty: the model ended at once)"
                             : quoted(s.completion()));
         }
         out.flush();
-    }
-
-    /** The part of a prompt that differs between prompts: its last non-blank line (the question, usually). */
-    private static String lastLine(String prompt) {
-        String[] lines = prompt.strip().split("\n");
-        return lines[lines.length - 1];
     }
 
     private static String quoted(String text) {

@@ -1,5 +1,6 @@
 package io.kubelora.trainer.train;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonProperty;
 
 /**
@@ -8,7 +9,8 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  * @param step       optimizer steps done when it answered
  * @param prompt     the prompt exactly as the model saw it (the template applied)
  * @param completion the model's greedy answer, without its stop token
+ * @param question   what was asked, in short (for the log; not written)
  */
 public record Sample(@JsonProperty("step") int step, @JsonProperty("prompt") String prompt,
-                     @JsonProperty("completion") String completion) {
+                     @JsonProperty("completion") String completion, @JsonIgnore String question) {
 }

@@ -54,7 +54,7 @@ final class SampleAnswers {
         List<Sample> samples = new ArrayList<>();
         for (Prompt prompt : prompts) {
             Generator.Completion c = generator.greedy(prompt, maxNewTokens);
-            samples.add(new Sample(step, c.prompt(), c.completion()));
+            samples.add(new Sample(step, c.prompt(), c.completion(), prompt.question()));
         }
         answered.put(step, List.copyOf(samples));
         return samples;

@@ -79,7 +79,6 @@ public final class TrainingLoop {
      */
     public LoopResult run(int startStep, AdamW optimizer, StepListener listener) {
         long started = System.nanoTime();
-        long windowStart = started;
         double windowLoss = 0;
         long windowLossTokens = 0;
         long windowTokens = 0;
@@ -89,6 +88,10 @@ public final class TrainingLoop {
         Evaluation lastEval = null;
         String stopReason = null;
         int stepsRun = 0;
+        if (startStep == 0 && !samples.isEmpty()) {
+            observer.onSamples(samples.answer(0)); // the base model's answers: the adapter starts as a no-op
+        }
+        long windowStart = System.nanoTime();
         for (int step = startStep; step < totalSteps; step++) {
             List<Batch> micro = microBatches(step);
             long stepTargets = micro.stream().mapToLong(Batch::targetTokens).sum();
