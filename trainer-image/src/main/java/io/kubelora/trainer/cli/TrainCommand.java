@@ -2,10 +2,8 @@ package io.kubelora.trainer.cli;
 
 import io.kubelora.api.LoraFineTune;
 import io.kubelora.api.LoraFineTuneYaml;
-import io.kubelora.api.TrainerResult;
 import io.kubelora.trainer.storage.Storage;
 import io.kubelora.trainer.train.FineTuneRun;
-import io.kubelora.trainer.train.RunSummary;
 import io.kubelora.trainer.train.TrainerMetrics;
 import io.kubelora.trainer.train.TrainingObserver;
 import java.nio.file.Path;
@@ -45,11 +43,7 @@ final class TrainCommand implements Callable<Integer> {
         }
         try (Storage storage = Storage.fromEnvironment(System.getenv(), Path.of("").toAbsolutePath())) {
             FineTuneRun.Result result = new FineTuneRun(resource, storage, work, System.err, observers).execute();
-            RunSummary summary = result.summary();
-            TerminationMessage.write(new TrainerResult(result.adapterUri(), result.mergedModelUri(),
-                    summary.finalLoss(), (long) summary.steps(), summary.finalEvalLoss(), summary.bestEvalLoss(),
-                    summary.bestStep() == null ? null : summary.bestStep().longValue(),
-                    (long) summary.adapterStep(), summary.stoppedEarly()).toJson());
+            TerminationMessage.write(result.trainerResult().toJson());
             System.out.println(result.mergedModelUri() == null ? result.adapterUri()
                     : result.adapterUri() + "\n" + result.mergedModelUri());
             return 0;

@@ -6,6 +6,7 @@ import io.kubelora.api.LoraFineTune;
 import io.kubelora.api.LoraFineTuneSpec;
 import io.kubelora.api.EvaluationSpec;
 import io.kubelora.api.ResumePolicy;
+import io.kubelora.api.TrainerResult;
 import io.kubelora.trainer.data.Prompt;
 import io.kubelora.trainer.data.TextTokenizer;
 import io.kubelora.trainer.data.TrainingData;
@@ -59,6 +60,14 @@ public final class FineTuneRun {
 
     /** What a finished run delivered. */
     public record Result(String adapterUri, String mergedModelUri, RunSummary summary) {
+
+        /** The result as the operator reads it from the termination message. */
+        public TrainerResult trainerResult() {
+            return new TrainerResult(adapterUri, mergedModelUri, summary.finalLoss(), (long) summary.steps(),
+                    summary.finalEvalLoss(), summary.bestEvalLoss(),
+                    summary.bestStep() == null ? null : summary.bestStep().longValue(), (long) summary.adapterStep(),
+                    summary.stoppedEarly());
+        }
     }
 
     /** The local copies of the run's inputs; validationFile is null without dataset.validationUri. */
