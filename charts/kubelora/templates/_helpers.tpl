@@ -41,6 +41,11 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- printf "%s:%s" .Values.trainer.image.repository (default .Chart.AppVersion .Values.trainer.image.tag) }}
 {{- end }}
 
+{{/* The Lease the operator's replicas elect their leader with, in the release namespace. */}}
+{{- define "kubelora.leaseName" -}}
+{{- printf "%s-leader" (include "kubelora.fullname" .) | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
 {{/* The namespaces whose runs the operator reconciles when not cluster-wide, as a JSON list. */}}
 {{- define "kubelora.watchNamespaces" -}}
 {{- if .Values.watchNamespaces }}

@@ -92,8 +92,10 @@ public record LoraFineTuneSpec(
 
         @Min(0)
         @Max(Integer.MAX_VALUE)
-        @JsonPropertyDescription("Retries of a failed training pod before the run is Failed. Default 0: "
-                + "the trainer resumes from its last checkpoint when retried.")
+        @JsonPropertyDescription("Retries of a failed training pod before the run is Failed; each retry resumes "
+                + "from the last checkpoint. A pod stopped by a disruption (preemption, eviction, node drain or loss) "
+                + "is replaced without counting, and a trainer exit code no retry can fix (invalid spec 2, bad data "
+                + "3, unusable model 4) fails the run at once. Default 0.")
         Integer backoffLimit,
 
         @Min(1)

@@ -2,8 +2,10 @@ package io.kubelora.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
 
-/** A snapshot of a running trainer, as shown by kubectl get lft. */
+/** A snapshot of a running trainer, as shown by kubectl get lft (losses to three decimals: 1.482). */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record Progress(
         @JsonPropertyDescription("Optimizer steps done.")
@@ -18,13 +20,13 @@ public record Progress(
         @JsonPropertyDescription("Epochs done, fractional.")
         Double epoch,
 
-        @JsonPropertyDescription("Training loss of the last logged step.")
+        @JsonPropertyDescription("Training loss of the last logged step, to three decimals (the Loss column).")
         Double loss,
 
-        @JsonPropertyDescription("Last measured evaluation loss.")
+        @JsonPropertyDescription("Last measured evaluation loss, to three decimals.")
         Double evalLoss,
 
-        @JsonPropertyDescription("Lowest evaluation loss so far.")
+        @JsonPropertyDescription("Lowest evaluation loss so far, to three decimals.")
         Double bestEvalLoss,
 
         @JsonPropertyDescription("Step of the lowest evaluation loss: the adapter delivered when training.keepBest "
@@ -40,10 +42,24 @@ public record Progress(
         @JsonPropertyDescription("When this snapshot was taken (RFC 3339).")
         String lastUpdateTime) {
 
+    /** Decimals a loss keeps in the status: enough to follow training, short enough for a table column. */
+    public static final int LOSS_DECIMALS = 3;
+
     public Progress {
         if (steps == null && step != null && totalSteps != null) {
             steps = step + "/" + totalSteps;
         }
+        loss = roundLoss(loss);
+        evalLoss = roundLoss(evalLoss);
+        bestEvalLoss = roundLoss(bestEvalLoss);
+    }
+
+    /** A loss as the status shows it: 1.48216412345 becomes 1.482. */
+    public static Double roundLoss(Double loss) {
+        if (loss == null || !Double.isFinite(loss)) {
+            return loss;
+        }
+        return new BigDecimal(loss).setScale(LOSS_DECIMALS, RoundingMode.HALF_EVEN).doubleValue();
     }
 
     /** Nothing measured yet. */

@@ -22,6 +22,9 @@ import java.util.Map;
 @ValidationRule(value = "!has(self.cpu) || (type(self.cpu) == int ? self.cpu > 0 "
         + ": isQuantity(self.cpu) && quantity(self.cpu).sign() == 1)",
         message = "spec.resources.cpu must be a positive quantity such as 4 or 500m")
+@ValidationRule(value = "!has(self.ephemeralStorage) || (type(self.ephemeralStorage) == int ? "
+        + "self.ephemeralStorage > 0 : isQuantity(self.ephemeralStorage) && quantity(self.ephemeralStorage).sign() == 1)",
+        message = "spec.resources.ephemeralStorage must be a positive quantity such as 40Gi")
 public record ResourcesSpec(
         @Min(0)
         @Max(16)
@@ -55,7 +58,23 @@ public record ResourcesSpec(
 
         @JsonPropertyDescription("PriorityClass of the training pod.")
         @Size(max = SpecLimits.NAME_LENGTH)
-        String priorityClassName) {
+        String priorityClassName,
+
+        @JsonPropertyDescription("Scratch disk of the training pod: the size limit of its cache volume and the "
+                + "container's ephemeral-storage request. Without a model cache volume it holds the downloaded "
+                + "base model (about 2 bytes per parameter in bf16: 16Gi for an 8B model); it also stages "
+                + "checkpoints, the adapter and a merged model. Default: the operator's setting (the chart's "
+                + "scratchSize).")
+        @Size(max = SpecLimits.QUANTITY_LENGTH)
+        Quantity ephemeralStorage,
+
+        @Pattern("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
+        @Size(max = SpecLimits.NAME_LENGTH)
+        @JsonPropertyDescription("PersistentVolumeClaim in the run's namespace that holds the shared model cache "
+                + "(ReadWriteMany, or one per node): base models and datasets downloaded from hf:// and s3:// are "
+                + "kept there, so runs of the same model download it once. Default: the operator's setting (the "
+                + "chart's modelCache.claimName); without one the cache is the pod's scratch disk.")
+        String modelCacheClaimName) {
 
     /** An extended resource name: a domain, '/', a name. */
     public static final String GPU_RESOURCE_PATTERN = "^[a-z0-9.-]+/[a-zA-Z0-9._-]+$";
@@ -67,6 +86,6 @@ public record ResourcesSpec(
     }
 
     public static ResourcesSpec defaults() {
-        return new ResourcesSpec(null, null, null, null, null, null, null, null);
+        return new ResourcesSpec(null, null, null, null, null, null, null, null, null, null);
     }
 }

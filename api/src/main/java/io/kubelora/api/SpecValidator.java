@@ -240,6 +240,13 @@ public final class SpecValidator {
                 length(field, label.getValue(), SpecLimits.LABEL_VALUE_LENGTH);
             }
         }
+        quantity("spec.resources.ephemeralStorage", r.ephemeralStorage());
+        String claim = r.modelCacheClaimName();
+        if (length("spec.resources.modelCacheClaimName", claim, SpecLimits.NAME_LENGTH) && claim != null
+                && !claim.matches("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")) {
+            fail("spec.resources.modelCacheClaimName", "must be a PersistentVolumeClaim name: lower-case letters, "
+                    + "digits, '-' and '.' (was '" + claim + "')");
+        }
     }
 
     private void quantity(String field, Quantity value) {

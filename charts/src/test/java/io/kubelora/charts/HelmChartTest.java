@@ -37,10 +37,10 @@ class HelmChartTest {
         RenderedChart chart = RenderedChart.render("", work);
         assertTrue(chart.ofKind("ClusterRole").isEmpty() && chart.ofKind("ClusterRoleBinding").isEmpty(),
                 chart.kinds().toString());
-        JsonNode role = chart.one("Role");
+        JsonNode role = chart.named("Role", RenderedChart.RELEASE);
         assertEquals(RenderedChart.NAMESPACE, role.at("/metadata/namespace").asText());
         assertExactRules(role);
-        JsonNode binding = chart.one("RoleBinding");
+        JsonNode binding = chart.named("RoleBinding", RenderedChart.RELEASE);
         assertEquals(RenderedChart.NAMESPACE, binding.at("/metadata/namespace").asText());
         assertEquals(role.at("/metadata/name").asText(), binding.at("/roleRef/name").asText());
         assertBindsOperatorServiceAccount(chart, binding);
@@ -51,8 +51,8 @@ class HelmChartTest {
     @Test
     void oneRoleAndBindingPerWatchedNamespace() {
         RenderedChart chart = RenderedChart.render("watchNamespaces: [team-a, team-b]", work);
-        List<JsonNode> roles = chart.ofKind("Role");
-        List<JsonNode> bindings = chart.ofKind("RoleBinding");
+        List<JsonNode> roles = chart.runRbac("Role");
+        List<JsonNode> bindings = chart.runRbac("RoleBinding");
         assertEquals(List.of("team-a", "team-b"), roles.stream().map(r -> r.at("/metadata/namespace").asText()).toList());
         assertEquals(List.of("team-a", "team-b"),
                 bindings.stream().map(r -> r.at("/metadata/namespace").asText()).toList());
@@ -65,7 +65,8 @@ class HelmChartTest {
     @Test
     void clusterWideUsesAClusterRoleAndWatchesAllNamespaces() {
         RenderedChart chart = RenderedChart.render("clusterWide: true\nwatchNamespaces: [ignored]", work);
-        assertTrue(chart.ofKind("Role").isEmpty() && chart.ofKind("RoleBinding").isEmpty(), chart.kinds().toString());
+        assertTrue(chart.runRbac("Role").isEmpty() && chart.runRbac("RoleBinding").isEmpty(),
+                chart.kinds().toString());
         assertExactRules(chart.one("ClusterRole"));
         JsonNode binding = chart.one("ClusterRoleBinding");
         assertEquals("ClusterRole", binding.at("/roleRef/kind").asText());
@@ -102,7 +103,10 @@ class HelmChartTest {
         assertEquals("nvidia.com/gpu", env.get("KUBELORA_GPU_RESOURCE_NAME"));
         assertEquals("", env.get("KUBELORA_STORAGE_ENDPOINT"));
         assertEquals("", env.get("KUBELORA_STORAGE_SECRET_NAME"));
-        assertEquals(List.of("Deployment", "Role", "RoleBinding", "Service", "ServiceAccount"),
+        assertEquals("40Gi", env.get("KUBELORA_SCRATCH_SIZE"));
+        assertEquals("", env.get("KUBELORA_MODEL_CACHE_CLAIM"));
+        assertEquals("", env.get("KUBELORA_MODEL_CACHE_HOST_PATH"));
+        assertEquals(List.of("Deployment", "Role", "Role", "RoleBinding", "RoleBinding", "Service", "ServiceAccount"),
                 chart.all().stream().map(o -> o.path("kind").asText()).sorted().toList());
     }
 
@@ -163,14 +167,63 @@ class HelmChartTest {
         assertEquals(8080, chart.one("Service").at("/spec/ports/0/port").asInt());
     }
 
+    @Test
+    void anEmptyGpuResourceNameLeavesRunsToNameTheirOwn() {
+        assertEquals("", RenderedChart.render("gpuResourceName: \"\"", work).operatorEnv()
+                .get("KUBELORA_GPU_RESOURCE_NAME"));
+    }
+
+    @Test
+    void replicasElectALeaderWithALeaseOfTheirOwn() {
+        RenderedChart chart = RenderedChart.render("replicaCount: 2", work);
+        JsonNode deployment = chart.one("Deployment");
+        assertEquals(2, deployment.at("/spec/replicas").asInt());
+        assertEquals("RollingUpdate", deployment.at("/spec/strategy/type").asText());
+        String lease = chart.operatorEnv().get("KUBELORA_LEASE_NAME");
+        assertEquals(RenderedChart.RELEASE + "-leader", lease);
+        JsonNode podNamespace = chart.operatorContainer().path("env").findParent("fieldRef");
+        assertEquals("metadata.namespace", podNamespace.at("/fieldRef/fieldPath").asText());
+        assertTrue(chart.operatorContainer().path("env").toString().contains("\"name\":\"POD_NAMESPACE\""));
+
+        JsonNode role = chart.named("Role", RenderedChart.RELEASE + "-leader-election");
+        assertEquals(RenderedChart.NAMESPACE, role.at("/metadata/namespace").asText());
+        Map<String, Set<String>> granted = new HashMap<>();
+        for (JsonNode rule : role.path("rules")) {
+            assertEquals(List.of("coordination.k8s.io"), texts(rule.path("apiGroups")));
+            assertEquals(List.of("leases"), texts(rule.path("resources")));
+            String names = String.join(",", texts(rule.path("resourceNames")));
+            granted.computeIfAbsent(names, k -> new TreeSet<>()).addAll(texts(rule.path("verbs")));
+        }
+        // What the operator SDK checks before it competes for the Lease: get, create and update of that Lease.
+        assertEquals(Map.of("", Set.of("create"), lease, Set.of("get", "update")), granted);
+        JsonNode binding = chart.named("RoleBinding", RenderedChart.RELEASE + "-leader-election");
+        assertEquals(role.at("/metadata/name").asText(), binding.at("/roleRef/name").asText());
+        assertBindsOperatorServiceAccount(chart, binding);
+    }
+
+    @Test
+    void modelCacheAndScratchSizeReachTheOperator() {
+        Map<String, String> env = RenderedChart.render("""
+                modelCache: {claimName: shared-models, hostPath: /var/cache/kubelora}
+                scratchSize: 120Gi
+                """, work).operatorEnv();
+        assertEquals("shared-models", env.get("KUBELORA_MODEL_CACHE_CLAIM"));
+        assertEquals("/var/cache/kubelora", env.get("KUBELORA_MODEL_CACHE_HOST_PATH"));
+        assertEquals("120Gi", env.get("KUBELORA_SCRATCH_SIZE"));
+        assertEquals("", RenderedChart.render("scratchSize: \"\"", work).operatorEnv().get("KUBELORA_SCRATCH_SIZE"));
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {
             "gpuResourceName: 5",
             "gpuResourceName: gpu",
+            "modelCache: {claimName: Shared_Models}",
+            "modelCache: {hostPath: relative/folder}",
+            "scratchSize: lots",
+            "replicaCount: -1",
             "clusterWide: \"yes\"",
             "watchNamespaces: team-a",
             "watchNamespaces: [Team_A]",
-            "replicaCount: 2",
             "operator: {image: {repository: x, pullPolicy: Sometimes}}",
             "storage: {endpoint: minio:9000}",
             "serviceMonitor: {enabled: true, interval: often}",

@@ -52,7 +52,7 @@ class OperatorImageTest {
     void chartSetsOnlyVariablesTheOperatorReads() {
         String operator = SourceContract.mainSources("operator");
         for (String name : RenderedChart.render("", work).operatorEnv().keySet()) {
-            if (name.startsWith("KUBELORA_")) {
+            if (name.startsWith("KUBELORA_") || name.equals("POD_NAMESPACE")) {
                 assertTrue(operator.contains(name), "the chart sets " + name + " but the operator never reads it");
             }
         }

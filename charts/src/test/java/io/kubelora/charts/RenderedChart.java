@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import com.marcnuri.helm.Helm;
+import com.marcnuri.helm.TemplateCommand;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -51,6 +52,18 @@ final class RenderedChart {
         }
     }
 
+    /** Renders as {@code helm install --namespace namespace --set key=value ...} would. */
+    static RenderedChart render(String namespace, Map<String, String> sets) {
+        TemplateCommand template = new Helm(CHART).template().withName(RELEASE).withNamespace(namespace)
+                .withKubeVersion(KUBE_VERSION);
+        sets.forEach(template::set);
+        try {
+            return new RenderedChart(parse(template.call()));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     private static List<JsonNode> parse(String manifest) throws IOException {
         List<JsonNode> docs = new ArrayList<>();
         try (MappingIterator<JsonNode> it = YAML.readerFor(JsonNode.class).readValues(manifest)) {
@@ -88,6 +101,18 @@ final class RenderedChart {
             throw new AssertionError("expected one " + kind + ", rendered " + found.size() + ": " + kinds());
         }
         return found.get(0);
+    }
+
+    /** The object of a kind and name; fails when there is none. */
+    JsonNode named(String kind, String name) {
+        return ofKind(kind).stream().filter(o -> name.equals(o.at("/metadata/name").asText())).findFirst()
+                .orElseThrow(() -> new AssertionError("no " + kind + " " + name + ": " + kinds()));
+    }
+
+    /** Roles or RoleBindings (or their Cluster kinds) for the runs, without the leader election's. */
+    List<JsonNode> runRbac(String kind) {
+        return ofKind(kind).stream().filter(o -> !o.at("/metadata/name").asText().endsWith("-leader-election"))
+                .toList();
     }
 
     List<String> kinds() {

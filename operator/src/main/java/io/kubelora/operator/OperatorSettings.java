@@ -1,14 +1,14 @@
 package io.kubelora.operator;
 
+import io.fabric8.kubernetes.api.model.Quantity;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.time.Duration;
 import java.util.Optional;
 
 /**
- * Every setting of the operator, read from application.properties (where the Helm chart's KUBELORA_TRAINER_IMAGE,
- * KUBELORA_GPU_RESOURCE_NAME, KUBELORA_STORAGE_ENDPOINT and KUBELORA_STORAGE_SECRET_NAME map onto them) or
- * KUBELORA_OPERATOR_* variables.
+ * Every setting of the operator, read from application.properties (where the Helm chart's KUBELORA_* variables
+ * map onto them) or KUBELORA_OPERATOR_* variables.
  */
 @ConfigMapping(prefix = "kubelora.operator")
 public interface OperatorSettings {
@@ -29,6 +29,24 @@ public interface OperatorSettings {
 
     /** S3 endpoint (AWS_ENDPOINT_URL) given to trainers, e.g. a MinIO service; unset means AWS itself. */
     Optional<String> defaultStorageEndpoint();
+
+    /**
+     * PersistentVolumeClaim, in each run's namespace, mounted as the trainers' shared model cache (downloads
+     * from hf:// and s3://). A run may name its own in spec.resources.modelCacheClaimName.
+     */
+    Optional<String> modelCacheClaimName();
+
+    /**
+     * A folder on each node (hostPath) used as the model cache of the runs on that node, when no claim is set.
+     * Only an administrator's setting: a run cannot ask for a host folder.
+     */
+    Optional<String> modelCacheHostPath();
+
+    /**
+     * Scratch disk of a training pod: sizeLimit of its cache emptyDir and its ephemeral-storage request, e.g.
+     * 40Gi. A run may ask for another size in spec.resources.ephemeralStorage. Unset: no limit and no request.
+     */
+    Optional<Quantity> scratchSize();
 
     /** Shortest time between two reads of one trainer's /metrics endpoint. */
     @WithDefault("10s")

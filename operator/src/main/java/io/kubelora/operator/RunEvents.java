@@ -23,12 +23,14 @@ public class RunEvents {
     private static final Logger LOG = Logger.getLogger(RunEvents.class);
 
     private final KubernetesClient client;
+    private final String instance;
     /** Two events of one run in the same microsecond still get different names. */
     private final AtomicLong sequence = new AtomicLong();
 
     @Inject
-    public RunEvents(KubernetesClient client) {
+    public RunEvents(KubernetesClient client, OperatorInstance instance) {
         this.client = client;
+        this.instance = instance.identity();
     }
 
     /** Records an Event; a failure to record is logged, never fails the reconcile. */
@@ -61,6 +63,8 @@ public class RunEvents {
                     .withCount(1)
                     .withNewSource().withComponent(COMPONENT).endSource()
                     .withReportingComponent(COMPONENT)
+                    // Which replica acted, when several run (one leads at a time).
+                    .withReportingInstance(instance)
                     .build()).create();
         } catch (KubernetesClientException e) {
             LOG.warnf("cannot record event %s on %s/%s: %s", reason, run.getMetadata().getNamespace(),

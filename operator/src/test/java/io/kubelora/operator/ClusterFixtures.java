@@ -98,6 +98,13 @@ public final class ClusterFixtures {
                 .endStatus().build();
     }
 
+    /** The pod with the condition the scheduler, the eviction API or the pod GC sets before deleting it. */
+    public static Pod disrupted(Pod pod, String reason, String message) {
+        return new PodBuilder(pod).editStatus().addToConditions(new PodConditionBuilder().withType("DisruptionTarget")
+                .withStatus("True").withReason(reason).withMessage(message).withLastTransitionTime(T1).build())
+                .endStatus().build();
+    }
+
     public static String label(LoraFineTune run) {
         return RunLabels.RUN + "=" + run.getMetadata().getName();
     }

@@ -1,6 +1,7 @@
 package io.kubelora.operator;
 
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.quarkus.test.kubernetes.client.KubernetesServer;
 import java.io.IOException;
@@ -18,12 +19,17 @@ public class LoraFineTuneCrd implements Consumer<KubernetesServer> {
 
     @Override
     public void accept(KubernetesServer server) {
+        install(server.getClient());
+    }
+
+    /** Creates the CRD through this client. */
+    public static void install(KubernetesClient client) {
         try (InputStream in = Thread.currentThread().getContextClassLoader().getResourceAsStream(RESOURCE)) {
             if (in == null) {
                 throw new IllegalStateException(RESOURCE + " is not on the classpath: build the api module first");
             }
             CustomResourceDefinition crd = Serialization.unmarshal(in, CustomResourceDefinition.class);
-            server.getClient().apiextensions().v1().customResourceDefinitions().resource(crd).create();
+            client.apiextensions().v1().customResourceDefinitions().resource(crd).create();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -39,6 +39,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -131,11 +132,10 @@ class LoraFineTuneReconcilerTest extends OperatorTestSupport {
         assertEquals("s3-credentials", c.getEnvFrom().get(0).getSecretRef().getName());
         EnvVar token = c.getEnv().stream().filter(e -> e.getName().equals("HF_TOKEN")).findFirst().orElseThrow();
         assertEquals("hf-token", token.getValueFrom().getSecretKeyRef().getName());
-        assertEquals(Map.of("models", true, "results", false), Map.of(
-                pod.getVolumes().get(3).getPersistentVolumeClaim().getClaimName(),
-                pod.getVolumes().get(3).getPersistentVolumeClaim().getReadOnly(),
-                pod.getVolumes().get(4).getPersistentVolumeClaim().getClaimName(),
-                pod.getVolumes().get(4).getPersistentVolumeClaim().getReadOnly()));
+        Map<String, Boolean> claims = pod.getVolumes().stream().filter(v -> v.getName().startsWith("pvc-"))
+                .collect(Collectors.toMap(v -> v.getPersistentVolumeClaim().getClaimName(),
+                        v -> v.getPersistentVolumeClaim().getReadOnly()));
+        assertEquals(Map.of("models", true, "results", false), claims);
 
         ConfigMap config = configMap("valid");
         assertEquals(run.getMetadata().getUid(), config.getMetadata().getOwnerReferences().get(0).getUid());

@@ -33,7 +33,8 @@ public final class Runs {
     public static LoraFineTune full(String name) {
         ResourcesSpec resources = new ResourcesSpec(2, null, new Quantity("32Gi"), new Quantity("4"),
                 Map.of("nvidia.com/gpu.product", "NVIDIA-A100-SXM4-80GB"),
-                List.of(new Toleration("NoSchedule", "nvidia.com/gpu", "Exists", null, null)), null, "training");
+                List.of(new Toleration("NoSchedule", "nvidia.com/gpu", "Exists", null, null)), null, "training",
+                new Quantity("80Gi"), "model-cache");
         LoraFineTuneSpec spec = new LoraFineTuneSpec(
                 new BaseModelSpec("pvc://models/llama-3.2-1b"),
                 DatasetSpec.of("s3://data/alpaca.jsonl"),

@@ -1,26 +1,37 @@
 package io.kubelora.operator;
 
+import io.fabric8.kubernetes.api.model.Quantity;
 import java.time.Duration;
 import java.util.Optional;
 
 /** Operator settings for tests that build resources without Quarkus. */
 public record TestSettings(String defaultImage, Optional<String> gpuResourceName,
         Optional<String> defaultStorageSecretName, Optional<String> defaultStorageEndpoint,
+        Optional<String> modelCacheClaimName, Optional<String> modelCacheHostPath, Optional<Quantity> scratchSize,
         Duration progressInterval, Duration progressTimeout, Duration pendingRecheck) implements OperatorSettings {
 
     public static TestSettings defaults() {
         return new TestSettings("registry.example/kubelora/trainer:1.0", Optional.of("nvidia.com/gpu"),
-                Optional.empty(), Optional.empty(), Duration.ofSeconds(10), Duration.ofSeconds(2),
-                Duration.ofSeconds(30));
+                Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(),
+                Duration.ofSeconds(10), Duration.ofSeconds(2), Duration.ofSeconds(30));
     }
 
     public TestSettings withGpuResourceName(String name) {
         return new TestSettings(defaultImage, Optional.ofNullable(name), defaultStorageSecretName,
-                defaultStorageEndpoint, progressInterval, progressTimeout, pendingRecheck);
+                defaultStorageEndpoint, modelCacheClaimName, modelCacheHostPath, scratchSize, progressInterval,
+                progressTimeout, pendingRecheck);
     }
 
     public TestSettings withDefaultStorage(String secretName, String endpoint) {
         return new TestSettings(defaultImage, gpuResourceName, Optional.ofNullable(secretName),
-                Optional.ofNullable(endpoint), progressInterval, progressTimeout, pendingRecheck);
+                Optional.ofNullable(endpoint), modelCacheClaimName, modelCacheHostPath, scratchSize, progressInterval,
+                progressTimeout, pendingRecheck);
+    }
+
+    /** The operator's model cache (a claim, a node folder, or neither) and scratch size. */
+    public TestSettings withModelCache(String claimName, String hostPath, String scratch) {
+        return new TestSettings(defaultImage, gpuResourceName, defaultStorageSecretName, defaultStorageEndpoint,
+                Optional.ofNullable(claimName), Optional.ofNullable(hostPath),
+                Optional.ofNullable(scratch).map(Quantity::new), progressInterval, progressTimeout, pendingRecheck);
     }
 }

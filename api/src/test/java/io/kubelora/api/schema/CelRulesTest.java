@@ -37,6 +37,9 @@ class CelRulesTest {
         CASES.put("spec.resources.memory must be a positive quantity such as 32Gi or 34359738368", new Case(
                 "resources: {memory: lots}",
                 "resources: {memory: 32Gi}"));
+        CASES.put("spec.resources.ephemeralStorage must be a positive quantity such as 40Gi", new Case(
+                "resources: {ephemeralStorage: lots}",
+                "resources: {ephemeralStorage: 40Gi}"));
         CASES.put("spec.resources.cpu must be a positive quantity such as 4 or 500m", new Case(
                 "resources: {cpu: '0'}",
                 "resources: {cpu: 500m}"));

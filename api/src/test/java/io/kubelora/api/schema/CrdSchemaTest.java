@@ -37,6 +37,11 @@ class CrdSchemaTest {
                         "validationSplit"),
                 Arguments.of("maxSeqLength 8", Documents.withSpec("dataset: {maxSeqLength: 8}"), "maxSeqLength"),
                 Arguments.of("gpus 17", Documents.withSpec("resources: {gpus: 17}"), "gpus"),
+                Arguments.of("cache claim with capitals", Documents.withSpec("resources: {modelCacheClaimName: Models}"),
+                        "modelCacheClaimName"),
+                Arguments.of("cache claim too long",
+                        Documents.withSpec("resources: {modelCacheClaimName: " + "m".repeat(254) + "}"),
+                        "modelCacheClaimName"),
                 Arguments.of("learningRate 2", Documents.withSpec("training: {learningRate: 2}"), "learningRate"),
                 Arguments.of("batchSize 0", Documents.withSpec("training: {batchSize: 0}"), "batchSize"),
                 Arguments.of("epochs 1001", Documents.withSpec("training: {epochs: 1001}"), "epochs"),
@@ -107,6 +112,8 @@ class CrdSchemaTest {
                           nodeSelector: {nvidia.com/gpu.product: NVIDIA-A100-SXM4-80GB}
                           tolerations: [{key: nvidia.com/gpu, operator: Exists, effect: NoSchedule}]
                           priorityClassName: training
+                          ephemeralStorage: 80Gi
+                          modelCacheClaimName: shared-models
                         image: registry.example.com/kubelora-trainer:1.0
                         serviceAccountName: trainer
                         suspend: false

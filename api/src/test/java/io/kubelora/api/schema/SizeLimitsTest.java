@@ -57,6 +57,9 @@ class SizeLimitsTest {
         OVERSIZE.put("spec.resources.gpuResourceName", "resources: {gpuResourceName: " + "a".repeat(314) + "/gpu}");
         OVERSIZE.put("spec.resources.memory", "resources: {memory: '" + "1".repeat(63) + "Gi'}");
         OVERSIZE.put("spec.resources.cpu", "resources: {cpu: '" + "1".repeat(64) + "m'}");
+        OVERSIZE.put("spec.resources.ephemeralStorage", "resources: {ephemeralStorage: '" + "1".repeat(63) + "Gi'}");
+        OVERSIZE.put("spec.resources.modelCacheClaimName", "resources: {modelCacheClaimName: " + "a".repeat(254)
+                + "}");
         OVERSIZE.put("spec.resources.nodeSelector", "resources: {nodeSelector: {" + IntStream.range(0, 65)
                 .mapToObj(i -> "label" + i + ": x").collect(Collectors.joining(", ")) + "}}");
         OVERSIZE.put("spec.resources.nodeSelector{}", "resources: {nodeSelector: {pool: " + "a".repeat(64) + "}}");

@@ -17,10 +17,14 @@ import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.PodFailurePolicy;
+import io.fabric8.kubernetes.api.model.batch.v1.PodFailurePolicyBuilder;
 import io.kubelora.api.CredentialsSpec;
 import io.kubelora.api.LoraFineTune;
 import io.kubelora.api.LoraFineTuneSpec;
 import io.kubelora.api.ResourcesSpec;
+import io.kubelora.api.TrainerEnvironment;
+import io.kubelora.api.TrainerExitCode;
 import io.kubelora.operator.OperatorSettings;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -38,7 +42,6 @@ public final class TrainingJob {
     public static final int METRICS_PORT = 9090;
     public static final String METRICS_PORT_NAME = "metrics";
     public static final String COMMAND = "/opt/kubelora/bin/trainer";
-    static final String CACHE_DIR = "/cache";
 
     private TrainingJob() {
     }
@@ -68,6 +71,7 @@ public final class TrainingJob {
                 .endMetadata()
                 .withNewSpec()
                 .withBackoffLimit(spec.backoffLimit())
+                .withPodFailurePolicy(podFailurePolicy())
                 .withActiveDeadlineSeconds(spec.activeDeadlineSeconds())
                 .withTtlSecondsAfterFinished(spec.ttlSecondsAfterFinished())
                 .withSuspend(suspend)
@@ -78,6 +82,24 @@ public final class TrainingJob {
                 .withSpec(podSpec(run, settings))
                 .endTemplate()
                 .endSpec()
+                .build();
+    }
+
+    /**
+     * Which failed pods count against backoffLimit. A pod stopped by a disruption (preemption, eviction, node
+     * drain or loss: condition DisruptionTarget) is replaced without counting, and its successor resumes from
+     * the checkpoint the trainer wrote on SIGTERM. A trainer exit code that no retry can fix fails the Job at
+     * once. Anything else (OOMKilled, storage errors, ...) counts as usual.
+     */
+    static PodFailurePolicy podFailurePolicy() {
+        return new PodFailurePolicyBuilder()
+                .addNewRule().withAction("Ignore")
+                .addNewOnPodCondition().withType("DisruptionTarget").withStatus("True").endOnPodCondition()
+                .endRule()
+                .addNewRule().withAction("FailJob")
+                .withNewOnExitCodes().withContainerName(CONTAINER).withOperator("In")
+                .withValues(TrainerExitCode.retryCannotHelp()).endOnExitCodes()
+                .endRule()
                 .build();
     }
 
@@ -100,8 +122,12 @@ public final class TrainingJob {
         // The root filesystem is read-only: the trainer writes only to these.
         volumes.add(new VolumeBuilder().withName("tmp").withNewEmptyDir().endEmptyDir().build());
         mounts.add(mount("tmp", "/tmp", false));
-        volumes.add(new VolumeBuilder().withName("cache").withNewEmptyDir().endEmptyDir().build());
-        mounts.add(mount("cache", CACHE_DIR, false));
+        volumes.add(CacheVolumes.scratch(resources, settings));
+        mounts.add(mount(CacheVolumes.SCRATCH_VOLUME, CacheVolumes.SCRATCH_DIR, false));
+        CacheVolumes.modelCache(resources, settings).ifPresent(cache -> {
+            volumes.add(cache);
+            mounts.add(mount(cache.getName(), CacheVolumes.MODEL_CACHE_DIR, false));
+        });
         for (PvcMounts.Claim claim : PvcMounts.of(spec)) {
             volumes.add(new VolumeBuilder().withName(claim.volumeName()).withNewPersistentVolumeClaim()
                     .withClaimName(claim.claimName()).withReadOnly(claim.readOnly())
@@ -153,8 +179,12 @@ public final class TrainingJob {
         env.add(new EnvVar("KUBELORA_RUN_NAME", run.getMetadata().getName(), null));
         env.add(new EnvVar("KUBELORA_NAMESPACE", run.getMetadata().getNamespace(), null));
         env.add(new EnvVar("HOME", "/tmp", null));
-        env.add(new EnvVar("KUBELORA_CACHE_DIR", CACHE_DIR, null));
+        env.addAll(CacheVolumes.environment(
+                CacheVolumes.modelCache(run.getSpec().resources(), settings).isPresent()));
         env.add(new EnvVar("KUBELORA_PVC_ROOT", PvcMounts.ROOT, null));
+        // The GPUs the pod gets: a trainer that can use fewer stops at once (GpuUnavailable) instead of training on
+        // the CPU while the GPUs stay reserved.
+        env.add(new EnvVar(TrainerEnvironment.POD_GPUS, Integer.toString(run.getSpec().resources().gpus()), null));
         CredentialsSpec credentials = run.getSpec().credentials();
         boolean ownStorageSecret = credentials != null && credentials.storageSecretName() != null;
         // A Secret named in the spec may carry its own AWS_ENDPOINT_URL; only a run without one gets the default.
@@ -195,6 +225,8 @@ public final class TrainingJob {
         if (r.cpu() != null) {
             requests.put("cpu", r.cpu());
         }
+        // The scratch disk the cache emptyDir may fill: placed on a node that has it, never evicted for using it.
+        CacheVolumes.scratchSize(r, settings).ifPresent(size -> requests.put("ephemeral-storage", size));
         return new ResourceRequirementsBuilder()
                 .withLimits(limits.isEmpty() ? null : limits)
                 .withRequests(requests.isEmpty() ? null : requests)

@@ -19,6 +19,7 @@ import java.util.Set;
 public record PodDiagnosis(String reason, String message, boolean blocking) {
 
     public static final String OOM_KILLED = "OOMKilled";
+    public static final String DISRUPTED = "Disrupted";
     public static final String UNSCHEDULABLE = "Unschedulable";
     /** Pod-level reasons that explain a later DeadlineExceeded better than the deadline itself. */
     public static final Set<String> ROOT_CAUSES = Set.of(OOM_KILLED, UNSCHEDULABLE, "ImagePullBackOff",
@@ -30,6 +31,10 @@ public record PodDiagnosis(String reason, String message, boolean blocking) {
     public static PodDiagnosis of(Pod pod) {
         if (pod == null || pod.getStatus() == null) {
             return null;
+        }
+        PodDiagnosis disruption = disruption(pod.getStatus().getConditions());
+        if (disruption != null) {
+            return disruption;
         }
         ContainerStatus trainer = trainerStatus(pod.getStatus().getContainerStatuses());
         if (trainer != null) {
@@ -58,6 +63,16 @@ public record PodDiagnosis(String reason, String message, boolean blocking) {
         return null;
     }
 
+    /** The trainer's exit code once it terminated, or null. */
+    public static Integer exitCode(Pod pod) {
+        if (pod == null || pod.getStatus() == null) {
+            return null;
+        }
+        ContainerStatus trainer = trainerStatus(pod.getStatus().getContainerStatuses());
+        return trainer == null || trainer.getState() == null || trainer.getState().getTerminated() == null ? null
+                : trainer.getState().getTerminated().getExitCode();
+    }
+
     /** The trainer's termination message, or null. */
     public static String terminationMessage(Pod pod) {
         if (pod == null || pod.getStatus() == null) {
@@ -80,6 +95,25 @@ public record PodDiagnosis(String reason, String message, boolean blocking) {
         }
         ContainerStatus trainer = trainerStatus(pod.getStatus().getContainerStatuses());
         return trainer != null && trainer.getState() != null && trainer.getState().getRunning() != null;
+    }
+
+    /**
+     * A pod stopped by preemption, eviction, a node drain or the loss of its node (Kubernetes marks it with the
+     * condition DisruptionTarget): the Job replaces it without counting a failure.
+     */
+    private static PodDiagnosis disruption(List<PodCondition> conditions) {
+        if (conditions == null) {
+            return null;
+        }
+        for (PodCondition c : conditions) {
+            if ("DisruptionTarget".equals(c.getType()) && "True".equals(c.getStatus())) {
+                String cause = c.getReason() == null ? "a disruption" : c.getReason();
+                return new PodDiagnosis(DISRUPTED, "the training pod was stopped by " + cause
+                        + (c.getMessage() == null || c.getMessage().isBlank() ? "" : " (" + c.getMessage() + ")")
+                        + "; a new pod resumes from the last checkpoint", false);
+            }
+        }
+        return null;
     }
 
     private static PodDiagnosis oomKilled(ContainerState state) {

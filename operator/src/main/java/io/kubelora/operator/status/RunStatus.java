@@ -1,12 +1,14 @@
 package io.kubelora.operator.status;
 
 import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobCondition;
 import io.kubelora.api.LoraFineTuneSpec;
 import io.kubelora.api.LoraFineTuneStatus;
 import io.kubelora.api.Phase;
 import io.kubelora.api.Progress;
+import io.kubelora.api.TrainerExitCode;
 import io.kubelora.api.TrainerResult;
 import io.kubelora.api.Violation;
 import io.kubelora.operator.resources.RunLabels;
@@ -97,7 +99,7 @@ public final class RunStatus {
         PodDiagnosis problem = PodDiagnosis.of(o.pod());
         JobCondition failed = jobCondition(job, "Failed");
         if (failed != null) {
-            return failure(failed, problem, message, prev);
+            return failure(failed, problem, trainerExit(o.pod()), message, prev);
         }
         if (Boolean.TRUE.equals(job.getSpec().getSuspend())) {
             String queue = RunLabels.queueName(o.run());
@@ -121,11 +123,20 @@ public final class RunStatus {
             return new Verdict(prev.phase() == Phase.Merging ? Phase.Merging : Phase.Running, "Finishing",
                     "the trainer finished; waiting for the Job to complete", false);
         }
+        if (problem != null && PodDiagnosis.DISRUPTED.equals(problem.reason())) {
+            return new Verdict(Phase.Pending, problem.reason(), problem.message(), false);
+        }
         if (problem != null) {
             return new Verdict(Phase.Pending, "Retrying", "the last training pod failed (" + problem.reason() + ": "
                     + problem.message() + "); the Job starts another one", false);
         }
         return new Verdict(Phase.Pending, "Starting", "waiting for the training pod to start", false);
+    }
+
+    /** The trainer's documented exit code, when its container ended with one. */
+    private static TrainerExitCode trainerExit(Pod pod) {
+        Integer code = PodDiagnosis.exitCode(pod);
+        return code == null ? null : TrainerExitCode.of(code).orElse(null);
     }
 
     /**
@@ -146,8 +157,8 @@ public final class RunStatus {
      * A failed Job. The root cause seen on the pod (now, or as the previous Stalled reason: the Job
      * controller deletes pods that outlive the deadline) beats the Job's own reason.
      */
-    private static Verdict failure(JobCondition failed, PodDiagnosis problem, TerminationMessage message,
-            LoraFineTuneStatus prev) {
+    private static Verdict failure(JobCondition failed, PodDiagnosis problem, TrainerExitCode exit,
+            TerminationMessage message, LoraFineTuneStatus prev) {
         String jobReason = failed.getReason() == null ? "JobFailed" : failed.getReason();
         Condition stalled = Conditions.find(prev.conditions(), Conditions.STALLED);
         String reason;
@@ -159,6 +170,9 @@ public final class RunStatus {
                 && PodDiagnosis.ROOT_CAUSES.contains(stalled.getReason())) {
             reason = stalled.getReason();
             detail = stalled.getMessage();
+        } else if (exit != null && !exit.retryMayHelp()) {
+            reason = exit.reason(); // e.g. BadData: why the Job failed at once
+            detail = null;
         } else {
             reason = jobReason;
             detail = null;

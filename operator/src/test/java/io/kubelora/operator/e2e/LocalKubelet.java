@@ -4,13 +4,11 @@ import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerPort;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.PodCondition;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.PodStatus;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
-import io.fabric8.kubernetes.api.model.batch.v1.JobConditionBuilder;
-import io.fabric8.kubernetes.api.model.batch.v1.JobStatus;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.kubelora.operator.resources.TrainingJob;
@@ -26,18 +24,25 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.function.UnaryOperator;
 import org.jboss.logging.Logger;
 
 /**
  * The Job controller and the kubelet of a one-node cluster, against the mock API server: each Job that is
  * not suspended gets a pod, and the pod's trainer container really runs, as a local process. Pod and Job
  * statuses are written as Kubernetes writes them (Pending, Running with a pod IP, terminated with exit code,
- * reason and termination message; Job Complete, or Failed once {@code backoffLimit} retries are used up).
+ * reason and termination message; Job Complete, or Failed once {@code backoffLimit} retries are used up or a
+ * {@code podFailurePolicy} rule says FailJob).
+ *
+ * <p>As the Job controller, it puts its tracking finalizer on each pod, decides what a failed pod means with
+ * {@link PodFailurePolicyRules} (Ignore: replaced without counting; FailJob; Count), and only then releases the
+ * pod. As the kubelet, it stops a pod that is deleted while it runs the way Kubernetes does: SIGTERM, SIGKILL
+ * after {@code terminationGracePeriodSeconds}, then a terminal phase that keeps the conditions others set
+ * (such as the scheduler's or the eviction API's {@code DisruptionTarget}).
  *
  * <p>All pods share the host's network, so each declared container port is mapped to a free local port:
  * the pod declares the mapped port, and an argument naming the port ({@code --metrics-port 9090}) is
@@ -49,6 +54,10 @@ final class LocalKubelet implements AutoCloseable {
     /** The container runtime keeps only the end of a log as a fallback termination message. */
     private static final int LOG_TAIL_BYTES = 2048;
     private static final Set<String> HOST_ENV = Set.of("PATH", "LANG", "LC_ALL", "TZ", "OMP_WAIT_POLICY");
+    /** Pod condition types the kubelet writes; any other (e.g. DisruptionTarget) is kept as it is. */
+    private static final Set<String> KUBELET_CONDITIONS = Set.of("PodScheduled", "Initialized", "ContainersReady",
+            "Ready", "PodReadyToStartContainers");
+    private static final long DEFAULT_GRACE_SECONDS = 30;
 
     private final KubernetesClient client;
     private final TrainerDistribution trainer;
@@ -62,14 +71,19 @@ final class LocalKubelet implements AutoCloseable {
     private final Set<String> started = ConcurrentHashMap.newKeySet();
     /** Running trainer processes by Job uid, stopped when their Job is deleted. */
     private final Map<String, Process> running = new ConcurrentHashMap<>();
-    /** The latest pod's log by Job name, for failure messages. */
-    private final Map<String, Path> logs = new ConcurrentHashMap<>();
+    /** Names of running pods that were deleted (and sent SIGTERM). */
+    private final Set<String> deleted = ConcurrentHashMap.newKeySet();
+    /** The logs of each Job's pods in the order they started, by Job name. */
+    private final Map<String, List<Path>> logs = new ConcurrentHashMap<>();
+    private final LocalJobController jobs;
     private SharedIndexInformer<Job> informer;
+    private SharedIndexInformer<Pod> podInformer;
 
     LocalKubelet(KubernetesClient client, TrainerDistribution trainer, Path workRoot) {
         this.client = client;
         this.trainer = trainer;
         this.workRoot = workRoot;
+        this.jobs = new LocalJobController(client, this::runPod);
     }
 
     /** Starts watching the namespace's Jobs. */
@@ -93,16 +107,62 @@ final class LocalKubelet implements AutoCloseable {
                 }
             }
         });
+        podInformer = client.pods().inNamespace(namespace).inform(new ResourceEventHandler<>() {
+            @Override
+            public void onAdd(Pod pod) {
+                stopIfDeleted(pod);
+            }
+
+            @Override
+            public void onUpdate(Pod before, Pod pod) {
+                stopIfDeleted(pod);
+            }
+
+            @Override
+            public void onDelete(Pod pod, boolean finalStateUnknown) {
+                // gone after its finalizer was released
+            }
+        });
+    }
+
+    /** A running pod being deleted: SIGTERM now, SIGKILL when its grace period is over. */
+    private void stopIfDeleted(Pod pod) {
+        if (pod.getMetadata().getDeletionTimestamp() == null || pod.getMetadata().getOwnerReferences() == null
+                || pod.getMetadata().getOwnerReferences().isEmpty()) {
+            return;
+        }
+        Process process = running.get(pod.getMetadata().getOwnerReferences().get(0).getUid());
+        if (process == null || !deleted.add(pod.getMetadata().getName())) {
+            return;
+        }
+        Long grace = pod.getSpec().getTerminationGracePeriodSeconds();
+        long seconds = grace == null ? DEFAULT_GRACE_SECONDS : grace;
+        process.destroy();
+        workers.submit(() -> {
+            if (!process.waitFor(seconds, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+            }
+            return null;
+        });
     }
 
     /** The log of the Job's latest pod, or a note that it has none. */
     String logOf(String jobName) {
-        Path log = logs.get(jobName);
-        try {
-            return log == null || !Files.exists(log) ? "(no pod log for Job " + jobName + ")" : Files.readString(log);
-        } catch (IOException e) {
-            return "(cannot read " + log + ": " + e.getMessage() + ")";
+        List<String> all = podLogs(jobName);
+        return all.isEmpty() ? "(no pod log for Job " + jobName + ")" : all.get(all.size() - 1);
+    }
+
+    /** The logs of every pod the Job has had, oldest first. */
+    List<String> podLogs(String jobName) {
+        List<String> texts = new ArrayList<>();
+        for (Path log : logs.getOrDefault(jobName, List.of())) {
+            try {
+                texts.add(Files.exists(log) ? Files.readString(log) : "");
+            } catch (IOException e) {
+                texts.add("(cannot read " + log + ": " + e.getMessage() + ")");
+            }
         }
+        return texts;
     }
 
     private void consider(Job job) {
@@ -112,76 +172,25 @@ final class LocalKubelet implements AutoCloseable {
         }
         workers.submit(() -> {
             try {
-                runJob(job);
+                jobs.run(job);
             } catch (Exception e) {
                 LOG.errorf(e, "local kubelet: Job %s", job.getMetadata().getName());
             }
         });
     }
 
-    /** Pods one after another until one succeeds or the Job's backoff limit is used up. */
-    private void runJob(Job job) throws IOException, InterruptedException {
-        int backoffLimit = job.getSpec().getBackoffLimit() == null ? 6 : job.getSpec().getBackoffLimit();
-        String startTime = PodStatuses.now();
-        updateJobStatus(job, s -> {
-            s.setStartTime(startTime);
-            s.setActive(1);
-            return s;
-        });
-        for (int failed = 0; ; ) {
-            Integer exitCode = runPod(job);
-            if (exitCode == null) {
-                return; // the Job was deleted
-            }
-            if (exitCode == 0) {
-                String done = PodStatuses.now();
-                updateJobStatus(job, s -> {
-                    s.setActive(null);
-                    s.setSucceeded(1);
-                    s.setCompletionTime(done);
-                    s.setConditions(List.of(new JobConditionBuilder().withType("Complete").withStatus("True")
-                            .withLastProbeTime(done).withLastTransitionTime(done).build()));
-                    return s;
-                });
-                return;
-            }
-            failed++;
-            int failures = failed;
-            if (failed > backoffLimit) {
-                String done = PodStatuses.now();
-                updateJobStatus(job, s -> {
-                    s.setActive(null);
-                    s.setFailed(failures);
-                    s.setConditions(List.of(new JobConditionBuilder().withType("Failed").withStatus("True")
-                            .withReason("BackoffLimitExceeded")
-                            .withMessage("Job has reached the specified backoff limit")
-                            .withLastProbeTime(done).withLastTransitionTime(done).build()));
-                    return s;
-                });
-                return;
-            }
-            updateJobStatus(job, s -> {
-                s.setFailed(failures);
-                return s;
-            });
-        }
-    }
-
     /**
-     * Creates one pod of the Job, runs its trainer container to the end, and returns the exit code; null when
-     * the Job was deleted first.
+     * Creates one pod of the Job, runs its trainer container to the end, and returns the pod in its terminal
+     * phase, or the pod as it was when its Job was deleted.
      */
-    private Integer runPod(Job job) throws IOException, InterruptedException {
+    private LocalJobController.PodEnd runPod(Job job) throws IOException, InterruptedException {
         String namespace = job.getMetadata().getNamespace();
-        if (jobGone(job)) {
-            return null;
-        }
         Pod pod = client.pods().inNamespace(namespace).resource(podFor(job)).create();
         String podName = pod.getMetadata().getName();
         Container container = pod.getSpec().getContainers().get(0);
         Path root = workRoot.resolve(podName);
         Path log = Files.createDirectories(root).resolve("container.log");
-        logs.put(job.getMetadata().getName(), log);
+        logs.computeIfAbsent(job.getMetadata().getName(), k -> new CopyOnWriteArrayList<>()).add(log);
         writePodStatus(pod, PodStatuses.pending(container));
 
         PodSandbox sandbox;
@@ -192,10 +201,10 @@ final class LocalKubelet implements AutoCloseable {
         } catch (PodSandbox.ConfigError e) {
             // As the kubelet: the pod waits (here for good) until what it needs exists.
             writePodStatus(pod, PodStatuses.waiting(container, "CreateContainerConfigError", e.getMessage()));
-            while (!jobGone(job)) {
+            while (!LocalJobController.jobGone(client, job)) {
                 Thread.sleep(500);
             }
-            return null;
+            return new LocalJobController.PodEnd(pod, true);
         }
         if (!List.of(TrainingJob.COMMAND).equals(container.getCommand())) {
             throw new IllegalStateException("the local kubelet runs only the trainer (" + TrainingJob.COMMAND
@@ -220,16 +229,17 @@ final class LocalKubelet implements AutoCloseable {
         if (!process.waitFor(deadline, TimeUnit.SECONDS)) {
             process.destroyForcibly().waitFor();
         }
+        deleted.remove(podName);
         if (running.remove(job.getMetadata().getUid()) == null) {
-            return null; // stopped because its Job was deleted
+            return new LocalJobController.PodEnd(pod, true); // stopped because its Job was deleted
         }
         int exitCode = process.exitValue();
         String message = Files.readString(terminationLog, StandardCharsets.UTF_8);
         if (message.isBlank() && exitCode != 0) {
             message = tail(log); // terminationMessagePolicy: FallbackToLogsOnError
         }
-        writePodStatus(pod, PodStatuses.terminated(container, startedAt, exitCode, message));
-        return exitCode;
+        return new LocalJobController.PodEnd(
+                writePodStatus(pod, PodStatuses.terminated(container, startedAt, exitCode, message)), false);
     }
 
     /** The pod the Job controller makes from the template, with its ports mapped onto the host. */
@@ -253,6 +263,7 @@ final class LocalKubelet implements AutoCloseable {
                 .withName(jobName + "-" + suffix())
                 .withNamespace(job.getMetadata().getNamespace())
                 .withLabels(labels)
+                .withFinalizers(LocalJobController.TRACKING_FINALIZER)
                 .addNewOwnerReference().withApiVersion("batch/v1").withKind("Job").withName(jobName).withUid(uid)
                 .withController(true).withBlockOwnerDeletion(true).endOwnerReference()
                 .endMetadata()
@@ -279,46 +290,25 @@ final class LocalKubelet implements AutoCloseable {
         container.setArgs(args);
     }
 
-    private boolean jobGone(Job job) {
-        Job current = client.batch().v1().jobs().inNamespace(job.getMetadata().getNamespace())
-                .withName(job.getMetadata().getName()).get();
-        return current == null || !job.getMetadata().getUid().equals(current.getMetadata().getUid());
-    }
-
-    private void writePodStatus(Pod pod, PodStatus status) {
-        retryOnConflict(() -> {
+    /** Writes the kubelet's view of the pod, keeping the conditions other components set; returns the pod. */
+    private Pod writePodStatus(Pod pod, PodStatus status) {
+        List<Pod> written = new ArrayList<>(1);
+        List<PodCondition> own = List.copyOf(status.getConditions());
+        LocalJobController.retryOnConflict(() -> {
             Pod current = client.pods().inNamespace(pod.getMetadata().getNamespace())
                     .withName(pod.getMetadata().getName()).get();
+            List<PodCondition> conditions = new ArrayList<>(own);
+            if (current.getStatus() != null && current.getStatus().getConditions() != null) {
+                current.getStatus().getConditions().stream()
+                        .filter(c -> !KUBELET_CONDITIONS.contains(c.getType()))
+                        .forEach(conditions::add);
+            }
+            status.setConditions(conditions);
             current.setStatus(status);
-            client.pods().inNamespace(pod.getMetadata().getNamespace()).resource(current).updateStatus();
+            written.clear();
+            written.add(client.pods().inNamespace(pod.getMetadata().getNamespace()).resource(current).updateStatus());
         });
-    }
-
-    private void updateJobStatus(Job job, UnaryOperator<JobStatus> change) {
-        retryOnConflict(() -> {
-            Job current = client.batch().v1().jobs().inNamespace(job.getMetadata().getNamespace())
-                    .withName(job.getMetadata().getName()).get();
-            if (current == null) {
-                return; // deleted meanwhile
-            }
-            current.setStatus(change.apply(current.getStatus() == null ? new JobStatus() : current.getStatus()));
-            client.batch().v1().jobs().inNamespace(job.getMetadata().getNamespace()).resource(current)
-                    .updateStatus();
-        });
-    }
-
-    /** The operator patches Jobs too: an update based on a stale read is refused with 409 and read again. */
-    private static void retryOnConflict(Runnable update) {
-        for (int attempt = 1; ; attempt++) {
-            try {
-                update.run();
-                return;
-            } catch (KubernetesClientException e) {
-                if (e.getCode() != 409 || attempt == 5) {
-                    throw e;
-                }
-            }
-        }
+        return written.get(0);
     }
 
     private static String tail(Path log) throws IOException {
@@ -340,6 +330,9 @@ final class LocalKubelet implements AutoCloseable {
     public void close() throws InterruptedException {
         if (informer != null) {
             informer.close();
+        }
+        if (podInformer != null) {
+            podInformer.close();
         }
         running.values().forEach(Process::destroy);
         workers.shutdownNow();

@@ -10,7 +10,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodConditionBuilder;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.Watch;
 import io.fabric8.kubernetes.client.Watcher;
@@ -19,6 +22,7 @@ import io.kubelora.api.LoraFineTune;
 import io.kubelora.api.LoraFineTuneStatus;
 import io.kubelora.api.LoraFineTuneYaml;
 import io.kubelora.api.Phase;
+import io.kubelora.api.TrainerExitCode;
 import io.kubelora.operator.LoraFineTuneCrd;
 import io.kubelora.operator.status.Conditions;
 import io.quarkus.test.junit.QuarkusTest;
@@ -29,6 +33,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
@@ -38,23 +44,31 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * A LoraFineTune really trains: the operator (running in this test against the mock API server) creates the
  * ConfigMap and Job, {@link LocalKubelet} runs the Job's pod as a local trainer process, the trainer reads
  * its base model and dataset from a real S3 server with the storage Secret's credentials, reports progress
  * on its metrics port, publishes a PEFT adapter, merges it into the base model (spec.merge) and publishes the
- * merged model; the operator follows it to Succeeded and reports both locations. A malformed dataset ends
- * Failed with the trainer's own message.
+ * merged model; the operator follows it to Succeeded and reports both locations. A pod disrupted mid-run
+ * (DisruptionTarget, then deleted, as preemption or a node drain does it) is replaced without counting as a
+ * failure and the new pod resumes from the checkpoint the trainer wrote on SIGTERM, ending with the loss of an
+ * undisturbed run. A malformed dataset ends Failed on its first pod, with the trainer's own message.
  */
 @QuarkusTest
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 @WithKubernetesTestServer(crud = true, setup = LoraFineTuneCrd.class)
 class TrainingEndToEndTest {
 
@@ -67,6 +81,8 @@ class TrainingEndToEndTest {
     private static final String MAX_SHARD_SIZE = "20MB";
     private static final Duration RUN_LIMIT = Duration.ofSeconds(150);
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** The run of the first test; the disrupted run must end with its loss. */
+    private static final String UNDISTURBED = "e2e-train";
 
     private static Path work;
     private static S3Server s3;
@@ -125,12 +141,13 @@ class TrainingEndToEndTest {
     }
 
     @Test
+    @Order(1)
     void trainsFromS3AndPublishesThePeftAdapter() throws Exception {
-        String name = "e2e-train";
+        String name = UNDISTURBED;
         List<LoraFineTuneStatus> seen = new CopyOnWriteArrayList<>();
         try (Watch watch = watchStatus(name, seen)) {
             client.resources(LoraFineTune.class).inNamespace(NAMESPACE)
-                    .resource(run(name, "s3://data/train.jsonl")).create();
+                    .resource(run(name, "s3://data/train.jsonl", 0)).create();
             LoraFineTuneStatus done = awaitFinal(name);
             assertEquals(Phase.Succeeded, done.phase(), () -> done.message() + "\n" + kubelet.logOf(name));
 
@@ -173,23 +190,73 @@ class TrainingEndToEndTest {
     }
 
     @Test
-    void malformedDatasetFailsWithTheTrainersMessage() throws Exception {
-        String name = "e2e-broken-data";
+    @Order(2)
+    void disruptedPodIsReplacedAndItsSuccessorResumesFromTheCheckpoint() throws Exception {
+        double undisturbedLoss = finalLoss(UNDISTURBED);
+        String name = "e2e-disrupted";
         client.resources(LoraFineTune.class).inNamespace(NAMESPACE)
-                .resource(run(name, "s3://data/broken.jsonl")).create();
+                .resource(run(name, "s3://data/train.jsonl", 0)).create();
+        // Mid-run: once the trainer logged its first steps, its pod is preempted.
+        await().atMost(RUN_LIMIT).pollInterval(Duration.ofMillis(20))
+                .until(() -> kubelet.logOf(name).contains("step 2/" + MAX_STEPS));
+        Pod first = client.pods().inNamespace(NAMESPACE).withLabel("job-name", name).list().getItems().get(0);
+        disrupt(first, "PreemptionByScheduler", "Preempted in order to admit critical pod");
+
+        LoraFineTuneStatus done = awaitFinal(name);
+        assertEquals(Phase.Succeeded, done.phase(), () -> done.message() + "\n" + kubelet.logOf(name));
+        List<String> logs = kubelet.podLogs(name);
+        assertEquals(2, logs.size(), "the disrupted pod is replaced once: " + logs);
+        assertFalse(logs.get(0).contains("Adapter written"), "the first pod should be stopped mid-run:\n" + logs.get(0));
+        Matcher resumed = Pattern.compile("Resumed from checkpoint step-(\\d+) ").matcher(logs.get(1));
+        assertTrue(resumed.find(), "the second pod should resume from a checkpoint:\n" + logs.get(1));
+        int step = Integer.parseInt(resumed.group(1));
+        assertTrue(step >= 2 && step < MAX_STEPS, "resumed from step " + step);
+        Job job = client.batch().v1().jobs().inNamespace(NAMESPACE).withName(name).get();
+        assertNull(job.getStatus().getFailed(), "a disruption is not a failure: " + job.getStatus());
+        assertEquals(undisturbedLoss, finalLoss(name), 1e-4, "final loss of the disrupted vs the undisturbed run");
+        assertEquals(MAX_STEPS, done.progress().step());
+    }
+
+    @Test
+    @Order(3)
+    void malformedDatasetFailsOnItsFirstPodWithTheTrainersMessage() throws Exception {
+        String name = "e2e-broken-data";
+        // Retries are allowed, but bad data is not something a retry can fix.
+        client.resources(LoraFineTune.class).inNamespace(NAMESPACE)
+                .resource(run(name, "s3://data/broken.jsonl", 2)).create();
         LoraFineTuneStatus done = awaitFinal(name);
 
         assertEquals(Phase.Failed, done.phase(), () -> done.message() + "\n" + kubelet.logOf(name));
+        assertEquals(1, kubelet.podLogs(name).size(), "no retry of a run with bad data");
         assertTrue(done.message().contains("broken.jsonl:3: invalid JSON"),
                 "the status should carry the trainer's message naming the line, was: " + done.message());
         assertTrue(Conditions.isTrue(done.conditions(), Conditions.STALLED), "Stalled: " + done.conditions());
+        assertEquals(TrainerExitCode.BAD_DATA.reason(),
+                Conditions.find(done.conditions(), Conditions.STALLED).getReason());
         assertFalse(Files.exists(s3.object("s3://results/" + name + "/adapter")), "no adapter for a failed run");
         assertFalse(Files.exists(s3.object(mergedOutput(name))), "no merged model for a failed run");
         assertNull(done.adapterUri());
         assertNull(done.mergedModelUri());
     }
 
-    private LoraFineTune run(String name, String datasetUri) {
+    /** What the scheduler (or the eviction API, or the pod GC on node loss) does to a pod it takes away. */
+    private void disrupt(Pod pod, String reason, String message) {
+        Pod current = client.pods().inNamespace(NAMESPACE).withName(pod.getMetadata().getName()).get();
+        current.getStatus().getConditions().add(new PodConditionBuilder().withType("DisruptionTarget")
+                .withStatus("True").withReason(reason).withMessage(message)
+                .withLastTransitionTime(Instant.now().truncatedTo(ChronoUnit.SECONDS).toString()).build());
+        client.pods().inNamespace(NAMESPACE).resource(current).updateStatus();
+        client.pods().inNamespace(NAMESPACE).withName(pod.getMetadata().getName()).delete();
+    }
+
+    /** final_loss of the run's summary.json in its output. */
+    private static double finalLoss(String name) throws IOException {
+        Path summary = s3.object("s3://results/" + name + "/summary.json");
+        assertTrue(Files.isRegularFile(summary), "no summary of run " + name + " (it runs in an earlier test)");
+        return JSON.readTree(summary.toFile()).path("final_loss").asDouble();
+    }
+
+    private LoraFineTune run(String name, String datasetUri, int backoffLimit) {
         String yaml = """
                 apiVersion: kubelora.io/v1alpha1
                 kind: LoraFineTune
@@ -222,8 +289,9 @@ class TrainingEndToEndTest {
                     gpus: 0
                   credentials:
                     storageSecretName: %s
+                  backoffLimit: %d
                 """.formatted(name, MODEL_URI, datasetUri, MAX_STEPS, name, MAX_SHARD_SIZE, mergedOutput(name),
-                STORAGE_SECRET);
+                STORAGE_SECRET, backoffLimit);
         LoraFineTune run = LoraFineTuneYaml.parse(yaml, name + ".yaml");
         run.getMetadata().setNamespace(NAMESPACE);
         return run;

@@ -31,7 +31,7 @@ class ProgressScraperTest {
             kubelora_step 120.0
             kubelora_total_steps 900
             kubelora_epoch 0.4
-            kubelora_loss 1.8125
+            kubelora_loss 1.48216412345
             kubelora_eval_loss NaN
             kubelora_tokens_per_second{} 2100.5
             kubelora_eta_seconds 3720
@@ -84,11 +84,19 @@ class ProgressScraperTest {
         assertEquals(900L, s.progress().totalSteps());
         assertEquals("120/900", s.progress().steps());
         assertEquals(0.4, s.progress().epoch());
-        assertEquals(1.8125, s.progress().loss());
+        assertEquals(1.482, s.progress().loss(), "a loss reads like 1.482 in the status and the Loss column");
         assertNull(s.progress().evalLoss(), "NaN: not measured yet");
         assertEquals(2100.5, s.progress().tokensPerSecond());
         assertEquals("1h02m", s.progress().eta());
         assertNull(s.progress().lastUpdateTime());
+    }
+
+    @Test
+    void evalLossIsRoundedLikeTheLoss() {
+        body.set(EXPOSITION.replace("kubelora_eval_loss NaN", "kubelora_eval_loss 2.0004999"));
+        assertEquals(2.0, scraper().scrape("uid", pod(), Instant.EPOCH).progress().evalLoss());
+        body.set(EXPOSITION.replace("kubelora_eval_loss NaN", "kubelora_eval_loss 13.90287"));
+        assertEquals(13.903, scraper().scrape("uid2", pod(), Instant.EPOCH).progress().evalLoss());
     }
 
     @Test

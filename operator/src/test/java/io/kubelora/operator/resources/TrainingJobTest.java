@@ -7,9 +7,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.batch.v1.PodFailurePolicyRule;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.kubelora.api.LoraFineTune;
+import io.kubelora.api.TrainerEnvironment;
+import io.kubelora.api.TrainerExitCode;
 import io.kubelora.operator.Runs;
 import io.kubelora.operator.TestSettings;
 import java.io.InputStream;
@@ -65,14 +71,71 @@ class TrainingJobTest {
     }
 
     @Test
+    void operatorsModelCacheAndScratchSizeReachThePod() {
+        Job job = TrainingJob.desired(Runs.minimal("cached"),
+                TestSettings.defaults().withModelCache("shared-models", null, "40Gi"), HASH);
+        PodSpec pod = job.getSpec().getTemplate().getSpec();
+        Volume cache = volume(pod, "model-cache");
+        assertEquals("shared-models", cache.getPersistentVolumeClaim().getClaimName());
+        assertEquals(new Quantity("40Gi"), volume(pod, "cache").getEmptyDir().getSizeLimit());
+        Container c = pod.getContainers().get(0);
+        assertEquals(new Quantity("40Gi"), c.getResources().getRequests().get("ephemeral-storage"));
+        assertTrue(c.getEnv().contains(new EnvVar("KUBELORA_MODEL_CACHE_DIR", "/model-cache", null)));
+        assertTrue(c.getVolumeMounts().stream().anyMatch(m -> m.getName().equals("model-cache")
+                && m.getMountPath().equals("/model-cache") && !m.getReadOnly()));
+    }
+
+    @Test
+    void aRunsOwnClaimAndSizeWinOverTheOperatorsNodeFolder() {
+        Job nodeFolder = TrainingJob.desired(Runs.minimal("node-cache"),
+                TestSettings.defaults().withModelCache(null, "/var/cache/kubelora", "40Gi"), HASH);
+        Volume hostPath = volume(nodeFolder.getSpec().getTemplate().getSpec(), "model-cache");
+        assertEquals("/var/cache/kubelora", hostPath.getHostPath().getPath());
+        assertEquals("Directory", hostPath.getHostPath().getType(), "a missing folder is not created as root");
+
+        Job own = TrainingJob.desired(Runs.full("own-cache"),
+                TestSettings.defaults().withModelCache(null, "/var/cache/kubelora", "40Gi"), HASH);
+        PodSpec pod = own.getSpec().getTemplate().getSpec();
+        assertEquals("model-cache", volume(pod, "model-cache").getPersistentVolumeClaim().getClaimName());
+        assertEquals(new Quantity("80Gi"), volume(pod, "cache").getEmptyDir().getSizeLimit());
+    }
+
+    @Test
+    void withoutCacheOrScratchSettingsThePodHasAPlainEmptyDir() {
+        PodSpec pod = TrainingJob.desired(Runs.minimal("plain"), TestSettings.defaults(), HASH)
+                .getSpec().getTemplate().getSpec();
+        assertNull(volume(pod, "cache").getEmptyDir().getSizeLimit());
+        assertTrue(pod.getVolumes().stream().noneMatch(v -> v.getName().equals("model-cache")));
+        assertTrue(pod.getContainers().get(0).getEnv().stream()
+                .noneMatch(e -> e.getName().equals("KUBELORA_MODEL_CACHE_DIR")));
+    }
+
+    private static Volume volume(PodSpec pod, String name) {
+        return pod.getVolumes().stream().filter(v -> v.getName().equals(name)).findFirst()
+                .orElseThrow(() -> new AssertionError("no volume " + name + " in " + pod.getVolumes()));
+    }
+
+    @Test
     void zeroGpusAsksForNoGpuResource() {
         LoraFineTune run = Runs.minimal("cpu");
         run.setSpec(new io.kubelora.api.LoraFineTuneSpec(run.getSpec().baseModel(), run.getSpec().dataset(), null,
                 null, null, null, null, run.getSpec().output(), null,
-                new io.kubelora.api.ResourcesSpec(0, null, null, null, null, null, null, null),
+                new io.kubelora.api.ResourcesSpec(0, null, null, null, null, null, null, null, null, null),
                 null, null, null, null, null, null, null));
         Container c = TrainingJob.desired(run, TestSettings.defaults(), HASH)
                 .getSpec().getTemplate().getSpec().getContainers().get(0);
         assertNull(c.getResources().getLimits());
+        assertTrue(c.getEnv().contains(new EnvVar("KUBELORA_POD_GPUS", "0", null)), "the trainer is told: no GPU");
+    }
+
+    @Test
+    void theTrainerIsToldThePodsGpusAndAGpuItCannotUseFailsTheJobAtOnce() {
+        Job job = TrainingJob.desired(Runs.minimal("gpu"), TestSettings.defaults(), HASH);
+        Container c = job.getSpec().getTemplate().getSpec().getContainers().get(0);
+        assertTrue(c.getEnv().contains(new EnvVar(TrainerEnvironment.POD_GPUS, "1", null)), c.getEnv().toString());
+        PodFailurePolicyRule failJob = job.getSpec().getPodFailurePolicy().getRules().stream()
+                .filter(r -> r.getAction().equals("FailJob")).findFirst().orElseThrow();
+        assertTrue(failJob.getOnExitCodes().getValues().contains(TrainerExitCode.GPU_UNAVAILABLE.code()),
+                "exit code 6 (GpuUnavailable) is not retried: " + failJob.getOnExitCodes().getValues());
     }
 }

@@ -32,7 +32,7 @@ class RunStatusTest {
     private static final Instant NOW = Instant.parse("2026-01-01T12:00:00Z");
     private static final Instant LATER = NOW.plusSeconds(60);
     private static final String SUCCESS = "{\"adapterUri\":\"s3://merged/x/adapter\",\"mergedModelUri\":"
-            + "\"s3://merged/x/model\",\"finalLoss\":1.23,\"steps\":900}";
+            + "\"s3://merged/x/model\",\"finalLoss\":1.2345678,\"steps\":900}";
 
     private final LoraFineTune run = Runs.full("x");
     private final Job job = ClusterFixtures.job(run);
@@ -210,7 +210,7 @@ class RunStatusTest {
         assertEquals(T1, s.completionTime());
         assertEquals(T0, s.startTime());
         assertEquals(900L, s.progress().step());
-        assertEquals(1.23, s.progress().loss());
+        assertEquals(1.235, s.progress().loss(), "the final loss as the Loss column shows it");
         assertNull(s.progress().eta());
         assertCondition(s, Conditions.READY, "True", "Succeeded");
         assertCondition(s, Conditions.TRAINED, "True", "Succeeded");
@@ -325,6 +325,42 @@ class RunStatusTest {
         assertEquals(Phase.Pending, s.phase());
         assertCondition(s, Conditions.RECONCILING, "True", "Retrying");
         assertTrue(s.message().contains("OOMKilled"));
+    }
+
+    @Test
+    void disruptedPodIsReplacedNotFailed() {
+        Pod preempted = ClusterFixtures.disrupted(ClusterFixtures.terminated(job, "Failed", "Error", 143,
+                "stopped by SIGTERM after step 40/900"), "PreemptionByScheduler", "preempted by team-b/urgent");
+        LoraFineTuneStatus s = compute(job, preempted, null);
+        assertEquals(Phase.Pending, s.phase());
+        assertCondition(s, Conditions.RECONCILING, "True", "Disrupted");
+        assertCondition(s, Conditions.STALLED, "False", "Disrupted");
+        assertTrue(s.message().contains("PreemptionByScheduler") && s.message().contains("resumes from the last "
+                + "checkpoint"), s.message());
+    }
+
+    @Test
+    void podFailurePolicyFailureIsNamedAfterTheTrainersExitCode() {
+        Job failed = ClusterFixtures.finished(job, "Failed", "PodFailurePolicy",
+                "Container trainer for pod test/x-x7k2p failed with exit code 3 matching FailJob rule at index 1");
+        LoraFineTuneStatus s = compute(failed, ClusterFixtures.terminated(failed, "Failed", "Error", 3,
+                "train.jsonl:7: invalid JSON"), null);
+        assertEquals(Phase.Failed, s.phase());
+        assertCondition(s, Conditions.STALLED, "True", "BadData");
+        assertTrue(s.message().endsWith("trainer: train.jsonl:7: invalid JSON"), s.message());
+    }
+
+    @Test
+    void gpusTheTrainerCannotUseFailTheRunAsGpuUnavailable() {
+        String seen = "GpuUnavailable: the pod has 1 GPU(s) (KUBELORA_POD_GPUS) asks for 1 GPU (cuda:0) but libtorch "
+                + "2.7.1 sees no usable CUDA device: libtorch sees no CUDA device: the CUDA runtime says: CUDA driver "
+                + "version is insufficient for CUDA runtime version (cudaError 35)";
+        Job failed = ClusterFixtures.finished(job, "Failed", "PodFailurePolicy",
+                "Container trainer for pod test/x-x7k2p failed with exit code 6 matching FailJob rule at index 1");
+        LoraFineTuneStatus s = compute(failed, ClusterFixtures.terminated(failed, "Failed", "Error", 6, seen), null);
+        assertEquals(Phase.Failed, s.phase());
+        assertCondition(s, Conditions.STALLED, "True", "GpuUnavailable");
+        assertTrue(s.message().endsWith("trainer: " + seen), s.message());
     }
 
     @Test

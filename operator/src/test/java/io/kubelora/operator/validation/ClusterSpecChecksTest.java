@@ -42,13 +42,14 @@ class ClusterSpecChecksTest {
 
     @Test
     void gpusNeedAResourceNameWhenTheOperatorHasNone() {
-        LoraFineTune run = withResources(new ResourcesSpec(1, null, null, null, null, null, null, null));
+        LoraFineTune run = withResources(new ResourcesSpec(1, null, null, null, null, null, null, null, null, null));
         assertEquals(List.of("spec.resources.gpuResourceName"), fields(run, TestSettings.defaults()
                 .withGpuResourceName("")));
         assertEquals(List.of(), fields(run, TestSettings.defaults()));
-        LoraFineTune named = withResources(new ResourcesSpec(1, "amd.com/gpu", null, null, null, null, null, null));
+        LoraFineTune named = withResources(
+                new ResourcesSpec(1, "amd.com/gpu", null, null, null, null, null, null, null, null));
         assertEquals(List.of(), fields(named, TestSettings.defaults().withGpuResourceName(null)));
-        LoraFineTune cpu = withResources(new ResourcesSpec(0, null, null, null, null, null, null, null));
+        LoraFineTune cpu = withResources(new ResourcesSpec(0, null, null, null, null, null, null, null, null, null));
         assertEquals(List.of(), fields(cpu, TestSettings.defaults().withGpuResourceName(null)));
     }
 

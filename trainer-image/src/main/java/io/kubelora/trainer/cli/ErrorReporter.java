@@ -1,6 +1,10 @@
 package io.kubelora.trainer.cli;
 
 import io.kubelora.api.InvalidSpecException;
+import io.kubelora.api.TrainerExitCode;
+import io.kubelora.trainer.data.DatasetException;
+import io.kubelora.trainer.device.GpuUnavailableException;
+import io.kubelora.trainer.model.ModelLoadException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import picocli.CommandLine;
@@ -21,7 +25,32 @@ final class ErrorReporter implements IExecutionExceptionHandler {
             e.printStackTrace(cmd.getErr());
         }
         TerminationMessage.write(message);
-        return e instanceof InvalidSpecException || e instanceof IllegalArgumentException ? 2 : 1;
+        return exitCode(e).code();
+    }
+
+    /**
+     * The exit code that tells the operator whether running the pod again could help: the first cause that
+     * names bad input decides; anything else may be transient.
+     */
+    static TrainerExitCode exitCode(Throwable e) {
+        if (e instanceof IllegalArgumentException) {
+            return TrainerExitCode.INVALID_SPEC;
+        }
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof InvalidSpecException) {
+                return TrainerExitCode.INVALID_SPEC;
+            }
+            if (t instanceof DatasetException) {
+                return TrainerExitCode.BAD_DATA;
+            }
+            if (t instanceof ModelLoadException) {
+                return TrainerExitCode.BAD_MODEL;
+            }
+            if (t instanceof GpuUnavailableException) {
+                return TrainerExitCode.GPU_UNAVAILABLE;
+            }
+        }
+        return TrainerExitCode.FAILED;
     }
 
     static String describe(Throwable e) {

@@ -4,6 +4,7 @@ import io.kubelora.api.LoraFineTune;
 import io.kubelora.api.LoraFineTuneYaml;
 import io.kubelora.trainer.storage.Storage;
 import io.kubelora.trainer.train.FineTuneRun;
+import io.kubelora.trainer.train.SpecTranslation;
 import io.kubelora.trainer.train.TrainerMetrics;
 import io.kubelora.trainer.train.TrainingObserver;
 import java.nio.file.Path;
@@ -26,6 +27,11 @@ final class TrainCommand implements Callable<Integer> {
             description = "Serve Prometheus metrics on this port while training (0 picks a free port).")
     Integer metricsPort;
 
+    @Option(names = "--device", paramLabel = "cpu|cuda|cuda:N",
+            description = "Train here instead of where spec.resources.gpus says (0 = the CPU, N = CUDA device 0 of N "
+                    + "usable ones); a GPU that libtorch cannot use is an error, never a CPU run.")
+    String device;
+
     @Option(names = "--work-dir", paramLabel = "DIR",
             description = "Local folder for staging and downloads (default: KUBELORA_CACHE_DIR or ./.kubelora).")
     Path workDir;
@@ -42,7 +48,8 @@ final class TrainCommand implements Callable<Integer> {
             System.err.println("Serving metrics on :" + metrics.port() + "/metrics");
         }
         try (Storage storage = Storage.fromEnvironment(System.getenv(), Path.of("").toAbsolutePath())) {
-            FineTuneRun.Result result = new FineTuneRun(resource, storage, work, System.err, observers).execute();
+            FineTuneRun.Result result = new FineTuneRun(resource, storage, work, System.err, observers,
+                    SpecTranslation.deviceRequest(resource.getSpec(), System.getenv(), device)).execute();
             TerminationMessage.write(result.trainerResult().toJson());
             System.out.println(result.mergedModelUri() == null ? result.adapterUri()
                     : result.adapterUri() + "\n" + result.mergedModelUri());

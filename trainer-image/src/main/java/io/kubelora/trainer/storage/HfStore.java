@@ -138,11 +138,14 @@ final class HfStore implements Store {
                     + "): pick a revision or repository that ships safetensors");
         }
         Path snapshotDir = snapshotDir(repo, snapshot.commit());
-        List<String> missing = wanted.stream().filter(f -> !Files.isRegularFile(snapshotDir.resolve(f))).toList();
-        if (!missing.isEmpty()) {
-            downloadAll(repo, snapshot.commit(), missing, snapshotDir);
+        // Runs sharing the cache: the first downloads, the others wait and find the files there.
+        try (CacheLock lock = CacheLock.acquire(cacheRoot, snapshotDir)) {
+            List<String> missing = wanted.stream().filter(f -> !Files.isRegularFile(snapshotDir.resolve(f))).toList();
+            if (!missing.isEmpty()) {
+                downloadAll(repo, snapshot.commit(), missing, snapshotDir);
+            }
+            writeRef(repo, snapshot.commit());
         }
-        writeRef(repo, snapshot.commit());
         return snapshotDir;
     }
 
@@ -224,13 +227,16 @@ final class HfStore implements Store {
         String commit = info.commit() != null && info.commit().matches("[0-9a-f]{40}") ? info.commit() : null;
         Path target = snapshotDir(file, commit != null ? commit : file.revision())
                 .resolve(file.path());
-        if (commit != null && Files.isRegularFile(target)) {
-            return target;
-        }
-        HfLocation pinned = commit == null ? file : new HfLocation(file.dataset(), file.repoId(), commit, file.path());
-        hub.download(pinned, info, target);
-        if (commit != null) {
-            writeRef(file, commit);
+        try (CacheLock lock = CacheLock.acquire(cacheRoot, target)) {
+            if (commit != null && Files.isRegularFile(target)) {
+                return target;
+            }
+            HfLocation pinned = commit == null ? file
+                    : new HfLocation(file.dataset(), file.repoId(), commit, file.path());
+            hub.download(pinned, info, target);
+            if (commit != null) {
+                writeRef(file, commit);
+            }
         }
         return target;
     }

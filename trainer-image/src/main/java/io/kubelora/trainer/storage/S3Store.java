@@ -130,6 +130,14 @@ final class S3Store implements Store, AutoCloseable {
                     + " but no " + CompletionManifest.COMPLETE + ", so its writer is still at work or was"
                     + " interrupted; wait for it or publish the folder again");
         }
+        try (CacheLock lock = CacheLock.acquire(cacheRoot, local)) {
+            fetchInto(folder, byPath, manifest, local);
+        }
+        return local;
+    }
+
+    /** Brings the listed objects into {@code local} and removes any other file there; the caller holds its lock. */
+    private void fetchInto(S3Location folder, Map<String, S3Object> byPath, CompletionManifest manifest, Path local) {
         Set<String> wanted = new HashSet<>();
         if (manifest != null) {
             for (CompletionManifest.Entry entry : manifest.files()) {
@@ -151,7 +159,6 @@ final class S3Store implements Store, AutoCloseable {
             }
         }
         removeOthers(local, wanted);
-        return local;
     }
 
     private void fetchCached(String bucket, S3Object object, Path target, String sha256) {
@@ -220,7 +227,9 @@ final class S3Store implements Store, AutoCloseable {
             var head = s3.headObject(b -> b.bucket(file.bucket()).key(file.key()));
             S3Object object = S3Object.builder().key(file.key()).size(head.contentLength())
                     .lastModified(head.lastModified()).eTag(head.eTag()).build();
-            fetchCached(file.bucket(), object, local, null);
+            try (CacheLock lock = CacheLock.acquire(cacheRoot, local)) {
+                fetchCached(file.bucket(), object, local, null);
+            }
             return local;
         } catch (SdkException e) {
             throw S3Errors.translate(e, "reading", file.uri(), settings);

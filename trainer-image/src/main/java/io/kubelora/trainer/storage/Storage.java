@@ -28,8 +28,10 @@ public final class Storage implements AutoCloseable {
         this.env = Map.copyOf(env);
         this.local = new LocalStore(new LocalPaths(baseDir, Path.of(value("KUBELORA_PVC_ROOT", "/mnt/pvc"))));
         String home = value("HOME", System.getProperty("user.home"));
-        this.cacheRoot = Path.of(value("KUBELORA_CACHE_DIR", Path.of(home, ".cache", "kubelora").toString()))
-                .toAbsolutePath().normalize();
+        // A shared model cache (a volume of every training pod) when there is one, else the run's own cache.
+        String cache = value("KUBELORA_MODEL_CACHE_DIR",
+                value("KUBELORA_CACHE_DIR", Path.of(home, ".cache", "kubelora").toString()));
+        this.cacheRoot = Path.of(cache).toAbsolutePath().normalize();
     }
 
     /**

@@ -22,7 +22,11 @@
  *   <li>{@code file:///abs/path} and plain paths; relative ones are resolved against the base folder given to
  *       {@link io.kubelora.trainer.storage.Storage#fromEnvironment}.</li>
  * </ul>
- * Remote models and datasets are cached under KUBELORA_CACHE_DIR (default ~/.cache/kubelora).
+ * Remote models and datasets are cached under KUBELORA_MODEL_CACHE_DIR, else KUBELORA_CACHE_DIR (default
+ * ~/.cache/kubelora), in {@code hf/} and {@code s3/}. Several runs may share that cache (a volume mounted into every training pod): each item is
+ * downloaded under a {@link io.kubelora.trainer.storage.CacheLock}, so one run downloads and the others wait and
+ * reuse its files; a file appears under its final name only complete (downloaded to {@code .incomplete}, then
+ * renamed).
  *
  * <h2>Atomic delivery</h2>
  * A {@link io.kubelora.trainer.storage.Publication} writes a folder such that a reader never takes a

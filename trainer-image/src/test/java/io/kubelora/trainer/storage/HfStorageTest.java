@@ -91,6 +91,37 @@ class HfStorageTest {
     }
 
     @Test
+    void runsFetchingTheSameModelAtOnceDownloadItOnce() throws Exception {
+        hub.cdnDelayMillis = 300; // both runs ask while the first download is under way
+        List<Path> fetched = Together.twice(() -> {
+            try (Storage storage = storage(null)) { // each run its own process in a cluster: own clients
+                return storage.fetchDirectory("hf://acme/tiny-llama");
+            }
+        }, 30);
+        Path model = fetched.get(0);
+        assertEquals(model, fetched.get(1));
+        assertArrayEquals(weights, Files.readAllBytes(model.resolve("model.safetensors")));
+        assertEquals(List.of("GET /blobs/" + HubFixture.sha256(weights)), hub.cdnRequests,
+                "the second run waits for the first run's download and reuses it");
+        try (Stream<Path> files = Files.list(model)) {
+            assertTrue(files.noneMatch(f -> f.toString().endsWith(".incomplete")), "no partial file left");
+        }
+    }
+
+    @Test
+    void aSharedModelCacheHoldsTheDownloadsWhenThePodHasOne() {
+        Map<String, String> env = new HashMap<>();
+        env.put("HF_ENDPOINT", hub.endpoint().toString());
+        env.put("KUBELORA_CACHE_DIR", tmp.resolve("scratch").toString());
+        env.put("KUBELORA_MODEL_CACHE_DIR", tmp.resolve("model-cache").toString());
+        try (Storage storage = Storage.fromEnvironment(env, tmp)) {
+            Path model = storage.fetchDirectory("hf://acme/tiny-llama");
+            assertTrue(model.startsWith(tmp.resolve("model-cache/hf/models/acme--tiny-llama")), model.toString());
+            assertFalse(Files.exists(tmp.resolve("scratch/hf")), "nothing downloaded into the scratch disk");
+        }
+    }
+
+    @Test
     void resumesAnInterruptedDownloadWithARangeRequest() throws IOException {
         Path snapshot = tmp.resolve("cache/hf/models/acme--tiny-llama/snapshots/" + HubFixture.COMMIT);
         Files.createDirectories(snapshot);

@@ -40,12 +40,20 @@ public final class HubFixture implements AutoCloseable {
     final java.util.Set<String> breakOnce = ConcurrentHashMap.newKeySet();
     public final List<String> hubRequests = new CopyOnWriteArrayList<>();
     final List<String> cdnRequests = new CopyOnWriteArrayList<>();
+    /** How long the CDN takes before it answers a blob request (a slow download). */
+    volatile long cdnDelayMillis;
 
     public HubFixture() throws IOException {
         hub = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         cdn = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         hub.createContext("/", this::handleHub);
         cdn.createContext("/", this::handleCdn);
+        // Several downloads at once, as from a real CDN.
+        cdn.setExecutor(java.util.concurrent.Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r, "hub-fixture-cdn");
+            t.setDaemon(true);
+            return t;
+        }));
         hub.start();
         cdn.start();
     }
@@ -163,6 +171,13 @@ public final class HubFixture implements AutoCloseable {
         cdnRequests.add(ex.getRequestMethod() + " " + ex.getRequestURI().getPath() + auth(ex)
                 + (range == null ? "" : " " + range));
         try (ex) {
+            if (cdnDelayMillis > 0) {
+                try {
+                    Thread.sleep(cdnDelayMillis);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
             byte[] blob = blobs.get(ex.getRequestURI().getPath().substring("/blobs/".length()));
             if (blob == null) {
                 send(ex, 404, Map.of(), new byte[0]);

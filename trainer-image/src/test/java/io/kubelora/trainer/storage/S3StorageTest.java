@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -123,6 +124,31 @@ class S3StorageTest {
             store.fetchDirectory(new S3Location(bucket, "models/m"));
             assertFalse(requests.stream().anyMatch(r -> r instanceof GetObjectRequest),
                     "a current cached copy is not downloaded again");
+        }
+    }
+
+    @Test
+    void runsFetchingTheSameFolderAtOnceDownloadItOnce() throws Exception {
+        byte[] data = randomBytes((int) (2 * (5L << 20) + 777), 3);
+        raw.putObject(r -> r.bucket(bucket).key("models/shared/model.safetensors"), RequestBody.fromBytes(data));
+        raw.putObject(r -> r.bucket(bucket).key("models/shared/config.json"), RequestBody.fromString("{}"));
+        List<SdkRequest> requests = RecordingS3Client.newLog();
+        S3Settings settings = S3Settings.fromEnvironment(env());
+        // Two runs (two pods in a cluster, each with its own client) sharing one cache folder.
+        List<Path> fetched = Together.twice(() -> {
+            try (S3Store store = new S3Store(settings, RecordingS3Client.wrap(settings.newClient(), requests, 200),
+                    tmp.resolve("cache"))) {
+                return store.fetchDirectory(new S3Location(bucket, "models/shared"));
+            }
+        }, 60);
+        Path model = fetched.get(0);
+        assertEquals(model, fetched.get(1));
+        assertArrayEquals(data, Files.readAllBytes(model.resolve("model.safetensors")));
+        assertEquals(4, requests.stream().filter(r -> r instanceof GetObjectRequest).count(),
+                "three ranges of the weights and the config, once: the second run reuses the first's download");
+        try (Stream<Path> files = Files.list(model)) {
+            assertEquals(List.of("config.json", "model.safetensors"),
+                    files.map(f -> f.getFileName().toString()).sorted().toList());
         }
     }
 
