@@ -76,6 +76,7 @@ class BestAdapterTest {
                   evaluation: {prompts: ['hot:'], maxNewTokens: 2}
                   output: {uri: %s}
                   merge: {enabled: true, dtype: fp32, output: {uri: %s}}
+                  resources: {gpus: 0}
                 """.formatted(model, data, wrong, out, dir.resolve("merged"));
         ByteArrayOutputStream log = new ByteArrayOutputStream();
         Path seen = dir.resolve("seen");

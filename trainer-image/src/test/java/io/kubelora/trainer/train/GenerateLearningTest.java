@@ -69,6 +69,8 @@ class GenerateLearningTest {
                 %s
                   output:
                     uri: %s
+                  resources:
+                    gpus: 0
                 """.formatted(model, data, prompts, out);
         ByteArrayOutputStream log = new ByteArrayOutputStream();
         FineTuneRun.Result result;
