@@ -20,16 +20,19 @@ import io.fabric8.generator.annotation.ValidationRule;
 @ValidationRule(value = "!has(self.merge) || !has(self.merge.enabled) || !self.merge.enabled "
         + "|| (has(self.merge.output) && has(self.merge.output.uri))",
         message = "spec.merge.output.uri is required when spec.merge.enabled is true")
-@ValidationRule(value = "!has(self.training) || !has(self.training.evalEverySteps) || self.training.evalEverySteps == 0 "
-        + "|| has(self.dataset.validationUri) || (has(self.dataset.validationSplit) && self.dataset.validationSplit > 0.0)",
+@ValidationRule(value = "!has(self.training) || !has(self.training.evalEverySteps) "
+        + "|| self.training.evalEverySteps == 0 || has(self.dataset.validationUri) "
+        + "|| (has(self.dataset.validationSplit) && self.dataset.validationSplit > 0.0)",
         message = "spec.training.evalEverySteps needs validation data: spec.dataset.validationSplit greater than 0 "
                 + "or spec.dataset.validationUri")
-@ValidationRule(value = "!has(self.training) || !has(self.training.earlyStopping) || has(self.dataset.validationUri) "
+@ValidationRule(value = "!has(self.training) || !has(self.training.earlyStopping) "
+        + "|| has(self.dataset.validationUri) "
         + "|| (has(self.dataset.validationSplit) && self.dataset.validationSplit > 0.0)",
         message = "spec.training.earlyStopping needs validation data: spec.dataset.validationSplit greater than 0 "
                 + "or spec.dataset.validationUri")
 @ValidationRule(value = "!has(self.training) || !has(self.training.keepBest) || !self.training.keepBest "
-        + "|| has(self.dataset.validationUri) || (has(self.dataset.validationSplit) && self.dataset.validationSplit > 0.0)",
+        + "|| has(self.dataset.validationUri) "
+        + "|| (has(self.dataset.validationSplit) && self.dataset.validationSplit > 0.0)",
         message = "spec.training.keepBest needs validation data: spec.dataset.validationSplit greater than 0 "
                 + "or spec.dataset.validationUri")
 @ValidationRule(value = "!self.output.uri.startsWith('hf://')",

@@ -43,7 +43,8 @@ class BuildersTest {
         assertEquals(100L, done.bestEvalStep());
         assertNull(done.eta());
         assertEquals(1.8, running.finished(TrainerResult.trained("s3://b/a", null, null, 900L)).loss());
-        Progress evaluated = running.finished(new TrainerResult("s3://b/a", null, 1.2, 900L, 1.7, 1.5, 800L, 800L, null));
+        Progress evaluated = running.finished(new TrainerResult("s3://b/a", null, 1.2, 900L, 1.7, 1.5, 800L, 800L,
+                null));
         assertEquals(List.of(1.7, 1.5, 800L), List.of(evaluated.evalLoss(), evaluated.bestEvalLoss(),
                 evaluated.bestEvalStep()));
         assertEquals(new Progress(7L, 7L, "7/7", null, null, null, null, null, null, null, null),

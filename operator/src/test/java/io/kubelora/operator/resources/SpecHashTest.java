@@ -106,7 +106,8 @@ class SpecHashTest {
         ResourcesSpec resources = new ResourcesSpec(r.gpus(), r.gpuResourceName(), r.memory(), r.cpu(), labels,
                 r.tolerations(), r.affinity(), r.priorityClassName(), r.ephemeralStorage(), r.modelCacheClaimName());
         return new LoraFineTuneSpec(BASE.baseModel(), BASE.dataset(), BASE.lora(), BASE.quantization(),
-                BASE.quantizationConfig(), BASE.training(), BASE.evaluation(), BASE.output(), BASE.merge(), resources, BASE.image(),
+                BASE.quantizationConfig(), BASE.training(), BASE.evaluation(), BASE.output(), BASE.merge(), resources,
+                BASE.image(),
                 BASE.serviceAccountName(), BASE.suspend(), BASE.credentials(), BASE.backoffLimit(),
                 BASE.activeDeadlineSeconds(), BASE.ttlSecondsAfterFinished());
     }

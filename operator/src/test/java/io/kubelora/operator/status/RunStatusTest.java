@@ -158,7 +158,8 @@ class RunStatusTest {
     void mergingIsReportedFromTheTrainerAndKeptBetweenReads() {
         Pod pod = ClusterFixtures.running(job, "10.0.0.7");
         LoraFineTuneStatus merging = RunStatus.compute(new RunObservation(run, List.of(), job, pod, false,
-                new TrainerSnapshot(new Progress(900L, 900L, null, 1.0, 1.2, null, null, null, null, null, null), true), NOW),
+                new TrainerSnapshot(new Progress(900L, 900L, null, 1.0, 1.2, null, null, null, null, null, null),
+                        true), NOW),
                 null);
         assertEquals(Phase.Merging, merging.phase());
         assertCondition(merging, Conditions.MERGED, "False", "Merging");
@@ -200,7 +201,8 @@ class RunStatusTest {
         Job done = ClusterFixtures.finished(job, "Complete", "CompletionsReached", "Reached expected number");
         LoraFineTuneStatus previous = RunStatus.compute(new RunObservation(run, List.of(), job,
                 ClusterFixtures.running(job, "10.0.0.7"), false,
-                new TrainerSnapshot(new Progress(880L, 900L, null, 0.98, 1.3, null, null, null, 2000.0, "10s", null), false),
+                new TrainerSnapshot(new Progress(880L, 900L, null, 0.98, 1.3, null, null, null, 2000.0, "10s", null),
+                        false),
                 NOW), null);
         LoraFineTuneStatus s = RunStatus.compute(new RunObservation(run, List.of(), done,
                 ClusterFixtures.terminated(done, "Succeeded", "Completed", 0, SUCCESS), false, null, LATER), previous);

@@ -10,12 +10,14 @@ import io.kubelora.trainer.lora.AdapterNotes;
 import io.kubelora.trainer.lora.LoraAdapters;
 import io.kubelora.trainer.model.CausalLm;
 import io.kubelora.trainer.model.ModelOptions;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * kubelora generate: text from a base model, with or without an adapter, to see what a fine-tune changed. The prompt
@@ -54,34 +56,42 @@ final class GenerateCommand implements Callable<Integer> {
                     + "use is an error.")
     String device;
 
+    @Spec
+    CommandSpec spec;
+
     @Override
     public Integer call() throws Exception {
         if (maxNewTokens < 1 || temperature < 0) {
             throw new IllegalArgumentException("--max-new-tokens must be >= 1 and --temperature >= 0");
         }
-        PromptTemplate template = chooseTemplate(System.err);
+        // picocli's writers (System.out and System.err unless the caller set others): the text on out, the rest on err
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        PromptTemplate template = chooseTemplate(err);
         ComputeDevice chosen = ComputeDevice.choose(DeviceRequest.option(device, "cpu",
                 "pass --device cpu to generate on the CPU"));
         ModelOptions options = ModelOptions.on(chosen.device()).withBf16Compute(chosen.device().isGpu()).withSeed(seed);
-        System.err.println(chosen.logLine(options.bf16Compute() ? "bf16 (the GPU default)" : "fp32"));
+        err.println(chosen.logLine(options.bf16Compute() ? "bf16 (the GPU default)" : "fp32"));
         try (TextTokenizer tokenizer = TextTokenizer.load(model); CausalLm lm = CausalLm.load(model, options)) {
             if (adapter != null) {
                 LoraAdapters.load(lm, adapter);
             }
             Generator.Completion c = new Generator(lm, tokenizer, template)
                     .complete(new Prompt.Text(prompt), maxNewTokens, temperature, seed);
-            System.out.println(c.prompt() + c.completion());
+            out.println(c.prompt() + c.completion());
+            out.flush();
             if (c.tokens() == 0) {
-                System.err.println("(the model ended its answer at once: the completion is empty)");
+                err.println("(the model ended its answer at once: the completion is empty)");
             } else if (!c.stopped()) {
-                System.err.println("(stopped at --max-new-tokens " + maxNewTokens + ")");
+                err.println("(stopped at --max-new-tokens " + maxNewTokens + ")");
             }
+            err.flush();
         }
         return 0;
     }
 
     /** --template, else the adapter's recorded template, else none; said on stderr so comparisons stay honest. */
-    private PromptTemplate chooseTemplate(PrintStream err) {
+    private PromptTemplate chooseTemplate(PrintWriter err) {
         Optional<AdapterNotes> notes = adapter == null ? Optional.empty() : AdapterNotes.read(adapter);
         if (template != null) {
             PromptTemplate given = PromptTemplate.ofLabel(template);

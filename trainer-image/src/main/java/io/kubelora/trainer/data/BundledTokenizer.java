@@ -26,7 +26,7 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class BundledTokenizer {
 
     private static final String ROOT = "/io/kubelora/trainer/tokenizers/";
-    /** Mistral's chat template (Mistral 7B Instruct: [INST] turns, an optional system message folded into the first). */
+    /** Mistral 7B Instruct's chat template: [INST] turns, an optional system message folded into the first. */
     private static final String MISTRAL_TEMPLATE = "mistral-chat-template.jinja";
     private static final Map<String, Integer> VOCAB_SIZES = new ConcurrentHashMap<>();
 

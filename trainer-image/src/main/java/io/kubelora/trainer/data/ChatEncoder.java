@@ -156,7 +156,8 @@ final class ChatEncoder implements RecordEncoder {
             JsonNode message = list.get(i);
             String where = "messages[" + i + "] ";
             if (!message.isObject()) {
-                throw new InvalidRecordException(where + "must be an object, not " + InvalidRecordException.kind(message));
+                throw new InvalidRecordException(where + "must be an object, not "
+                        + InvalidRecordException.kind(message));
             }
             String role = InvalidRecordException.requiredString(message, "role", where);
             if (!ROLES.contains(role)) {

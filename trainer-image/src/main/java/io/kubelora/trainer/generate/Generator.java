@@ -12,8 +12,8 @@ import java.util.Set;
 /**
  * Answers prompts with a model: the prompt written by a {@link PromptTemplate} as in training, then one token at a
  * time, greedily (the most likely token; temperature 0) or sampled, until a stop token (the tokenizer's EOS, the
- * model's eos_token_id, or the chat template's end of turn) or the token limit. The one generation of the project: samples while training and
- * {@code kubelora generate} both use it, so their answers to the same prompt are the same.
+ * model's eos_token_id, or the chat template's end of turn) or the token limit. The one generation of the project:
+ * samples while training and {@code kubelora generate} both use it, so their answers to the same prompt are the same.
  */
 public final class Generator {
 

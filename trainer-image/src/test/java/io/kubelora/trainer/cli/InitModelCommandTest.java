@@ -25,6 +25,7 @@ class InitModelCommandTest {
         assertTrue(tokenizer.get("chat_template").asText().contains("[INST]"), "Mistral's [INST] template");
         JsonNode model = JSON.readTree(dir.resolve("tokenizer.json").toFile());
         assertTrue(model.path("model").path("byte_fallback").asBoolean() && model.path("normalizer").toString()
-                .contains("\u2581"), "a SentencePiece-style BPE (byte fallback, the \u2581 word marker), not Llama 3's");
+                .contains("\u2581"), "a SentencePiece-style BPE (byte fallback, the \u2581 word marker), not "
+                + "Llama 3's");
     }
 }

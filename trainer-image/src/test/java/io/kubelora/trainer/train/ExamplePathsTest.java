@@ -12,7 +12,7 @@ import io.kubelora.api.LoraFineTuneSpec;
 import io.kubelora.api.LoraFineTuneYaml;
 import io.kubelora.api.OutputSpec;
 import io.kubelora.api.TrainingSpec;
-import io.kubelora.trainer.cli.Main;
+import io.kubelora.trainer.cli.CommandRun;
 import io.kubelora.trainer.data.BundledTokenizer;
 import io.kubelora.trainer.data.DatasetFormat;
 import io.kubelora.trainer.data.TextTokenizer;
@@ -159,16 +159,9 @@ class ExamplePathsTest {
 
     /** What {@code kubelora generate} prints: the prompt as written, then the answer. */
     private static String generate(Path model, Path adapter, String prompt) {
-        PrintStream stdout = System.out;
-        ByteArrayOutputStream printed = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(printed, true, StandardCharsets.UTF_8));
-        try {
-            assertEquals(0, Main.run("generate", "--model", model.toString(), "--adapter", adapter.toString(),
-                    "--prompt", prompt, "--max-new-tokens", "8"));
-        } finally {
-            System.setOut(stdout);
-        }
-        String text = printed.toString(StandardCharsets.UTF_8);
-        return text.substring(0, text.length() - System.lineSeparator().length());
+        CommandRun run = CommandRun.of("generate", "--model", model.toString(), "--adapter", adapter.toString(),
+                "--prompt", prompt, "--max-new-tokens", "8");
+        assertEquals(0, run.exitCode(), run.err());
+        return run.line();
     }
 }

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.kubelora.api.LoraFineTuneYaml;
-import io.kubelora.trainer.cli.Main;
+import io.kubelora.trainer.cli.CommandRun;
 import io.kubelora.trainer.storage.Storage;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -130,16 +130,10 @@ class GenerateLearningTest {
         if (template != null) {
             args.addAll(List.of("--template", template));
         }
-        PrintStream stdout = System.out;
-        ByteArrayOutputStream printed = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(printed, true, StandardCharsets.UTF_8));
-        try {
-            assertEquals(0, Main.run(args.toArray(String[]::new)));
-        } finally {
-            System.setOut(stdout);
-        }
-        String text = printed.toString(StandardCharsets.UTF_8);
+        CommandRun run = CommandRun.of(args.toArray(String[]::new));
+        assertEquals(0, run.exitCode(), run.err());
+        String text = run.line();
         assertTrue(text.startsWith(prompt), "generate prints the prompt, then the answer: " + text);
-        return text.substring(prompt.length(), text.length() - System.lineSeparator().length());
+        return text.substring(prompt.length());
     }
 }
