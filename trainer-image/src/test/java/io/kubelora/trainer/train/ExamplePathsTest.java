@@ -32,6 +32,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -108,6 +110,38 @@ class ExamplePathsTest {
                 "generate writes the prompt with the recorded chat template and answers as the run did");
     }
 
+    /** The counts the example's comments, examples/README.md and "See it learn" give are those of the run. */
+    @Test
+    void theSmolLm2ExamplesDocumentedCountsAreTheRunsOwn() throws Exception {
+        LoraFineTuneSpec spec = LoraFineTuneYaml.read(REPOSITORY.resolve("examples/smollm2-135m-cpu.yaml")).getSpec();
+        TrainingSpec t = spec.training();
+        TrainingData data;
+        try (TextTokenizer tokenizer = TextTokenizer.load(smolLm2LikeTokenizer(dir.resolve("tokenizer")))) {
+            data = TrainingData.load(REPOSITORY.resolve(spec.dataset().uri()),
+                    SpecTranslation.dataOptions(spec.dataset()), tokenizer, t.seed());
+        }
+        int steps = TrainingLoop.totalSteps(t, data.train().batchesPerEpoch(t.batchSize()));
+        int records = data.trainExamples() + data.validationExamples() + data.skippedExamples();
+        String yaml = Files.readString(REPOSITORY.resolve("examples/smollm2-135m-cpu.yaml"));
+        String readme = Files.readString(REPOSITORY.resolve("README.md"));
+        String seeItLearn = readme.substring(readme.indexOf("## See it learn"));
+        String examples = Files.readString(REPOSITORY.resolve("examples/README.md"));
+        assertEquals(steps, number(yaml, "(\\d+) steps in all"), "examples/smollm2-135m-cpu.yaml");
+        assertEquals(data.trainExamples(), number(yaml, "(\\d+) training conversations"));
+        assertEquals(data.validationExamples(), number(yaml, "(\\d+) of the \\d+ conversations measure"));
+        assertEquals(steps, number(seeItLearn, "(\\d+) optimizer steps"), "README See it learn");
+        assertEquals(t.evalEverySteps(), number(seeItLearn, "every (\\d+) steps"), "README See it learn");
+        for (String doc : List.of(yaml, seeItLearn, examples)) {
+            assertEquals(records, number(doc, "(\\d+) (?:chat )?(?:conversations|questions)"), doc);
+        }
+    }
+
+    private static int number(String text, String regex) {
+        Matcher m = Pattern.compile(regex).matcher(text);
+        assertTrue(m.find(), "no '" + regex + "' in: " + text);
+        return Integer.parseInt(m.group(1));
+    }
+
     @Test
     void theDollyExampleReadsThePublishedDollyFileAsItIs() throws Exception {
         LoraFineTuneSpec spec = LoraFineTuneYaml.read(REPOSITORY.resolve("examples/llama-3.2-1b-lora-dolly.yaml"))
@@ -134,11 +168,7 @@ class ExamplePathsTest {
 
     /** SmolLM2-135M's config.json with 2 layers and the ChatML tokenizer's vocabulary; SmolLM2's template. */
     private static Path smolLm2LikeModel(Path dir) throws IOException {
-        BundledTokenizer.copyTo("chatml", dir);
-        ObjectNode tokenizer = (ObjectNode) JSON.readTree(dir.resolve("tokenizer_config.json").toFile());
-        tokenizer.put("chat_template", SMOLLM2_TEMPLATE).put("bos_token", "<|im_start|>")
-                .put("eos_token", "<|im_end|>").put("pad_token", "<|im_end|>");
-        JSON.writeValue(dir.resolve("tokenizer_config.json").toFile(), tokenizer);
+        smolLm2LikeTokenizer(dir);
         long imStart = 151644;
         long imEnd = 151645;
         ModelConfig shape = ModelShapes.config("smollm2-135m");
@@ -148,6 +178,16 @@ class ExamplePathsTest {
         ModelInitializer.write(config, 135, dir);
         Files.writeString(dir.resolve("generation_config.json"), "{\"bos_token_id\": " + imStart
                 + ", \"eos_token_id\": " + imEnd + ", \"pad_token_id\": " + imEnd + "}");
+        return dir;
+    }
+
+    /** The ChatML tokenizer (GPT-2 style byte-level BPE) with SmolLM2's chat template and special tokens. */
+    private static Path smolLm2LikeTokenizer(Path dir) throws IOException {
+        BundledTokenizer.copyTo("chatml", dir);
+        ObjectNode tokenizer = (ObjectNode) JSON.readTree(dir.resolve("tokenizer_config.json").toFile());
+        tokenizer.put("chat_template", SMOLLM2_TEMPLATE).put("bos_token", "<|im_start|>")
+                .put("eos_token", "<|im_end|>").put("pad_token", "<|im_end|>");
+        JSON.writeValue(dir.resolve("tokenizer_config.json").toFile(), tokenizer);
         return dir;
     }
 
