@@ -68,6 +68,13 @@ public final class LossPlot implements TrainingObserver {
         if (steps.isEmpty()) {
             return;
         }
+        String file = png.toString();
+        BitmapEncoder.saveBitmap(chart(title), file.endsWith(".png") ? file.substring(0, file.length() - 4) : file,
+                BitmapEncoder.BitmapFormat.PNG);
+    }
+
+    /** The chart: training loss, evaluation loss and, marked, the best evaluation. */
+    XYChart chart(String title) {
         XYChart chart = new XYChartBuilder().width(900).height(500).title(title).xAxisTitle("step")
                 .yAxisTitle("loss").build();
         chart.getStyler().setChartBackgroundColor(Color.WHITE);
@@ -89,8 +96,6 @@ public final class LossPlot implements TrainingObserver {
             bestPoint.setMarkerColor(new Color(44, 160, 44));
             bestPoint.setLineStyle(new BasicStroke(0f));
         }
-        String file = png.toString();
-        BitmapEncoder.saveBitmap(chart, file.endsWith(".png") ? file.substring(0, file.length() - 4) : file,
-                BitmapEncoder.BitmapFormat.PNG);
+        return chart;
     }
 }

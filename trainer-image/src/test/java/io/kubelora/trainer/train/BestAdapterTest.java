@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.kubelora.api.LoraFineTuneYaml;
 import io.kubelora.api.TrainerResult;
 import io.kubelora.trainer.lora.AdapterNotes;
@@ -23,7 +25,9 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -101,6 +105,7 @@ class BestAdapterTest {
         assertTrue(status.describe().contains("(the best evaluation, step " + best + " of " + summary.steps() + ")")
                 && status.describe().contains("stopped early: eval loss did not improve"), status.describe());
         assertTrue(Files.readString(out.resolve("summary.json")).contains("\"stopped_early\" : \"eval loss"));
+        assertEvaluationsAgree(out);
 
         Path bestCheckpoint = seen.resolve("step-" + best);
         Path later = seen.resolve("step-25");
@@ -125,6 +130,33 @@ class BestAdapterTest {
         assertClose(logits(model, out.resolve("adapter")), merged, 1e-4, "merged = base + the delivered adapter");
         assertTrue(largestDifference(logits(model, later.resolve("adapter")), merged) > 1e-3,
                 "the merged model is not that of the later weights");
+    }
+
+    /**
+     * summary.json's evaluation figures are those of metrics.jsonl: the last evaluation's loss, perplexity (its
+     * exp) and accuracy, and the lowest evaluation loss with its step.
+     */
+    private static void assertEvaluationsAgree(Path out) throws IOException {
+        ObjectMapper json = new ObjectMapper();
+        List<JsonNode> evaluations = new ArrayList<>();
+        for (String line : Files.readAllLines(out.resolve("metrics.jsonl"))) {
+            JsonNode report = json.readTree(line);
+            if (report.has("eval_loss")) {
+                evaluations.add(report);
+            }
+        }
+        JsonNode summary = json.readTree(out.resolve("summary.json").toFile());
+        JsonNode last = evaluations.get(evaluations.size() - 1);
+        JsonNode lowest = evaluations.stream().min(Comparator.comparingDouble(e -> e.get("eval_loss").asDouble()))
+                .orElseThrow();
+        assertEquals(last.get("eval_loss").asDouble(), summary.get("final_eval_loss").asDouble(), 1e-6);
+        assertEquals(Math.exp(summary.get("final_eval_loss").asDouble()),
+                summary.get("final_eval_perplexity").asDouble(), 1e-9);
+        assertEquals(last.get("eval_accuracy").asDouble(), summary.get("final_eval_accuracy").asDouble(), 1e-6);
+        assertTrue(summary.get("final_eval_accuracy").asDouble() > 0, "some next tokens are predicted");
+        assertEquals(lowest.get("step").asInt(), summary.get("best_step").asInt());
+        assertEquals(lowest.get("eval_loss").asDouble(), summary.get("best_eval_loss").asDouble(), 1e-6);
+        assertEquals(lowest.get("step").asInt(), last.get("best_step").asInt(), "metrics.jsonl names the best too");
     }
 
     /** Copies every checkpoint folder present now (they never change once written) into {@code into}. */

@@ -1,7 +1,9 @@
 package io.kubelora.trainer.train;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
@@ -21,6 +23,7 @@ import java.util.List;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.knowm.xchart.XYSeries;
 
 class ObserversTest {
 
@@ -201,6 +204,20 @@ class ObserversTest {
         Path png = dir.resolve("loss.png");
         plot.write(png, "test");
         assertEquals(900, ImageIO.read(png.toFile()).getWidth());
+    }
+
+    @Test
+    void lossPlotMarksTheLowestEvaluation() {
+        LossPlot plot = new LossPlot();
+        double[] evalLosses = {2.2, 1.9, 2.4};
+        for (int i = 0; i < evalLosses.length; i++) {
+            plot.onReport(new StepReport(10 * (i + 1), 30, 0, 2.0, new Evaluation(evalLosses[i], 0.5, 8),
+                    null, 1e-4, 0.5, 100, 100, 0));
+        }
+        XYSeries best = plot.chart("test").getSeriesMap().get("best evaluation (step 20)");
+        assertNotNull(best, plot.chart("test").getSeriesMap().keySet().toString());
+        assertArrayEquals(new double[] {20}, best.getXData());
+        assertArrayEquals(new double[] {1.9}, best.getYData());
     }
 
     @Test
