@@ -156,6 +156,10 @@ public final class SpecValidator {
         if (Boolean.TRUE.equals(t.keepBest()) && !validation) {
             fail("spec.training.keepBest", NEEDS_VALIDATION);
         }
+        if (t.offloadActivations() && !t.gradientCheckpointing()) {
+            fail("spec.training.offloadActivations", "needs spec.training.gradientCheckpointing (the layer inputs it "
+                    + "keeps are what is offloaded)");
+        }
     }
 
     private void checkEvaluation(EvaluationSpec evaluation) {

@@ -355,7 +355,7 @@ class LoraFineTuneReconcilerTest extends OperatorTestSupport {
                     t.batchSize(), t.gradientAccumulationSteps(), t.warmupRatio(), t.lrScheduler(), t.weightDecay(),
                     t.maxGradNorm(), t.seed(), t.precision(), t.gradientCheckpointing(), t.logEverySteps(),
                     t.evalEverySteps(), t.checkpointEverySteps(), t.checkpointsToKeep(), t.resume(), t.earlyStopping(),
-                    t.keepBest())).build());
+                    t.keepBest(), t.memoryCheck(), t.offloadActivations(), t.optimizerOffload())).build());
             return r;
         });
         LoraFineTuneStatus status = awaitStatus("edited",

@@ -1,12 +1,13 @@
 package io.kubelora.trainer.model;
 
 /**
- * Summed token-level cross-entropy of a batch, the number of tokens it was summed over, and how many of those the
- * model predicted (its most likely next token was the target), from the same pass.
+ * Summed token-level cross-entropy of a batch, the number of tokens it was summed over, and, from an evaluation
+ * pass, how many of those the model predicted (its most likely next token was the target).
  *
  * @param sum     sum of -log p(target) over the target tokens, in nats
  * @param tokens  target tokens (those not {@code Batch.IGNORE})
- * @param correct target tokens whose argmax prediction was the target
+ * @param correct target tokens whose argmax prediction was the target (counted by evaluation passes, 0 from
+ *                training passes, which backpropagate the loss instead)
  */
 public record LossSum(double sum, long tokens, long correct) {
 

@@ -6,6 +6,8 @@ import java.util.List;
 
 /**
  * The totals of a finished run, written as summary.json. The evaluation fields are absent without validation data.
+ * The memory figures: the planned peak (per GPU on a GPU run), the measured one and how it was measured, the bytes
+ * held by the frozen weights (device and host), and for NF4 the bits held per quantized decoder-linear parameter.
  *
  * @param adapterStep  the step whose adapter was delivered (the best evaluation's with training.keepBest)
  * @param stoppedEarly why early stopping ended training before its last step, or absent
@@ -34,6 +36,11 @@ public record RunSummary(
         @JsonProperty("validation_examples") int validationExamples,
         @JsonProperty("skipped_examples") int skippedExamples,
         @JsonProperty("device") String device,
+        @JsonProperty("planned_peak_bytes") long plannedPeakBytes,
+        @JsonProperty("measured_peak_bytes") long measuredPeakBytes,
+        @JsonProperty("measured_peak") String measuredPeak,
+        @JsonProperty("weight_bytes") long weightBytes,
+        @JsonProperty("nf4_bits_per_parameter") Double nf4BitsPerParameter,
         @JsonProperty("prompt_template") String promptTemplate,
         @JsonProperty("samples") List<Sample> samples) {
 

@@ -76,7 +76,8 @@ class ExamplePathsTest {
                 .training(new TrainingSpec(t.epochs(), 3, t.learningRate(), 2,
                         t.gradientAccumulationSteps(), t.warmupRatio(), t.lrScheduler(), t.weightDecay(),
                         t.maxGradNorm(), t.seed(), t.precision(), t.gradientCheckpointing(), t.logEverySteps(), 0,
-                        t.checkpointEverySteps(), t.checkpointsToKeep(), t.resume(), t.earlyStopping(), t.keepBest()))
+                        t.checkpointEverySteps(), t.checkpointsToKeep(), t.resume(), t.earlyStopping(), t.keepBest(),
+                        t.memoryCheck(), t.offloadActivations(), t.optimizerOffload()))
                 .evaluation(new EvaluationSpec(spec.evaluation().prompts().subList(0, 2), 8)).build());
         FineTuneRun.Result result;
         try (HubFixture hub = new HubFixture()) {
