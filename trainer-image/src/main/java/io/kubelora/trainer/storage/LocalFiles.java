@@ -106,7 +106,8 @@ public final class LocalFiles {
      */
     public static void deleteEmptyFolders(Path dir, Path outermost) {
         Path stop = outermost.toAbsolutePath();
-        for (Path folder = dir.toAbsolutePath(); folder != null && folder.startsWith(stop); folder = folder.getParent()) {
+        for (Path folder = dir.toAbsolutePath(); folder != null && folder.startsWith(stop);
+             folder = folder.getParent()) {
             try {
                 if (!isEmptyDirectory(folder)) {
                     return;

@@ -1,9 +1,11 @@
 package io.kubelora.trainer.train;
 
 import ai.djl.ndarray.NDArray;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.kubelora.trainer.lora.AdapterNotes;
 import io.kubelora.trainer.lora.LoraAdapters;
 import io.kubelora.trainer.model.InPlace;
 import io.kubelora.trainer.model.TrainableParameter;
@@ -28,10 +30,11 @@ import java.util.regex.Pattern;
 
 /**
  * Resumable checkpoints under {@code <output>/checkpoints/step-N}: the adapter (PEFT files), the AdamW moments
- * (optimizer.safetensors), trainer_state.json (step, fingerprint) and the metrics logged so far. Dropout and
- * data order are functions of (seed, step), so the step is the whole position: a resumed run continues the
- * same sequence of batches and masks. Each checkpoint is published atomically, so a kill mid-write leaves
- * the previous one usable.
+ * (optimizer.safetensors), trainer_state.json (step, fingerprint, the best evaluation so far and the early
+ * stopping count) and the metrics logged so far. Dropout and data order are functions of (seed, step), so the step
+ * is the whole position: a resumed run continues the same sequence of batches and masks. Each checkpoint is
+ * published atomically, so a kill mid-write leaves the previous one usable. The checkpoint of the best evaluation
+ * can be protected from rotation until the run ends (training.keepBest delivers its adapter).
  */
 public final class Checkpoints {
 
@@ -40,6 +43,8 @@ public final class Checkpoints {
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
     static final String STATE_FILE = "trainer_state.json";
     static final String OPTIMIZER_FILE = "optimizer.safetensors";
+    /** The reports written while training, saved with each checkpoint so a resumed run continues them. */
+    private static final List<String> REPORTS = List.of(RunReports.METRICS_FILE, SamplesJsonl.FILE);
 
     private final Storage storage;
     private final String outputUri;
@@ -47,6 +52,8 @@ public final class Checkpoints {
     private final String fingerprint;
     private final int keep;
     private final Path staging;
+    /** A step whose checkpoint rotation keeps (the best evaluation's), or -1. */
+    private int protectedStep = -1;
 
     public Checkpoints(Storage storage, String outputUri, String fingerprint, int keep, Path staging) {
         this.storage = storage;
@@ -57,11 +64,25 @@ public final class Checkpoints {
         this.staging = staging;
     }
 
-    /** What trainer_state.json holds; {@code totals} is absent in checkpoints of older versions. */
+    /**
+     * What trainer_state.json holds; {@code totals} is absent in checkpoints of older versions, the evaluation fields
+     * in checkpoints of runs without them.
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
     public record State(@JsonProperty("step") int step, @JsonProperty("total_steps") int totalSteps,
                         @JsonProperty("fingerprint") String fingerprint,
                         @JsonProperty("optimizer_steps") long optimizerSteps,
-                        @JsonProperty("totals") RunTotals totals) {
+                        @JsonProperty("totals") RunTotals totals,
+                        @JsonProperty("best_eval_loss") Double bestEvalLoss,
+                        @JsonProperty("best_step") Integer bestStep,
+                        @JsonProperty("evals_without_improvement") Integer evalsWithoutImprovement) {
+
+        /** The evaluations the checkpointed run had made. */
+        public EvalHistory.State evalHistory() {
+            return bestStep == null || bestEvalLoss == null ? EvalHistory.State.EMPTY
+                    : new EvalHistory.State(bestEvalLoss, bestStep,
+                    evalsWithoutImprovement == null ? 0 : evalsWithoutImprovement);
+        }
     }
 
     /**
@@ -70,11 +91,6 @@ public final class Checkpoints {
      * @param skipped newer checkpoints passed over because they are incomplete (interrupted while being written)
      */
     public record Found(State state, Path folder, List<Integer> skipped) {
-
-        /** What the processes up to this checkpoint did. */
-        RunTotals totals() {
-            return state.totals() == null ? RunTotals.NONE : state.totals();
-        }
     }
 
     public String folderUri() {
@@ -101,39 +117,52 @@ public final class Checkpoints {
     public Optional<Found> latest() throws IOException {
         List<Integer> skipped = new ArrayList<>();
         for (int step : steps()) {
-            String stepUri = storage.resolve(folderUri, "step-" + step);
-            Path folder;
-            try {
-                if (!storage.list(stepUri).contains(CompletionManifest.COMPLETE)) {
-                    throw new StorageException(stepUri + " has no " + CompletionManifest.COMPLETE);
-                }
-                folder = storage.fetchDirectory(stepUri);
-            } catch (StorageException incomplete) {
-                skipped.add(step); // an interrupted write: fall back to an older checkpoint
-                continue;
+            Optional<Found> found = fetch(step);
+            if (found.isPresent()) {
+                return Optional.of(new Found(found.get().state(), found.get().folder(), List.copyOf(skipped)));
             }
-            Path stateFile = folder.resolve(STATE_FILE);
-            if (!Files.exists(stateFile)) {
-                skipped.add(step);
-                continue;
-            }
-            State state = JSON.readValue(stateFile.toFile(), State.class);
-            if (!fingerprint.equals(state.fingerprint())) {
-                throw new IllegalArgumentException("spec.output.uri (" + outputUri + "): checkpoints/ holds"
-                        + " checkpoints of another configuration (" + state.fingerprint() + "; this run is "
-                        + fingerprint + "): choose another output.uri, or set training.resume: never to delete them"
-                        + " and start over");
-            }
-            return Optional.of(new Found(state, folder, List.copyOf(skipped)));
+            skipped.add(step); // an interrupted write: fall back to an older checkpoint
         }
         return Optional.empty();
     }
 
+    /** Checkpoint step-N of this configuration, fetched; empty when it is missing or incomplete. */
+    public Optional<Found> fetch(int step) throws IOException {
+        String stepUri = storage.resolve(folderUri, "step-" + step);
+        Path folder;
+        try {
+            if (!storage.list(stepUri).contains(CompletionManifest.COMPLETE)) {
+                return Optional.empty();
+            }
+            folder = storage.fetchDirectory(stepUri);
+        } catch (StorageException incomplete) {
+            return Optional.empty();
+        }
+        Path stateFile = folder.resolve(STATE_FILE);
+        if (!Files.exists(stateFile)) {
+            return Optional.empty();
+        }
+        State state = JSON.readValue(stateFile.toFile(), State.class);
+        if (!fingerprint.equals(state.fingerprint())) {
+            throw new IllegalArgumentException("spec.output.uri (" + outputUri + "): checkpoints/ holds"
+                    + " checkpoints of another configuration (" + state.fingerprint() + "; this run is "
+                    + fingerprint + "): choose another output.uri, or set training.resume: never to delete them"
+                    + " and start over");
+        }
+        return Optional.of(new Found(state, folder, List.of()));
+    }
+
+    /** Keeps step-N (the best evaluation's) through rotation until {@link #prune()}; -1 protects none. */
+    public void protect(int step) {
+        protectedStep = step;
+    }
+
     /**
-     * Restores adapter weights, optimizer moments and the metrics logged up to the checkpoint; returns the step to
-     * continue from.
+     * Restores adapter weights and optimizer moments, and the reports (metrics.jsonl, samples.jsonl) of the steps
+     * before it into {@code reportDir}; returns the step to continue from.
      */
-    public int restore(Found found, LoraAdapters adapters, AdamW optimizer, Path metricsFile) throws IOException {
+    public int restore(Found found, LoraAdapters adapters, AdamW optimizer, Path reportDir) throws IOException {
+        protectedStep = found.state().evalHistory().bestStep();
         adapters.loadWeights(found.folder().resolve("adapter"));
         try (SafetensorsFile file = SafetensorsFile.open(found.folder().resolve(OPTIMIZER_FILE))) {
             List<TrainableParameter> params = adapters.parameters();
@@ -144,41 +173,72 @@ public final class Checkpoints {
             }
         }
         optimizer.restoreSteps(found.state().optimizerSteps());
-        Path metrics = found.folder().resolve(RunReports.METRICS_FILE);
-        if (Files.exists(metrics)) {
-            Files.copy(metrics, metricsFile, StandardCopyOption.REPLACE_EXISTING);
+        for (String report : REPORTS) {
+            Path saved = found.folder().resolve(report);
+            if (Files.exists(saved)) {
+                Files.copy(saved, reportDir.resolve(report), StandardCopyOption.REPLACE_EXISTING);
+            } else {
+                Files.deleteIfExists(reportDir.resolve(report));
+            }
         }
         return found.state().step();
     }
 
     /**
      * Writes step-N, with what the run's processes did up to it, and deletes all but the newest {@code keep}
-     * checkpoints.
+     * checkpoints (and the protected one).
+     *
+     * @param totals       what the run's processes did up to step-N
+     * @param adapterNotes what the adapter folder carries besides the PEFT files (how it was trained)
      */
     public void save(int step, int totalSteps, LoraAdapters adapters, AdamW optimizer, String baseModel,
-                     Path metricsFile, RunTotals totals) throws IOException {
+                     Path reportDir, RunTotals totals, EvalHistory.State evals, AdapterNotes adapterNotes)
+            throws IOException {
         Path dir = Files.createDirectory(staging.resolve("step-" + step)); // staging is this process's own
         try {
-            adapters.save(dir.resolve("adapter"), baseModel);
-            writeOptimizer(dir.resolve(OPTIMIZER_FILE), adapters.parameters(), optimizer);
-            JSON.writeValue(dir.resolve(STATE_FILE).toFile(),
-                    new State(step, totalSteps, fingerprint, optimizer.steps(), totals));
-            if (Files.exists(metricsFile)) {
-                Files.copy(metricsFile, dir.resolve(RunReports.METRICS_FILE));
-            }
+            writeCheckpoint(dir, step, totalSteps, adapters, optimizer, baseModel, reportDir, totals, evals,
+                    adapterNotes);
             storage.publishDirectory(folderUri, "step-" + step, dir);
         } finally {
             LocalFiles.deleteTree(dir);
         }
-        List<Integer> steps = steps();
-        for (int old : steps.subList(Math.min(keep, steps.size()), steps.size())) {
-            storage.deletePublished(storage.resolve(folderUri, "step-" + old));
+        rotate();
+    }
+
+    private void writeCheckpoint(Path dir, int step, int totalSteps, LoraAdapters adapters, AdamW optimizer,
+                                 String baseModel, Path reportDir, RunTotals totals, EvalHistory.State evals,
+                                 AdapterNotes adapterNotes) throws IOException {
+        adapters.save(dir.resolve("adapter"), baseModel);
+        adapterNotes.write(dir.resolve("adapter"));
+        writeOptimizer(dir.resolve(OPTIMIZER_FILE), adapters.parameters(), optimizer);
+        boolean evaluated = evals.bestStep() >= 0;
+        JSON.writeValue(dir.resolve(STATE_FILE).toFile(), new State(step, totalSteps, fingerprint, optimizer.steps(),
+                totals, evaluated ? evals.bestLoss() : null, evaluated ? evals.bestStep() : null,
+                evaluated ? evals.evalsWithoutImprovement() : null));
+        for (String report : REPORTS) {
+            if (Files.exists(reportDir.resolve(report))) {
+                Files.copy(reportDir.resolve(report), dir.resolve(report));
+            }
         }
     }
 
-    /**
-     * Removes every checkpoint (training.resume: never starts over); files KubeLoRA did not write stay.
-     */
+    /** Deletes all but the newest {@code keep} checkpoints, sparing the protected one. */
+    private void rotate() {
+        List<Integer> steps = steps();
+        for (int old : steps.subList(Math.min(keep, steps.size()), steps.size())) {
+            if (old != protectedStep) {
+                storage.deletePublished(storage.resolve(folderUri, "step-" + old));
+            }
+        }
+    }
+
+    /** At the end of a run: the protected checkpoint is no longer needed beyond the newest {@code keep}. */
+    public void prune() {
+        protectedStep = -1;
+        rotate();
+    }
+
+    /** Removes every checkpoint (training.resume: never starts over); files KubeLoRA did not write stay. */
     public void clear() {
         for (int step : steps()) {
             storage.deletePublished(storage.resolve(folderUri, "step-" + step));

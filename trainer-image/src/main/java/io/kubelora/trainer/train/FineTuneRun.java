@@ -4,9 +4,13 @@ import ai.djl.Device;
 import ai.djl.engine.Engine;
 import io.kubelora.api.LoraFineTune;
 import io.kubelora.api.LoraFineTuneSpec;
+import io.kubelora.api.EvaluationSpec;
 import io.kubelora.api.ResumePolicy;
+import io.kubelora.api.TrainerResult;
+import io.kubelora.trainer.data.Prompt;
 import io.kubelora.trainer.data.TextTokenizer;
 import io.kubelora.trainer.data.TrainingData;
+import io.kubelora.trainer.lora.AdapterNotes;
 import io.kubelora.trainer.device.ComputeDevice;
 import io.kubelora.trainer.device.DeviceRequest;
 import io.kubelora.trainer.memory.ByteSize;
@@ -30,9 +34,11 @@ import java.util.Optional;
 /**
  * One fine-tuning run from a LoraFineTune. The output is checked first ({@link RunOutput}): nothing KubeLoRA did
  * not write there is replaced or deleted, and a finished run is not trained again unless training.resume is never.
- * Then the model's config.json alone is read and the run's memory plan checked against the GPU ({@link FitCheck});
- * then model and data are fetched, the adapter trained, and the adapter and the run's reports (metrics.jsonl,
- * summary.json, loss.png) delivered to spec.output.uri. Running out of memory is reported as such, with the plan.
+ * Then it reads the model's config.json alone and checks the run's memory plan against the GPU ({@link FitCheck}),
+ * then fetches model and data, trains the adapter (evaluating, answering the
+ * evaluation prompts, stopping early when asked), delivers the adapter (the best evaluation's with training.keepBest)
+ * and the run's reports (metrics.jsonl, samples.jsonl, summary.json, loss.png) to spec.output.uri. Running out of
+ * memory is reported as such, with the plan.
  */
 public final class FineTuneRun {
 
@@ -87,18 +93,26 @@ public final class FineTuneRun {
 
     /** What a finished run delivered. */
     public record Result(String adapterUri, String mergedModelUri, RunSummary summary) {
+
+        /** The result as the operator reads it from the termination message. */
+        public TrainerResult trainerResult() {
+            return new TrainerResult(adapterUri, mergedModelUri, summary.finalLoss(), (long) summary.steps(),
+                    summary.finalEvalLoss(), summary.bestEvalLoss(),
+                    summary.bestStep() == null ? null : summary.bestStep().longValue(), (long) summary.adapterStep(),
+                    summary.stoppedEarly());
+        }
     }
 
-    /** The local copies of the run's inputs. */
-    private record Inputs(Path modelDir, Path datasetFile) {
+    /** The local copies of the run's inputs; validationFile is null without dataset.validationUri. */
+    private record Inputs(Path modelDir, Path datasetFile, Path validationFile) {
+    }
+
+    /** The adapter delivered: the weights of {@code step}, evaluated at {@code evalLoss} (null: not evaluated). */
+    private record Delivered(int step, Double evalLoss, List<Sample> samples) {
     }
 
     /** Where the adapter, and the merged model when merge is enabled (else null), were published. */
     private record Published(String adapterUri, String mergedModelUri) {
-    }
-
-    /** Where a resumed run starts: the checkpoint's step and what the processes before this one did. */
-    private record Resumed(int step, RunTotals totals) {
     }
 
     /** What the run found before fetching anything: its output, the checkpoint to resume, its staging folder. */
@@ -106,9 +120,9 @@ public final class FineTuneRun {
                          Path staging, long nanoTime) {
     }
 
-    /** The fetched inputs, the tokenised data and the loaded model, with the SIGTERM hook and memory sampling. */
-    private record Loaded(Inputs inputs, TrainingData data, TrainingState state, GracefulStop stop,
-                          DeviceMemory memory) {
+    /** The fetched inputs, the tokenizer and data, the loaded model, the SIGTERM hook and the memory samples. */
+    private record Loaded(Inputs inputs, TextTokenizer tokenizer, TrainingData data, TrainingState state,
+                          GracefulStop stop, DeviceMemory memory) {
     }
 
     public Result execute() throws IOException {
@@ -149,45 +163,60 @@ public final class FineTuneRun {
         }
     }
 
-    /** Fetches model and data, loads the model and trains it from {@code start}'s checkpoint (or step 0). */
+    /**
+     * Fetches model and data and loads the model, then claims the output and trains; a failure gives up the output
+     * ({@link RunOutput#abandon}).
+     */
     private Result loadAndTrain(Start start, Device device, MemoryPlan plan) throws IOException {
         Inputs inputs = fetchInputs();
         Engine.getInstance().setRandomSeed((int) (long) spec.training().seed());
-        TrainingData data = loadData(inputs);
         DeviceMemory memory = new DeviceMemory(device);
-        try (TrainingState state = TrainingState.load(inputs.modelDir(), spec, device);
-             GracefulStop stop = new GracefulStop(GRACE_SECONDS)) {
-            memory.sample();
-            log.println(parameterLine(state.model().trainableParameterCount(), state.model().parameterCount()));
-            log.println(state.model().linearWeights().describe());
-            start.output().claim();
-            try {
-                Resumed resumed = resume(start.checkpoints(), start.checkpoint(), state,
-                        RunReports.metricsFile(reportDir(start.staging())));
-                return trainAndDeliver(start, resumed, new Loaded(inputs, data, state, stop, memory), plan);
-            } catch (IOException | RuntimeException | Error e) {
+        try (TextTokenizer tokenizer = TextTokenizer.load(inputs.modelDir())) {
+            TrainingData data = loadData(inputs, tokenizer);
+            try (TrainingState state = TrainingState.load(inputs.modelDir(), spec, device);
+                 GracefulStop stop = new GracefulStop(GRACE_SECONDS)) {
+                memory.sample();
+                log.println(parameterLine(state.model().trainableParameterCount(), state.model().parameterCount()));
+                log.println(state.model().linearWeights().describe());
+                start.output().claim();
                 try {
-                    start.output().abandon();
-                } catch (RuntimeException cleanup) {
-                    e.addSuppressed(cleanup);
+                    return trainAndDeliver(start, new Loaded(inputs, tokenizer, data, state, stop, memory), plan);
+                } catch (IOException | RuntimeException | Error e) {
+                    try {
+                        start.output().abandon();
+                    } catch (RuntimeException cleanup) {
+                        e.addSuppressed(cleanup);
+                    }
+                    throw e;
                 }
-                throw e;
             }
         }
     }
 
-    /** Trains from {@code resumed}, then publishes the adapter and the reports and marks the run finished. */
-    private Result trainAndDeliver(Start start, Resumed resumed, Loaded loaded, MemoryPlan plan) throws IOException {
-        Path reportDir = reportDir(start.staging());
+    /** Trains from the checkpoint found (or step 0), then delivers the adapter and the reports, marking it finished. */
+    private Result trainAndDeliver(Start start, Loaded loaded, MemoryPlan plan) throws IOException {
         TrainingState state = loaded.state();
-        try (RunReports reports = RunReports.open(reportDir, resumed.step() > 0)) {
+        TrainingData data = loaded.data();
+        Path reportDir = reportDir(start.staging());
+        Checkpoints checkpoints = start.checkpoints();
+        Checkpoints.State resumed = resume(checkpoints, start.checkpoint(), state, reportDir);
+        int startStep = resumed == null ? 0 : resumed.step();
+        RunTotals before = resumed == null || resumed.totals() == null ? RunTotals.NONE : resumed.totals();
+        EvalHistory history = SpecTranslation.evalHistory(spec.training(),
+                resumed == null ? EvalHistory.State.EMPTY : resumed.evalHistory());
+        SampleAnswers samples = sampleAnswers(state, loaded.tokenizer(), data);
+        try (RunReports reports = RunReports.open(reportDir, startStep > 0)) {
             Observers observers = observers(reports);
-            TrainingLoop loop = new TrainingLoop(state.model(), loaded.data(), spec.training(), observers);
-            Totals totals = new Totals(resumed.totals(), loop, start.nanoTime());
-            TrainingLoop.LoopResult trained = train(state, loop, start.checkpoints(), resumed.step(), loaded.stop(),
-                    observers, RunReports.metricsFile(reportDir), totals, loaded.memory());
-            Published published = publish(loaded.inputs(), state, observers, start.staging());
-            RunSummary summary = summarize(trained, state, loaded.data(), totals.now(), plan, loaded.memory());
+            TrainingLoop loop = new TrainingLoop(state.model(), data, spec.training(), observers, history, samples);
+            Totals totals = new Totals(before, loop, start.nanoTime());
+            TrainingLoop.LoopResult trained = train(loaded, loop, checkpoints, startStep, observers, reportDir, history,
+                    totals);
+            Delivered delivered = deliver(trained, history, checkpoints, state, samples, observers);
+            Published published = publish(loaded.inputs(), state, observers, AdapterNotes.of(data.promptTemplate(),
+                    delivered.step(), delivered.evalLoss()), start.staging());
+            checkpoints.prune();
+            RunSummary summary = summarize(trained, history, delivered, state, data, totals.now(), plan,
+                    loaded.memory());
             log.println("Memory: planned " + ByteSize.gib(plan.total()) + ", measured "
                     + ByteSize.gib(summary.measuredPeakBytes()) + " (" + loaded.memory().source() + ")");
             report(summary, reports, observers);
@@ -211,7 +240,7 @@ public final class FineTuneRun {
         return ModelConfig.read(storage.fetchModelConfig(spec.baseModel().uri()).getParent());
     }
 
-    /** Model folder and dataset file on this machine; a merge destination is checked first, not after training. */
+    /** Model folder and dataset files on this machine; a merge destination is checked first, not after training. */
     private Inputs fetchInputs() {
         if (spec.merge().enabled()) {
             merger.checkDestination(spec.merge().output().uri(), "spec.merge.output.uri");
@@ -220,17 +249,32 @@ public final class FineTuneRun {
         Path modelDir = storage.fetchDirectory(spec.baseModel().uri());
         log.println("Fetching dataset " + spec.dataset().uri());
         Path datasetFile = storage.fetchFile(spec.dataset().uri());
-        return new Inputs(modelDir, datasetFile);
+        Path validationFile = null;
+        if (spec.dataset().validationUri() != null) {
+            log.println("Fetching validation data " + spec.dataset().validationUri());
+            validationFile = storage.fetchFile(spec.dataset().validationUri());
+        }
+        return new Inputs(modelDir, datasetFile, validationFile);
     }
 
-    /** The dataset tokenised with the model's tokenizer, a validation share held out. */
-    private TrainingData loadData(Inputs inputs) {
-        try (TextTokenizer tokenizer = TextTokenizer.load(inputs.modelDir())) {
-            TrainingData data = TrainingData.load(inputs.datasetFile(), SpecTranslation.dataOptions(spec.dataset()),
-                    tokenizer, spec.training().seed());
-            log.println(data.describe());
-            return data;
-        }
+    /** The dataset tokenised with the model's tokenizer, a validation share held out or read from its own file. */
+    private TrainingData loadData(Inputs inputs, TextTokenizer tokenizer) {
+        TrainingData data = TrainingData.load(inputs.datasetFile(), inputs.validationFile(),
+                SpecTranslation.dataOptions(spec.dataset()), tokenizer, spec.training().seed());
+        log.println(data.describe());
+        return data;
+    }
+
+    /**
+     * The prompts answered at every evaluation and at the end: spec.evaluation.prompts, or the first validation
+     * examples' prompts; written as the training data is.
+     */
+    private SampleAnswers sampleAnswers(TrainingState state, TextTokenizer tokenizer, TrainingData data) {
+        List<Prompt> given = SpecTranslation.prompts(spec.evaluation());
+        List<Prompt> prompts = given != null ? given : data.validationPrompts(EvaluationSpec.DEFAULT_PROMPTS);
+        String what = given != null ? "spec.evaluation.prompts" : "the validation example prompts";
+        return SampleAnswers.of(state.model(), tokenizer, data.promptTemplate(), prompts,
+                spec.evaluation().maxNewTokens(), what);
     }
 
     /** Reports go straight into a local output; for a remote one they are kept in staging and uploaded at the end. */
@@ -240,27 +284,27 @@ public final class FineTuneRun {
     }
 
     /**
-     * The step to start from and the work done before it: those of {@code checkpoint} (the newest of this
-     * configuration), restored, or 0 and nothing; with training.resume: never, every checkpoint is deleted first.
+     * Restores {@code checkpoint} (the newest of this configuration), with the reports it carried, and returns its
+     * state; null when there is none. With training.resume: never, every checkpoint is deleted first.
      */
-    private Resumed resume(Checkpoints checkpoints, Optional<Checkpoints.Found> checkpoint, TrainingState state,
-                           Path metricsFile) throws IOException {
+    private Checkpoints.State resume(Checkpoints checkpoints, Optional<Checkpoints.Found> checkpoint,
+                                    TrainingState state, Path reportDir) throws IOException {
         if (spec.training().resume() == ResumePolicy.NEVER) {
             checkpoints.clear();
-            return new Resumed(0, RunTotals.NONE);
+            return null;
         }
         if (checkpoint.isEmpty()) {
-            return new Resumed(0, RunTotals.NONE);
+            return null;
         }
         for (int skipped : checkpoint.get().skipped()) {
             log.println("Checkpoint step-" + skipped + " of " + checkpoints.folderUri() + " is incomplete (its writer"
                     + " was interrupted): passed over");
         }
         long begin = System.nanoTime();
-        int step = checkpoints.restore(checkpoint.get(), state.adapters(), state.optimizer(), metricsFile);
+        int step = checkpoints.restore(checkpoint.get(), state.adapters(), state.optimizer(), reportDir);
         log.printf(Locale.ROOT, "Resumed from checkpoint step-%d of %s in %.1f s%n", step, checkpoints.folderUri(),
                 (System.nanoTime() - begin) / 1e9);
-        return new Resumed(step, checkpoint.get().totals());
+        return checkpoint.get().state();
     }
 
     /** The reports, the console progress and the caller's observers (e.g. the Prometheus endpoint). */
@@ -281,61 +325,119 @@ public final class FineTuneRun {
     }
 
     /**
-     * Runs the optimizer steps from {@code startStep}, writing a checkpoint every checkpointEverySteps and on
-     * SIGTERM (which then ends the run with an error a restart resumes from).
+     * Runs the optimizer steps from {@code startStep}, writing a checkpoint every checkpointEverySteps, at every new
+     * best evaluation when the best adapter is delivered (kept until the end), and on SIGTERM (which then ends the
+     * run with an error a restart resumes from). Early stopping ends it successfully.
      */
-    private TrainingLoop.LoopResult train(TrainingState state, TrainingLoop loop, Checkpoints checkpoints,
-                                          int startStep, GracefulStop stop, TrainingObserver observers,
-                                          Path metricsFile, Totals totals, DeviceMemory memory) {
+    private TrainingLoop.LoopResult train(Loaded loaded, TrainingLoop loop, Checkpoints checkpoints, int startStep,
+                                          TrainingObserver observers, Path reportDir, EvalHistory history,
+                                          Totals totals) {
+        TrainingState state = loaded.state();
         int total = loop.totalSteps();
         observers.onStart(new RunStart(startStep, total, state.device(), state.model().linearWeights()));
         int every = spec.training().checkpointEverySteps();
-        TrainingLoop.LoopResult result = loop.run(startStep, state.optimizer(), done -> {
-            memory.sample();
-            boolean stopping = stop.requested();
-            if (stopping || (every > 0 && done % every == 0 && done < total)) {
-                saveCheckpoint(checkpoints, done, total, state, metricsFile, totals.now());
+        boolean keepBest = spec.keepsBest();
+        TrainingLoop.LoopResult result = loop.run(startStep, state.optimizer(), (done, newBest) -> {
+            loaded.memory().sample();
+            boolean stopping = loaded.stop().requested();
+            boolean best = keepBest && newBest && done < total;
+            if (stopping || best || (every > 0 && done % every == 0 && done < total)) {
+                Double evalLoss = newBest ? history.bestLoss() : null;
+                saveCheckpoint(checkpoints, done, total, state, reportDir, totals.now(), history,
+                        AdapterNotes.of(loaded.data().promptTemplate(), done, evalLoss), best);
             }
             if (stopping) {
-                stop.saved();
+                loaded.stop().saved();
             }
             return stopping;
         });
-        if (result.stepsDone() < total) {
+        if (result.stopReason() != null) {
+            log.println("Stopped early after step " + result.stepsDone() + "/" + total + ": " + result.stopReason());
+        } else if (result.stepsDone() < total) {
             throw new IllegalStateException("stopped by SIGTERM after step " + result.stepsDone() + "/" + total
                     + "; a checkpoint was written and a restart resumes from it");
         }
         return result;
     }
 
-    private void saveCheckpoint(Checkpoints checkpoints, int step, int total, TrainingState state, Path metricsFile,
-                                RunTotals totals) {
+    private void saveCheckpoint(Checkpoints checkpoints, int step, int total, TrainingState state, Path reportDir,
+                                RunTotals totals, EvalHistory history, AdapterNotes notes, boolean best) {
         try {
-            checkpoints.save(step, total, state.adapters(), state.optimizer(), spec.baseModel().uri(), metricsFile,
-                    totals);
+            if (best) {
+                checkpoints.protect(step);
+            }
+            checkpoints.save(step, total, state.adapters(), state.optimizer(), spec.baseModel().uri(), reportDir,
+                    totals, history.state(), notes);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write checkpoint step-" + step + ": " + e.getMessage(), e);
         }
     }
 
-    private RunSummary summarize(TrainingLoop.LoopResult trained, TrainingState state, TrainingData data,
-                                 RunTotals totals, MemoryPlan plan, DeviceMemory memory) {
+    /**
+     * Chooses the weights to deliver: the best evaluation's when training.keepBest is on (read back from its
+     * checkpoint when training went on past it), else the last step's; and the answers to the evaluation prompts
+     * with those weights (reported at the end).
+     */
+    private Delivered deliver(TrainingLoop.LoopResult trained, EvalHistory history, Checkpoints checkpoints,
+                              TrainingState state, SampleAnswers samples, TrainingObserver observers)
+            throws IOException {
+        int step = trained.stepsDone();
+        // The loop's last evaluation is of its last step (it evaluates there, and early stopping stops there).
+        Double evalLoss = trained.finalEval() == null ? null : trained.finalEval().loss();
+        if (spec.keepsBest() && history.any()) {
+            evalLoss = history.bestLoss();
+            if (history.bestStep() != step) {
+                int best = history.bestStep();
+                Checkpoints.Found found = checkpoints.fetch(best).orElseThrow(() -> new IllegalStateException(
+                        "the checkpoint of the best evaluation, step-" + best + ", is missing from "
+                                + checkpoints.folderUri() + "; set training.keepBest: false to deliver the last "
+                                + "adapter"));
+                state.adapters().loadWeights(found.folder().resolve("adapter"));
+                log.printf(Locale.ROOT, "Delivering the adapter of step %d (best eval loss %.4f), not of the last "
+                        + "step %d%n", best, history.bestLoss(), step);
+                step = best;
+            }
+        }
+        List<Sample> answers = List.of();
+        if (!samples.isEmpty()) {
+            answers = samples.answeredAt(step);
+            if (answers == null) {
+                answers = samples.answer(step);
+                observers.onSamples(answers);
+            }
+        }
+        return new Delivered(step, evalLoss, answers);
+    }
+
+    private RunSummary summarize(TrainingLoop.LoopResult trained, EvalHistory history, Delivered delivered,
+                                 TrainingState state, TrainingData data, RunTotals totals, MemoryPlan plan,
+                                 DeviceMemory memory) {
+        Evaluation last = trained.finalEval();
         CausalLm model = state.model();
         Double nf4Bits = plan.settings().options().nf4()
                 ? 8.0 * model.decoderLinearBytes() / WeightBytes.decoderLinearParameters(model.config()) : null;
         return new RunSummary(trained.stepsDone(), trained.epochs(), trained.finalLoss(),
-                Double.isNaN(trained.finalEvalLoss()) ? null : trained.finalEvalLoss(), totals.trainedTokens(),
-                totals.lossTokens(), totals.wallTimeSeconds(), totals.trainedTokens() / totals.trainSeconds(),
-                totals.peakRssBytes(), model.trainableParameterCount(), model.parameterCount(), data.trainExamples(),
+                last == null ? null : last.loss(), last == null ? null : last.perplexity(),
+                last == null ? null : last.accuracy(), history.any() ? history.bestLoss() : null,
+                history.any() ? history.bestStep() : null, delivered.step(), trained.stopReason(),
+                totals.trainedTokens(), totals.lossTokens(), totals.wallTimeSeconds(),
+                totals.trainedTokens() / totals.trainSeconds(), totals.peakRssBytes(),
+                model.trainableParameterCount(), model.parameterCount(), data.trainExamples(),
                 data.validationExamples(), data.skippedExamples(), state.device().toString(), totals.processes(),
-                plan.total(), memory.peak(), memory.source(), model.baseWeightBytes(), nf4Bits);
+                plan.total(),
+                memory.peak(), memory.source(), model.baseWeightBytes(), nf4Bits, data.promptTemplate().label(),
+                delivered.samples());
     }
 
-    /** Publishes the adapter to output.uri/adapter and, when merge is enabled, the merged model. */
-    private Published publish(Inputs inputs, TrainingState state, TrainingObserver observers, Path staging)
-            throws IOException {
+    /**
+     * Publishes the adapter to output.uri/adapter (with {@code notes}: how it was trained) and, when merge is
+     * enabled, the merged model of the same weights.
+     */
+    private Published publish(Inputs inputs, TrainingState state, TrainingObserver observers, AdapterNotes notes,
+                              Path staging) throws IOException {
         Path staged = staging.resolve("adapter");
         state.adapters().save(staged, spec.baseModel().uri());
+        notes.write(staged);
         String adapterUri = storage.publishDirectory(spec.output().uri(), "adapter", staged);
         log.println("Adapter written to " + adapterUri);
         String mergedUri = spec.merge().enabled() ? merge(inputs.modelDir(), staged, observers) : null;

@@ -8,8 +8,8 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * A run's reports in one folder: metrics.jsonl written as training goes, then summary.json and loss.png at the
- * end. A resumed run appends to the metrics its checkpoint carried and plots them too.
+ * A run's reports in one folder: metrics.jsonl and samples.jsonl written as training goes, then summary.json and
+ * loss.png at the end. A resumed run appends to the metrics its checkpoint carried and plots them too.
  */
 final class RunReports implements AutoCloseable {
 
@@ -17,16 +17,18 @@ final class RunReports implements AutoCloseable {
     static final String SUMMARY_FILE = "summary.json";
     static final String PLOT_FILE = "loss.png";
     /** Every file the reports write into the output folder. */
-    static final List<String> FILES = List.of(METRICS_FILE, SUMMARY_FILE, PLOT_FILE);
+    static final List<String> FILES = List.of(METRICS_FILE, SamplesJsonl.FILE, SUMMARY_FILE, PLOT_FILE);
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     private final Path folder;
     private final MetricsJsonl metrics;
+    private final SamplesJsonl samples;
     private final LossPlot plot;
 
-    private RunReports(Path folder, MetricsJsonl metrics, LossPlot plot) {
+    private RunReports(Path folder, MetricsJsonl metrics, SamplesJsonl samples, LossPlot plot) {
         this.folder = folder;
         this.metrics = metrics;
+        this.samples = samples;
         this.plot = plot;
     }
 
@@ -42,7 +44,8 @@ final class RunReports implements AutoCloseable {
         if (resumed) {
             plot.addHistory(metricsFile(folder));
         }
-        return new RunReports(folder, new MetricsJsonl(metricsFile(folder), resumed), plot);
+        return new RunReports(folder, new MetricsJsonl(metricsFile(folder), resumed),
+                new SamplesJsonl(folder.resolve(SamplesJsonl.FILE), resumed), plot);
     }
 
     Path folder() {
@@ -51,7 +54,7 @@ final class RunReports implements AutoCloseable {
 
     /** The observers that record the loop's reports. */
     List<TrainingObserver> observers() {
-        return List.of(metrics, plot);
+        return List.of(metrics, samples, plot);
     }
 
     /** Writes summary.json and loss.png (titled {@code title}). */
@@ -62,6 +65,7 @@ final class RunReports implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
+        samples.close();
         metrics.close();
     }
 }

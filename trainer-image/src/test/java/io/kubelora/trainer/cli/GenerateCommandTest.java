@@ -8,6 +8,7 @@ import io.kubelora.trainer.data.BundledTokenizer;
 import io.kubelora.trainer.data.TextTokenizer;
 import io.kubelora.trainer.model.Architecture;
 import io.kubelora.trainer.model.CausalLm;
+import io.kubelora.trainer.model.ModelConfig;
 import io.kubelora.trainer.model.ModelInitializer;
 import io.kubelora.trainer.model.ModelOptions;
 import io.kubelora.trainer.model.Preset;
@@ -15,6 +16,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -22,11 +24,12 @@ import picocli.CommandLine;
 /**
  * generate at temperature 0 on a fixed tiny model (a random Llama of seed 11 with the Llama 3 tokenizer): its
  * exact output, and each new token the argmax of the logits after its prefix, checked with one forward over the
- * whole sequence instead of the command's token-by-token loop.
+ * whole sequence instead of the command's token-by-token loop; and what it says when the answer is empty.
  */
 class GenerateCommandTest {
 
     private static final String PROMPT = "The colour of the ball is";
+    private static final String EMPTY_PROMPT = "The weather today is";
     private static final int NEW_TOKENS = 6;
 
     @TempDir
@@ -64,5 +67,28 @@ class GenerateCommandTest {
                 }
             }
         }
+    }
+
+    /** The model's first greedy choice is made its eos_token_id, so it ends its answer at once. */
+    @Test
+    void anAnswerThatEndsAtOnceIsSaidToBeEmpty() throws Exception {
+        BundledTokenizer.copyTo("llama3", dir);
+        ModelInitializer.write(Architecture.LLAMA, Preset.TINY, BundledTokenizer.vocabSize("llama3"), 3, dir);
+        long first;
+        try (TextTokenizer tokenizer = TextTokenizer.load(dir);
+             CausalLm model = CausalLm.load(dir, ModelOptions.on(Device.cpu()))) {
+            float[] logits = model.logits(tokenizer.encode(EMPTY_PROMPT, true), true)[0];
+            int best = 0;
+            for (int i = 1; i < logits.length; i++) {
+                best = logits[i] > logits[best] ? i : best;
+            }
+            first = best;
+        }
+        ModelConfig.read(dir).toBuilder().eosTokenIds(List.of(first)).build().write(dir);
+
+        CommandRun run = CommandRun.of("generate", "--model", dir.toString(), "--prompt", EMPTY_PROMPT);
+        assertEquals(0, run.exitCode(), run.err());
+        assertEquals(EMPTY_PROMPT, run.line(), "the prompt, then nothing");
+        assertTrue(run.err().contains("(the model ended its answer at once: the completion is empty)"), run.err());
     }
 }

@@ -3,6 +3,8 @@ package io.kubelora.trainer.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -11,8 +13,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
-/** init-model writes a new folder and never writes over one that holds anything (a real model, say). */
+/**
+ * init-model writes a new folder and never writes over one that holds anything (a real model, say), and gives each
+ * architecture a tokenizer of its own family.
+ */
 class InitModelCommandTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     @TempDir
     Path dir;
@@ -39,5 +46,20 @@ class InitModelCommandTest {
         try (var children = Files.list(model)) {
             assertEquals(1, children.count(), "nothing was written beside it");
         }
+    }
+
+    @Test
+    void aTinyMistralGetsAMistralStyleTokenizerAndTemplate() throws Exception {
+        assertEquals(0, Main.run("init-model", "--arch", "mistral", "--preset", "tiny", "--out", dir.toString()));
+        JsonNode config = JSON.readTree(dir.resolve("config.json").toFile());
+        assertEquals("MistralForCausalLM", config.get("architectures").get(0).asText());
+        assertEquals(32000, config.get("vocab_size").asInt(), "the Llama 2 SentencePiece vocabulary");
+        JsonNode tokenizer = JSON.readTree(dir.resolve("tokenizer_config.json").toFile());
+        assertEquals("</s>", tokenizer.get("eos_token").asText());
+        assertTrue(tokenizer.get("chat_template").asText().contains("[INST]"), "Mistral's [INST] template");
+        JsonNode model = JSON.readTree(dir.resolve("tokenizer.json").toFile());
+        assertTrue(model.path("model").path("byte_fallback").asBoolean() && model.path("normalizer").toString()
+                .contains("\u2581"), "a SentencePiece-style BPE (byte fallback, the \u2581 word marker), not "
+                + "Llama 3's");
     }
 }

@@ -115,7 +115,7 @@ class RunOutputTest {
         TinyRuns.Outcome ok = run("shared", "maxSteps: 2", "checkpointEverySteps: 0");
         ok.ok();
         assertEquals(List.of("README.md", "_KUBELORA_RUN.json", "adapter", "loss.png", "metrics.jsonl",
-                "summary.json"), children(dir.resolve("shared")));
+                "samples.jsonl", "summary.json"), children(dir.resolve("shared")));
         assertEquals("mine", Files.readString(dir.resolve("shared/README.md")));
 
         TinyRuns.Outcome crashed = runWith("fresh", TinyRuns.crashAt(1));
@@ -128,7 +128,8 @@ class RunOutputTest {
 
         TinyRuns.Outcome checkpointed = runWith("kept", TinyRuns.crashAt(3));
         assertNotNull(checkpointed.failure());
-        assertEquals(List.of("_KUBELORA_RUN.json", "checkpoints", "metrics.jsonl"), children(dir.resolve("kept")),
+        assertEquals(List.of("_KUBELORA_RUN.json", "checkpoints", "metrics.jsonl", "samples.jsonl"),
+                children(dir.resolve("kept")),
                 "a failed run that wrote a checkpoint keeps what a restart resumes from");
     }
 

@@ -46,7 +46,7 @@ class TrainingLoopTest {
         Path file = Files.write(dir.resolve("varied.jsonl"), lines);
         LoraFineTuneSpec spec = spec();
         try (TextTokenizer tokenizer = TextTokenizer.load(TinyRuns.fixture().resolve("model"))) {
-            data = TrainingData.load(file, SpecTranslation.dataOptions(spec.dataset()), tokenizer,
+            data = TrainingData.load(file, null, SpecTranslation.dataOptions(spec.dataset()), tokenizer,
                     spec.training().seed());
         }
     }
@@ -58,9 +58,13 @@ class TrainingLoopTest {
 
     /** Runs the first optimizer step of {@code spec} and returns AdamW's first moments (parameter by parameter). */
     private static List<float[]> firstMomentsAfterOneStep(LoraFineTuneSpec spec, List<StepReport> reports) {
-        try (TrainingState state = TrainingState.load(TinyRuns.fixture().resolve("model"), spec, Device.cpu())) {
-            TrainingLoop loop = new TrainingLoop(state.model(), data, spec.training(), reports::add);
-            loop.run(0, state.optimizer(), done -> false);
+        try (TrainingState state = TrainingState.load(TinyRuns.fixture().resolve("model"), spec, Device.cpu());
+             TextTokenizer tokenizer = TextTokenizer.load(TinyRuns.fixture().resolve("model"))) {
+            SampleAnswers noPrompts = SampleAnswers.of(state.model(), tokenizer, data.promptTemplate(), List.of(), 1,
+                    "no prompts");
+            TrainingLoop loop = new TrainingLoop(state.model(), data, spec.training(), reports::add,
+                    SpecTranslation.evalHistory(spec.training(), EvalHistory.State.EMPTY), noPrompts);
+            loop.run(0, state.optimizer(), (done, newBest) -> false);
             return state.optimizer().firstMoments().stream().map(NDArray::toFloatArray).toList();
         }
     }
