@@ -14,7 +14,8 @@ class BuildersTest {
         LoraFineTuneSpec spec = LoraFineTuneSpec.of("hf://org/m", "s3://b/d.jsonl", "s3://b/out");
         assertEquals(spec, spec.toBuilder().build());
         assertEquals(new LoraFineTuneSpec(new BaseModelSpec("hf://org/m"), DatasetSpec.of("s3://b/d.jsonl"), null,
-                null, null, null, new OutputSpec("s3://b/out"), null, null, null, null, null, null, null, null, null),
+                null, null, null, new OutputSpec("s3://b/out"), null, null, null, null, null, null, null, null, null,
+                null, null),
                 spec);
         LoraFineTuneSpec qlora = spec.toBuilder().quantization(Quantization.NF4).image("trainer:2").build();
         assertEquals(Quantization.NF4, qlora.quantization());
@@ -26,7 +27,8 @@ class BuildersTest {
     @Test
     void aStatusHasOnlyWhatWasSet() {
         LoraFineTuneStatus status = LoraFineTuneStatus.builder().phase(Phase.Running).observedGeneration(3L).build();
-        assertEquals(new LoraFineTuneStatus(Phase.Running, List.of(), 3L, null, null, null, null, null, null, null),
+        assertEquals(new LoraFineTuneStatus(Phase.Running, List.of(), 3L, null, null, null, null, null, null, null, null,
+                null, null),
                 status);
     }
 
