@@ -58,6 +58,11 @@ public record FineTuneProfileSpec(
                 + "operator's own (the chart's trainer.imagePullSecrets).")
         List<@Size(max = SpecLimits.NAME_LENGTH) String> imagePullSecrets) {
 
+    /**
+     * The training pod's environment variable holding {@link #gpuMemory} in bytes, for the trainer's check that a
+     * run fits in one GPU's memory.
+     */
+    public static final String GPU_MEMORY_ENV = "KUBELORA_GPU_MEMORY_BYTES";
     /** A path into a LoraFineTune spec: spec, then field names. */
     public static final String LOCKED_PATH_PATTERN = "^spec(\\.[A-Za-z][A-Za-z0-9]*)+$";
     /** A LocalQueue name that is also a label value. */
