@@ -105,6 +105,29 @@ class PlatformCrdsTest {
                 "allowedSecrets: s3-credentials"));
     }
 
+    /** The profiles and the policy of examples/platform pass their CRD and the Java readers. */
+    @Test
+    void thePlatformExamplesAreValid() {
+        Path folder = Path.of("..", "examples", "platform");
+        int profiles = 0;
+        int policies = 0;
+        for (String file : List.of("profile-qlora-1x80gb.yaml", "profile-cpu-smoke-test.yaml", "policy-team-a.yaml")) {
+            for (JsonNode document : PlatformYaml.documents(folder.resolve(file))) {
+                if (PlatformYaml.isKind(document, "FineTuneProfile")) {
+                    assertEquals(List.of(), new CrdValidator(PROFILE_CRD).validate(document), file);
+                    Profile.of(document, file);
+                    profiles++;
+                } else {
+                    assertEquals(List.of(), new CrdValidator(POLICY_CRD).validate(document), file);
+                    PlatformYaml.policy(document, file);
+                    policies++;
+                }
+            }
+        }
+        assertEquals(2, profiles);
+        assertEquals(1, policies);
+    }
+
     /** The only rule of the profile's own fields is the quantity rule of gpuMemory: a case above breaks it. */
     @Test
     void everyRuleOutsideTheTemplateIsBrokenByACase() {

@@ -1,8 +1,10 @@
 package io.kubelora.trainer.cli;
 
+import io.kubelora.api.InvalidSpecException;
 import io.kubelora.api.LoraFineTune;
 import io.kubelora.api.LoraFineTuneYaml;
 import io.kubelora.api.TrainerResult;
+import io.kubelora.api.Violation;
 import io.kubelora.trainer.storage.Storage;
 import io.kubelora.trainer.train.FineTuneRun;
 import io.kubelora.trainer.train.TrainerMetrics;
@@ -34,6 +36,12 @@ final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         LoraFineTune resource = LoraFineTuneYaml.read(config);
+        if (resource.getSpec().profile() != null) {
+            throw new InvalidSpecException(config.toString(), List.of(new Violation("spec.profile",
+                    "names FineTuneProfile '" + resource.getSpec().profile() + "', which the operator resolves in a "
+                            + "cluster; here, kubelora validate -f " + config + " --profile PROFILE.yaml prints the "
+                            + "effective spec to train instead")));
+        }
         Path work = workDir != null ? workDir
                 : Path.of(System.getenv().getOrDefault("KUBELORA_CACHE_DIR", ".kubelora"));
         List<TrainingObserver> observers = new ArrayList<>();
