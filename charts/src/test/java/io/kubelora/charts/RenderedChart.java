@@ -109,10 +109,12 @@ final class RenderedChart {
                 .orElseThrow(() -> new AssertionError("no " + kind + " " + name + ": " + kinds()));
     }
 
-    /** Roles or RoleBindings (or their Cluster kinds) for the runs, without the leader election's. */
+    /**
+     * Roles or RoleBindings (or their Cluster kinds) for the runs, named after the release: not the leader
+     * election's, the profile reader's or the roles aggregated into view and edit.
+     */
     List<JsonNode> runRbac(String kind) {
-        return ofKind(kind).stream().filter(o -> !o.at("/metadata/name").asText().endsWith("-leader-election"))
-                .toList();
+        return ofKind(kind).stream().filter(o -> o.at("/metadata/name").asText().equals(RELEASE)).toList();
     }
 
     List<String> kinds() {
