@@ -14,7 +14,11 @@
 #   OUT        folder for ours.json, peft.json and the two logs (default: a new temporary folder)
 #   ORDER      "ours-first" (default) or "peft-first"
 # PYTORCH_LIBRARY_PATH, PYTORCH_VERSION and PYTORCH_FLAVOR pass through to our side (docs/gpu.md).
+#   PYTORCH_CUDA_ALLOC_CONF  both sides' CUDA allocator (default backend:cudaMallocAsync): with it both read the
+#              allocated and reserved peaks from the CUDA memory pool; our side cannot read the statistics of
+#              libtorch's default caching allocator (its report then has peak_memory_bytes null)
 set -euo pipefail
+export PYTORCH_CUDA_ALLOC_CONF="${PYTORCH_CUDA_ALLOC_CONF:-backend:cudaMallocAsync}"
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 for arg in "$@"; do

@@ -26,10 +26,16 @@ public enum TrainerExitCode {
     /** The base model cannot be used: unsupported architecture, malformed config.json or weights. */
     BAD_MODEL(4, "BadModel", false, "the base model cannot be used"),
 
-    // Reserved for the GPU checks of the trainer: names and codes are fixed now so that the training Job's
+    // Reserved for the memory checks of the trainer: names and codes are fixed now so that the training Job's
     // podFailurePolicy already handles them.
     WONT_FIT(5, "WontFit", false, "reserved"),
-    GPU_UNAVAILABLE(6, "GpuUnavailable", true, "reserved"),
+
+    /**
+     * The pod's GPUs (spec.resources.gpus) cannot be used by libtorch: no driver, a driver older than the image's
+     * CUDA, a CPU image, or fewer visible devices. The same pod spec lands on the same kind of node again, so the
+     * Job does not retry; the message says what libtorch saw.
+     */
+    GPU_UNAVAILABLE(6, "GpuUnavailable", false, "the GPUs asked for cannot be used"),
     OUT_OF_GPU_MEMORY(7, "OutOfGpuMemory", false, "reserved");
 
     private final int code;

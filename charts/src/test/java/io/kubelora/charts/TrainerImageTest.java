@@ -64,6 +64,25 @@ class TrainerImageTest {
     }
 
     @Test
+    void theCudaFlavourTellsJnaWhereTheWheelsCudaRuntimeIs() {
+        Map<String, String> cuda = IMAGE.stage("runtime-cu128").env();
+        // torch/lib of the wheel, laid out as in site-packages: its CUDA runtime is nvidia/cuda_runtime/lib beside it.
+        Path torchLib = Path.of(cuda.get("PYTORCH_LIBRARY_PATH"));
+        Path cudart = torchLib.getParent().getParent().resolve("nvidia/cuda_runtime/lib");
+        String javaOpts = cuda.get("JAVA_OPTS");
+        assertNotNull(javaOpts, "the cu128 image sets no JAVA_OPTS");
+        assertTrue(javaOpts.startsWith("${JAVA_OPTS} "), "keeps the base image's options: " + javaOpts);
+        assertTrue(List.of(javaOpts.split("\\s+")).contains("-Djna.library.path=" + cudart), javaOpts);
+        String keep = String.join(" ", IMAGE.stage("libtorch-cu128").arguments("RUN"));
+        assertTrue(keep.contains("! -name nvidia"), "the wheel's nvidia/ libraries are kept: " + keep);
+        assertTrue(IMAGE.stage("runtime-cu128").arguments("COPY").contains("--from=libtorch-cu128 /opt/libtorch "
+                + "/opt/libtorch"), "the cu128 image holds the wheel's folders");
+        String launcher = String.join("\n", IMAGE.stage("runtime-base").arguments("RUN"));
+        assertTrue(launcher.contains("exec java $JAVA_OPTS "), "the launcher passes JAVA_OPTS to java: " + launcher);
+        assertTrue(IMAGE.stage("runtime-cpu").env().get("JAVA_OPTS") == null, "the CPU image needs no CUDA runtime");
+    }
+
+    @Test
     void pathsAndVariablesMatchTheTrainingJob() {
         String operator = SourceContract.mainSources("operator");
         Map<String, String> env = IMAGE.stage("runtime-base").env();

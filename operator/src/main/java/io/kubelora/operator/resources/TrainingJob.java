@@ -25,6 +25,7 @@ import io.kubelora.api.EnvVarSpec;
 import io.kubelora.api.LoraFineTune;
 import io.kubelora.api.LoraFineTuneSpec;
 import io.kubelora.api.ResourcesSpec;
+import io.kubelora.api.TrainerEnvironment;
 import io.kubelora.api.TrainerExitCode;
 import io.kubelora.api.platform.FineTuneProfileSpec;
 import io.kubelora.api.platform.Profile;
@@ -207,6 +208,9 @@ public final class TrainingJob {
         env.addAll(CacheVolumes.environment(
                 CacheVolumes.modelCache(run.getSpec().resources(), settings).isPresent()));
         env.add(new EnvVar("KUBELORA_PVC_ROOT", PvcMounts.ROOT, null));
+        // The GPUs the pod gets: a trainer that can use fewer stops at once (GpuUnavailable) instead of training on
+        // the CPU while the GPUs stay reserved.
+        env.add(new EnvVar(TrainerEnvironment.POD_GPUS, Integer.toString(run.getSpec().resources().gpus()), null));
         CredentialsSpec credentials = run.getSpec().credentials();
         boolean ownStorageSecret = credentials != null && credentials.storageSecretName() != null;
         // A Secret named in the spec may carry its own AWS_ENDPOINT_URL; only a run without one gets the default.

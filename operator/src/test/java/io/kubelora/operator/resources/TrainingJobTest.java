@@ -11,9 +11,12 @@ import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.batch.v1.PodFailurePolicyRule;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.kubelora.api.EnvVarSpec;
 import io.kubelora.api.LoraFineTune;
+import io.kubelora.api.TrainerEnvironment;
+import io.kubelora.api.TrainerExitCode;
 import io.kubelora.api.platform.Profile;
 import io.kubelora.operator.Runs;
 import io.kubelora.operator.TestSettings;
@@ -154,5 +157,17 @@ class TrainingJobTest {
         Container c = TrainingJob.desired(run, TestSettings.defaults(), HASH)
                 .getSpec().getTemplate().getSpec().getContainers().get(0);
         assertNull(c.getResources().getLimits());
+        assertTrue(c.getEnv().contains(new EnvVar("KUBELORA_POD_GPUS", "0", null)), "the trainer is told: no GPU");
+    }
+
+    @Test
+    void theTrainerIsToldThePodsGpusAndAGpuItCannotUseFailsTheJobAtOnce() {
+        Job job = TrainingJob.desired(Runs.minimal("gpu"), TestSettings.defaults(), HASH);
+        Container c = job.getSpec().getTemplate().getSpec().getContainers().get(0);
+        assertTrue(c.getEnv().contains(new EnvVar(TrainerEnvironment.POD_GPUS, "1", null)), c.getEnv().toString());
+        PodFailurePolicyRule failJob = job.getSpec().getPodFailurePolicy().getRules().stream()
+                .filter(r -> r.getAction().equals("FailJob")).findFirst().orElseThrow();
+        assertTrue(failJob.getOnExitCodes().getValues().contains(TrainerExitCode.GPU_UNAVAILABLE.code()),
+                "exit code 6 (GpuUnavailable) is not retried: " + failJob.getOnExitCodes().getValues());
     }
 }

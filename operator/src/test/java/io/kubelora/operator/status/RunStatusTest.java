@@ -361,6 +361,19 @@ class RunStatusTest {
     }
 
     @Test
+    void gpusTheTrainerCannotUseFailTheRunAsGpuUnavailable() {
+        String seen = "GpuUnavailable: the pod has 1 GPU(s) (KUBELORA_POD_GPUS) asks for 1 GPU (cuda:0) but libtorch "
+                + "2.7.1 sees no usable CUDA device: libtorch sees no CUDA device: the CUDA runtime says: CUDA driver "
+                + "version is insufficient for CUDA runtime version (cudaError 35)";
+        Job failed = ClusterFixtures.finished(job, "Failed", "PodFailurePolicy",
+                "Container trainer for pod test/x-x7k2p failed with exit code 6 matching FailJob rule at index 1");
+        LoraFineTuneStatus s = compute(failed, ClusterFixtures.terminated(failed, "Failed", "Error", 6, seen), null);
+        assertEquals(Phase.Failed, s.phase());
+        assertCondition(s, Conditions.STALLED, "True", "GpuUnavailable");
+        assertTrue(s.message().endsWith("trainer: " + seen), s.message());
+    }
+
+    @Test
     void finishedRunKeepsItsStatusAfterTheJobIsDeleted() {
         Job done = ClusterFixtures.finished(job, "Complete", "CompletionsReached", "done");
         LoraFineTuneStatus succeeded = compute(done,

@@ -3,11 +3,12 @@ package io.kubelora.trainer.bench;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import io.kubelora.trainer.device.ComputeDevice;
+import io.kubelora.trainer.device.DeviceRequest;
 import io.kubelora.trainer.model.CausalLm;
 import io.kubelora.trainer.model.ModelConfig;
 import io.kubelora.trainer.model.ModelOptions;
 import io.kubelora.trainer.model.WeightNames;
-import io.kubelora.trainer.train.Devices;
 import io.kubelora.trainer.train.ProcessMemory;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -43,6 +44,10 @@ public final class LoadBench implements Callable<Integer> {
             description = "With --nf4: 8-bit block scales (default ${DEFAULT-VALUE}).")
     boolean doubleQuant;
 
+    @Option(names = "--device", paramLabel = "cpu|cuda|cuda:N",
+            description = "Where to load the weights (default cpu); a GPU that cannot be used is an error.")
+    String device;
+
     @Spec
     CommandSpec spec;
 
@@ -50,14 +55,16 @@ public final class LoadBench implements Callable<Integer> {
     public Integer call() throws IOException, InterruptedException {
         PrintWriter printer = spec.commandLine().getOut();
         ModelConfig config = ModelConfig.read(model);
+        ComputeDevice chosen = ComputeDevice.choose(DeviceRequest.option(device, "cpu", "pass --device cpu"));
+        System.err.println(chosen.logLine(nf4 ? "NF4 base weights" : "fp32 base weights"));
         // Start the engine first, so that the baseline holds the JVM and libtorch but no weights.
-        try (NDManager warmup = NDManager.newBaseManager();
+        try (NDManager warmup = NDManager.newBaseManager(chosen.device(), "PyTorch");
              NDArray one = warmup.ones(new Shape(1))) {
             one.getFloat();
         }
         System.gc();
         long baseline = ProcessMemory.peakResidentBytes();
-        ModelOptions options = ModelOptions.on(Devices.preferred());
+        ModelOptions options = ModelOptions.on(chosen.device());
         if (nf4) {
             options = options.withNf4(doubleQuant);
         }

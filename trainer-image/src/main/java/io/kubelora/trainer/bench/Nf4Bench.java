@@ -3,6 +3,8 @@ package io.kubelora.trainer.bench;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import com.sun.management.OperatingSystemMXBean;
+import io.kubelora.trainer.device.ComputeDevice;
+import io.kubelora.trainer.device.DeviceRequest;
 import io.kubelora.trainer.quant.Nf4;
 import io.kubelora.trainer.quant.Nf4Tensor;
 import io.kubelora.trainer.quant.Nf4Weight;
@@ -44,6 +46,10 @@ public final class Nf4Bench implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1", description = "Seed of the random weight. Default: ${DEFAULT-VALUE}.")
     long seed;
 
+    @Option(names = "--device", paramLabel = "cpu|cuda|cuda:N",
+            description = "Where to dequantize (default cpu); a GPU that cannot be used is an error.")
+    String device;
+
     @Spec
     CommandSpec spec;
 
@@ -64,7 +70,9 @@ public final class Nf4Bench implements Callable<Integer> {
         PrintWriter printer = spec.commandLine().getOut();
         int count = (int) (out * in);
         float[] weight = gaussian(count, seed);
-        try (NDManager manager = NDManager.newBaseManager()) {
+        ComputeDevice chosen = ComputeDevice.choose(DeviceRequest.option(device, "cpu", "pass --device cpu"));
+        System.err.println(chosen.logLine("fp32 dequantization"));
+        try (NDManager manager = NDManager.newBaseManager(chosen.device(), "PyTorch")) {
             printer.printf("NF4 weight [%d, %d] = %,d params on %s; bf16 would hold 16.000 bits/param%n",
                     out, in, count, manager.getDevice());
             printer.printf("%-13s %14s %10s %12s %14s %14s %14s %10s%n", "scales", "bytes held", "bits/param",

@@ -3,6 +3,7 @@ package io.kubelora.trainer.cli;
 import io.kubelora.api.InvalidSpecException;
 import io.kubelora.api.TrainerExitCode;
 import io.kubelora.trainer.data.DatasetException;
+import io.kubelora.trainer.device.GpuUnavailableException;
 import io.kubelora.trainer.model.ModelLoadException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -44,6 +45,9 @@ final class ErrorReporter implements IExecutionExceptionHandler {
             }
             if (t instanceof ModelLoadException) {
                 return TrainerExitCode.BAD_MODEL;
+            }
+            if (t instanceof GpuUnavailableException) {
+                return TrainerExitCode.GPU_UNAVAILABLE;
             }
         }
         return TrainerExitCode.FAILED;

@@ -1,11 +1,11 @@
 package io.kubelora.trainer.cli;
 
-import ai.djl.Device;
 import io.kubelora.trainer.data.TextTokenizer;
+import io.kubelora.trainer.device.ComputeDevice;
+import io.kubelora.trainer.device.DeviceRequest;
 import io.kubelora.trainer.lora.LoraAdapters;
 import io.kubelora.trainer.model.CausalLm;
 import io.kubelora.trainer.model.ModelOptions;
-import io.kubelora.trainer.train.Devices;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Random;
@@ -36,13 +36,20 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "42", description = "Sampling seed (default ${DEFAULT-VALUE}).")
     long seed;
 
+    @Option(names = "--device", paramLabel = "cpu|cuda|cuda:N",
+            description = "Where to compute (default cpu; on a GPU products run in bf16). A GPU that libtorch cannot "
+                    + "use is an error.")
+    String device;
+
     @Override
     public Integer call() throws Exception {
         if (maxNewTokens < 1 || temperature < 0) {
             throw new IllegalArgumentException("--max-new-tokens must be >= 1 and --temperature >= 0");
         }
-        Device device = Devices.preferred();
-        ModelOptions options = ModelOptions.on(device).withBf16Compute(device.isGpu()).withSeed(seed);
+        ComputeDevice chosen = ComputeDevice.choose(DeviceRequest.option(device, "cpu",
+                "pass --device cpu to generate on the CPU"));
+        ModelOptions options = ModelOptions.on(chosen.device()).withBf16Compute(chosen.device().isGpu()).withSeed(seed);
+        System.err.println(chosen.logLine(options.bf16Compute() ? "bf16 (the GPU default)" : "fp32"));
         try (TextTokenizer tokenizer = TextTokenizer.load(model); CausalLm lm = CausalLm.load(model, options)) {
             if (adapter != null) {
                 LoraAdapters.load(lm, adapter);

@@ -10,6 +10,7 @@ import picocli.CommandLine.Command;
 @Command(name = "kubelora", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "LoRA and QLoRA fine-tuning of Llama, Mistral and Qwen2 models.",
         subcommands = {TrainCommand.class, ValidateCommand.class, InitModelCommand.class, GenerateCommand.class, TrainBench.class,
+                DoctorCommand.class,
                 MergeCommand.class, Nf4Bench.class, LoadBench.class, CommandLine.HelpCommand.class})
 public final class Main {
 

@@ -60,6 +60,8 @@ public final class MergeCommand implements Callable<Integer> {
         try (Storage storage = Storage.fromEnvironment(System.getenv(), Path.of("").toAbsolutePath())) {
             MergedModelPublisher publisher = new MergedModelPublisher(storage, System.getenv(), work);
             publisher.checkDestination(out);
+            System.err.println("Device: this JVM (" + Runtime.getRuntime().availableProcessors() + " cores) because "
+                    + "merging is exact fp32 arithmetic in Java, streamed shard by shard; no GPU is used");
             Path modelDir = storage.fetchDirectory(model);
             Path adapterDir = storage.fetchDirectory(adapter);
             long start = System.nanoTime();

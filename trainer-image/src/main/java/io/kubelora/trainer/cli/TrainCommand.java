@@ -7,6 +7,7 @@ import io.kubelora.api.TrainerResult;
 import io.kubelora.api.Violation;
 import io.kubelora.trainer.storage.Storage;
 import io.kubelora.trainer.train.FineTuneRun;
+import io.kubelora.trainer.train.SpecTranslation;
 import io.kubelora.trainer.train.TrainerMetrics;
 import io.kubelora.trainer.train.TrainingObserver;
 import java.nio.file.Path;
@@ -28,6 +29,11 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--metrics-port", paramLabel = "PORT",
             description = "Serve Prometheus metrics on this port while training (0 picks a free port).")
     Integer metricsPort;
+
+    @Option(names = "--device", paramLabel = "cpu|cuda|cuda:N",
+            description = "Train here instead of where spec.resources.gpus says (0 = the CPU, N = CUDA device 0 of N "
+                    + "usable ones); a GPU that libtorch cannot use is an error, never a CPU run.")
+    String device;
 
     @Option(names = "--work-dir", paramLabel = "DIR",
             description = "Local folder for staging and downloads (default: KUBELORA_CACHE_DIR or ./.kubelora).")
@@ -51,7 +57,8 @@ final class TrainCommand implements Callable<Integer> {
             System.err.println("Serving metrics on :" + metrics.port() + "/metrics");
         }
         try (Storage storage = Storage.fromEnvironment(System.getenv(), Path.of("").toAbsolutePath())) {
-            FineTuneRun.Result result = new FineTuneRun(resource, storage, work, System.err, observers).execute();
+            FineTuneRun.Result result = new FineTuneRun(resource, storage, work, System.err, observers,
+                    SpecTranslation.deviceRequest(resource.getSpec(), System.getenv(), device)).execute();
             TerminationMessage.write(new TrainerResult(result.adapterUri(), result.mergedModelUri(),
                     result.summary().finalLoss(), (long) result.summary().steps()).toJson());
             System.out.println(result.mergedModelUri() == null ? result.adapterUri()

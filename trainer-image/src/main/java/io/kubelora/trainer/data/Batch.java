@@ -1,5 +1,7 @@
 package io.kubelora.trainer.data;
 
+import java.util.SplittableRandom;
+
 /**
  * One micro-batch of token sequences, right-padded to a common length.
  *
@@ -29,5 +31,22 @@ public record Batch(int batchSize, int seqLen, long[] inputIds, long[] targets) 
             }
         }
         return n;
+    }
+
+    /**
+     * Uniformly random token ids for benchmarks and device checks, the targets being the inputs shifted by one
+     * (what Hugging Face computes from labels = input_ids): each row's last position carries no loss.
+     */
+    public static Batch randomTokens(int batchSize, int seqLen, int vocabSize, long seed) {
+        SplittableRandom random = new SplittableRandom(seed);
+        long[] inputs = new long[batchSize * seqLen];
+        for (int i = 0; i < inputs.length; i++) {
+            inputs[i] = random.nextInt(vocabSize);
+        }
+        long[] targets = new long[inputs.length];
+        for (int i = 0; i < targets.length; i++) {
+            targets[i] = (i + 1) % seqLen == 0 ? IGNORE : inputs[i + 1];
+        }
+        return new Batch(batchSize, seqLen, inputs, targets);
     }
 }

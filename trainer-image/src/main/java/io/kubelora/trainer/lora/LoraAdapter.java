@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
+import io.kubelora.trainer.model.InPlace;
 import io.kubelora.trainer.model.LinearAdapter;
 import io.kubelora.trainer.model.TrainableParameter;
 import java.util.List;
@@ -75,14 +76,8 @@ public final class LoraAdapter implements LinearAdapter {
 
     /** Overwrites A and B in place (the arrays, and so any optimizer holding them, stay the same). */
     public void set(float[] valuesA, float[] valuesB) {
-        boolean gradMode = JniUtils.isGradMode();
-        JniUtils.setGradMode(false); // an in-place write to a leaf that requires grad is refused otherwise
-        try {
-            a.set(valuesA);
-            b.set(valuesB);
-        } finally {
-            JniUtils.setGradMode(gradMode);
-        }
+        InPlace.assign(a, valuesA);
+        InPlace.assign(b, valuesB);
     }
 
     @Override

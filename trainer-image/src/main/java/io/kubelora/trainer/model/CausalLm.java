@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.pytorch.jni.JniUtils;
 import io.kubelora.trainer.data.Batch;
+import io.kubelora.trainer.device.CpuInfo;
 import io.kubelora.trainer.safetensors.ShardedWeights;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -85,11 +86,11 @@ public final class CausalLm implements AutoCloseable {
         NDManager manager = NDManager.newBaseManager(device, "PyTorch");
         try {
             Kernels kernels = Kernels.load(options.bf16Compute(), manager);
-            if (options.bf16Compute() && !device.isGpu() && !Kernels.cpuHasBf16Units()) {
+            if (options.bf16Compute() && !device.isGpu() && !CpuInfo.hasBf16Units()) {
                 LOG.warn("bf16 compute on a CPU without bf16 instructions (AVX512_BF16/AMX) is many times slower "
                         + "than fp32: set training.precision to auto or fp32 on this machine");
             }
-            LOG.info("Compute: {} on {}; norms, rotary, loss and LoRA (fp32 master weights) in fp32",
+            LOG.debug("Compute: {} on {}; norms, rotary, loss and LoRA (fp32 master weights) in fp32",
                     kernels.description(), device);
             return new CausalLm(config, options, manager, kernels, weights);
         } catch (RuntimeException e) {

@@ -3,10 +3,6 @@ package io.kubelora.trainer.model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import io.kubelora.trainer.script.ScriptModule;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.regex.Pattern;
 
 /**
  * The decoder's matrix products and attention, run by libtorch through a TorchScript module: torch's fused
@@ -19,8 +15,6 @@ import java.util.regex.Pattern;
  */
 final class Kernels implements AutoCloseable {
 
-    /** x86 CPU flags of native bf16 matrix instructions; without them libtorch emulates bf16 products. */
-    private static final Pattern BF16_CPU_FLAGS = Pattern.compile("\\b(avx512_bf16|amx_bf16)\\b");
     /** torch.bfloat16 and torch.float32 as TorchScript's serialized source spells dtypes. */
     private static final int BF16 = 15;
     private static final int FP32 = 6;
@@ -53,19 +47,6 @@ final class Kernels implements AutoCloseable {
                     return torch.to(x, %5$d)
                 """.formatted(self, "self.result", "self.compute", bf16 ? BF16 : FP32, FP32);
         return new Kernels(ScriptModule.load(name, methods, manager), bf16);
-    }
-
-    /**
-     * Whether this machine's CPU has bf16 matrix instructions (AVX512_BF16 or AMX), read from /proc/cpuinfo;
-     * false where that cannot be read. Without them bf16 products on the CPU are far slower than fp32 ones
-     * (measured: 60 times, on an AVX2 machine).
-     */
-    static boolean cpuHasBf16Units() {
-        try {
-            return BF16_CPU_FLAGS.matcher(Files.readString(Path.of("/proc/cpuinfo"))).find();
-        } catch (IOException | RuntimeException e) {
-            return false;
-        }
     }
 
     /** x [..., in] W^T (+ bias [out]) -> [..., out]; weight [out, in] as {@link #hold} returned it, or fp32. */

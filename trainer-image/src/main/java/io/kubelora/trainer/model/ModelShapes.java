@@ -62,6 +62,18 @@ public final class ModelShapes {
         }
     }
 
+    /** The config of a Hugging Face config.json file of any name; errors name the file and the field. */
+    public static ModelConfig fromFile(Path file) {
+        if (!Files.isRegularFile(file)) {
+            throw new ModelLoadException(file + ": not found");
+        }
+        try {
+            return ModelConfigJson.parse(Files.readString(file), file.toString());
+        } catch (IOException e) {
+            throw new ModelLoadException(file + ": cannot be read: " + e.getMessage(), e);
+        }
+    }
+
     private static List<String> list(Path folder) throws IOException {
         try (Stream<Path> files = Files.list(folder)) {
             return files.map(f -> f.getFileName().toString()).filter(n -> n.endsWith(SUFFIX))

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.kubelora.trainer.lora.LoraAdapters;
+import io.kubelora.trainer.model.InPlace;
 import io.kubelora.trainer.model.TrainableParameter;
 import io.kubelora.trainer.safetensors.DType;
 import io.kubelora.trainer.safetensors.SafetensorsFile;
@@ -111,8 +112,8 @@ public final class Checkpoints {
             List<TrainableParameter> params = adapters.parameters();
             for (int i = 0; i < params.size(); i++) {
                 String name = params.get(i).name();
-                optimizer.firstMoments().get(i).set(file.readFloats("exp_avg." + name));
-                optimizer.secondMoments().get(i).set(file.readFloats("exp_avg_sq." + name));
+                InPlace.assign(optimizer.firstMoments().get(i), file.readFloats("exp_avg." + name));
+                InPlace.assign(optimizer.secondMoments().get(i), file.readFloats("exp_avg_sq." + name));
             }
         }
         optimizer.restoreSteps(found.state().optimizerSteps());

@@ -7,6 +7,8 @@ import io.kubelora.api.LoraFineTuneSpec;
 import io.kubelora.api.ResumePolicy;
 import io.kubelora.trainer.data.TextTokenizer;
 import io.kubelora.trainer.data.TrainingData;
+import io.kubelora.trainer.device.ComputeDevice;
+import io.kubelora.trainer.device.DeviceRequest;
 import io.kubelora.trainer.merge.MergedModelPublisher;
 import io.kubelora.trainer.storage.LocalFiles;
 import io.kubelora.trainer.storage.Storage;
@@ -36,13 +38,23 @@ public final class FineTuneRun {
     private final PrintStream log;
     private final List<TrainingObserver> extraObservers;
     private final MergedModelPublisher merger;
+    private final DeviceRequest deviceRequest;
+
+    /** A run on the device its spec asks for (spec.resources.gpus, or the pod's GPUs in a training pod). */
+    public FineTuneRun(LoraFineTune resource, Storage storage, Path workRoot, PrintStream log,
+                       List<TrainingObserver> extraObservers) {
+        this(resource, storage, workRoot, log, extraObservers,
+                SpecTranslation.deviceRequest(resource.getSpec(), System.getenv(), null));
+    }
 
     /**
      * @param workRoot        local folder for staging and, when the output is remote, the run's reports
      * @param extraObservers  e.g. the Prometheus endpoint
+     * @param deviceRequest   where to train and why ({@link SpecTranslation#deviceRequest})
      */
     public FineTuneRun(LoraFineTune resource, Storage storage, Path workRoot, PrintStream log,
-                       List<TrainingObserver> extraObservers) {
+                       List<TrainingObserver> extraObservers, DeviceRequest deviceRequest) {
+        this.deviceRequest = deviceRequest;
         this.spec = resource.getSpec();
         this.name = resource.getMetadata() == null || resource.getMetadata().getName() == null
                 ? "run" : resource.getMetadata().getName();
@@ -67,16 +79,17 @@ public final class FineTuneRun {
 
     public Result execute() throws IOException {
         long started = System.nanoTime();
+        // The device first: a GPU that cannot be used stops the run before anything is downloaded.
+        ComputeDevice chosen = ComputeDevice.choose(deviceRequest);
+        Device device = chosen.device();
+        log.println(chosen.logLine(SpecTranslation.computeDescription(spec, SpecTranslation.modelOptions(spec, device))));
         Inputs inputs = fetchInputs();
-        Device device = Devices.preferred();
         Engine.getInstance().setRandomSeed((int) (long) spec.training().seed());
         TrainingData data = loadData(inputs);
         Path reportDir = reportDir();
         try (TrainingState state = TrainingState.load(inputs.modelDir(), spec, device);
              GracefulStop stop = new GracefulStop(GRACE_SECONDS)) {
             log.println(parameterLine(state.model().trainableParameterCount(), state.model().parameterCount()));
-            log.println("Training on " + device + " with " + state.model().computeDescription()
-                    + " (training.precision " + spec.training().precision().name().toLowerCase(Locale.ROOT) + ")");
             Checkpoints checkpoints = new Checkpoints(storage, spec.output().uri(), RunFingerprint.of(spec),
                     spec.training().checkpointsToKeep(), stagingDir());
             int startStep = resume(checkpoints, state, RunReports.metricsFile(reportDir));

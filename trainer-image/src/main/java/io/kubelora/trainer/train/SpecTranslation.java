@@ -8,12 +8,16 @@ import io.kubelora.api.MergeDtype;
 import io.kubelora.api.MergeSpec;
 import io.kubelora.api.Precision;
 import io.kubelora.api.Quantization;
+import io.kubelora.api.TrainerEnvironment;
 import io.kubelora.trainer.data.DataOptions;
 import io.kubelora.trainer.data.DatasetFormat;
+import io.kubelora.trainer.device.DeviceRequest;
 import io.kubelora.trainer.lora.PeftAdapterConfig;
 import io.kubelora.trainer.merge.MergeOptions;
 import io.kubelora.trainer.model.ModelOptions;
 import io.kubelora.trainer.safetensors.DType;
+import java.util.Locale;
+import java.util.Map;
 
 /**
  * The LoraFineTune spec in the terms of the packages that do the work: model, adapter, data and merge options.
@@ -37,6 +41,40 @@ public final class SpecTranslation {
                 .withSeed(spec.training().seed());
         return spec.quantization() == Quantization.NF4
                 ? options.withNf4(spec.quantizationConfig().doubleQuant()) : options;
+    }
+
+    /**
+     * Where a run computes and why: the --device override when given, else the GPUs the operator gave the pod
+     * ({@link TrainerEnvironment#POD_GPUS}), else spec.resources.gpus. A request for GPUs is checked against what
+     * libtorch can use before anything is downloaded; it never turns into a CPU run by itself.
+     */
+    public static DeviceRequest deviceRequest(LoraFineTuneSpec spec, Map<String, String> environment,
+                                              String deviceOverride) {
+        String cpuInstead = "to train on the CPU instead, set spec.resources.gpus: 0 or pass --device cpu";
+        if (deviceOverride != null) {
+            return DeviceRequest.parse(deviceOverride, "--device", cpuInstead);
+        }
+        String podGpus = environment.get(TrainerEnvironment.POD_GPUS);
+        if (podGpus != null && !podGpus.isBlank()) {
+            int gpus;
+            try {
+                gpus = Integer.parseInt(podGpus.trim());
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException(TrainerEnvironment.POD_GPUS + " must be a GPU count, got '"
+                        + podGpus + "'");
+            }
+            return DeviceRequest.gpus(gpus, "the pod has " + gpus + " GPU(s) (" + TrainerEnvironment.POD_GPUS + ")",
+                    "run `trainer doctor` in the image on that node to see why, or set spec.resources.gpus: 0 to "
+                            + "train on the CPU");
+        }
+        int gpus = spec.resources().gpus();
+        return DeviceRequest.gpus(gpus, "resources.gpus is " + gpus, cpuInstead);
+    }
+
+    /** How a run computes, for its device line: "bf16 (training.precision auto)". */
+    public static String computeDescription(LoraFineTuneSpec spec, ModelOptions options) {
+        return (options.bf16Compute() ? "bf16" : "fp32") + (options.nf4() ? " over NF4 base weights" : "")
+                + " (training.precision " + spec.training().precision().name().toLowerCase(Locale.ROOT) + ")";
     }
 
     /** The PEFT description of the adapter {@code lora} trains on {@code baseModel} (all-linear expanded). */

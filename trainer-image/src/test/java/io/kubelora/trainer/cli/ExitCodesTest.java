@@ -1,9 +1,13 @@
 package io.kubelora.trainer.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.kubelora.api.TrainerExitCode;
 import io.kubelora.trainer.data.BundledTokenizer;
+import io.kubelora.trainer.device.CudaInventory;
 import io.kubelora.trainer.train.ColourTask;
 import io.kubelora.trainer.train.RunYaml;
 import java.nio.file.Files;
@@ -57,11 +61,24 @@ class ExitCodesTest {
         assertEquals(TrainerExitCode.FAILED.code(), train("missing", "model", "no-such-file.jsonl", 4));
     }
 
+    @Test
+    void gpusThatCannotBeUsedExitWith6AndAreNotRetried() throws Exception {
+        assumeTrue(CudaInventory.probe().gpus().isEmpty(), "this machine has a GPU");
+        assertEquals(TrainerExitCode.GPU_UNAVAILABLE.code(), train("no-gpu", "model", "good.jsonl", 4, 1));
+        assertEquals(6, TrainerExitCode.GPU_UNAVAILABLE.code());
+        assertFalse(TrainerExitCode.GPU_UNAVAILABLE.retryMayHelp(), "the same pod spec meets the same node kind");
+        assertTrue(TrainerExitCode.retryCannotHelp().contains(6));
+    }
+
     private static int train(String run, String model, String dataset, int rank) throws Exception {
+        return train(run, model, dataset, rank, 0);
+    }
+
+    private static int train(String run, String model, String dataset, int rank, int gpus) throws Exception {
         Path config = RunYaml.named(run).set("baseModel.uri", dir.resolve(model))
                 .set("dataset.uri", dir.resolve(dataset)).set("dataset.format", "alpaca")
                 .set("dataset.maxSeqLength", 32).set("lora.rank", rank).set("training.maxSteps", 1)
-                .set("training.batchSize", 2).set("output.uri", dir.resolve("out-" + run)).set("resources.gpus", 0)
+                .set("training.batchSize", 2).set("output.uri", dir.resolve("out-" + run)).set("resources.gpus", gpus)
                 .write(dir.resolve(run + ".yaml"));
         return Main.run("train", "-f", config.toString(), "--work-dir", dir.resolve("work").toString());
     }

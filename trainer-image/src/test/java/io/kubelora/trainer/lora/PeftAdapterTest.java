@@ -16,6 +16,7 @@ import io.kubelora.trainer.model.CausalLm;
 import io.kubelora.trainer.model.ModelInitializer;
 import io.kubelora.trainer.model.ModelOptions;
 import io.kubelora.trainer.model.Preset;
+import io.kubelora.trainer.model.InPlace;
 import io.kubelora.trainer.model.TrainableParameter;
 import io.kubelora.trainer.safetensors.DType;
 import io.kubelora.trainer.safetensors.SafetensorsFile;
@@ -62,7 +63,7 @@ class PeftAdapterTest {
                 for (int i = 0; i < values.length; i++) {
                     values[i] -= grad[i];
                 }
-                p.array().set(values);
+                InPlace.assign(p.array(), values);
             }
         }
     }

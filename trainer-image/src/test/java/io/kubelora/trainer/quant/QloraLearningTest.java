@@ -79,6 +79,8 @@ class QloraLearningTest {
                     checkpointEverySteps: 0
                   output:
                     uri: %s
+                  resources:
+                    gpus: 0
                 """.formatted(name, model, quantization, dir.resolve("data.jsonl"), STEPS, dir.resolve(name));
         LoraFineTune resource = LoraFineTuneYaml.parse(yaml, name + ".yaml");
         ByteArrayOutputStream log = new ByteArrayOutputStream();

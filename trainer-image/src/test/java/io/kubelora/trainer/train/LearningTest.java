@@ -47,6 +47,8 @@ class LearningTest {
                     checkpointEverySteps: 0
                   output:
                     uri: %s
+                  resources:
+                    gpus: 0
                 """.formatted(model, dir.resolve("data.jsonl"), dir.resolve("out"));
         LoraFineTune resource = LoraFineTuneYaml.parse(yaml, "learn.yaml");
         ByteArrayOutputStream log = new ByteArrayOutputStream();

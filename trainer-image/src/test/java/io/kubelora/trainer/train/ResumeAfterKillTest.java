@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.kubelora.trainer.LibraryChatter;
 import io.kubelora.trainer.data.BundledTokenizer;
 import io.kubelora.trainer.model.Architecture;
 import io.kubelora.trainer.model.ModelInitializer;
@@ -75,6 +76,8 @@ class ResumeAfterKillTest {
                     checkpointsToKeep: 2
                   output:
                     uri: %s
+                  resources:
+                    gpus: 0
                 """.formatted(run, dir.resolve("model"), dir.resolve("data.jsonl"), STEPS, checkpointEvery,
                 dir.resolve(run));
         return Files.writeString(dir.resolve(run + ".yaml"), yaml);
@@ -167,9 +170,13 @@ class ResumeAfterKillTest {
         assertNotEquals(0, first.exitValue());
         assertTrue(Files.notExists(dir.resolve("killed/adapter")), "a killed run delivered no adapter");
 
-        Process second = trainer(config).start();
+        ProcessBuilder resumed = trainer(config);
+        Process second = resumed.start();
         assertTrue(second.waitFor(180, TimeUnit.SECONDS), "resumed run timed out");
         assertEquals(0, second.exitValue());
+        String log = Files.readString(resumed.redirectOutput().file().toPath());
+        assertTrue(log.contains("Resumed from checkpoint step-8"), log);
+        assertEquals(List.of(), LibraryChatter.in(log), "restoring a checkpoint keeps the libraries quiet:\n" + log);
 
         assertSameCurve(expected, dir.resolve("killed/metrics.jsonl"));
         JsonNode summary = JSON.readTree(dir.resolve("killed/summary.json").toFile());

@@ -1,0 +1,14 @@
+package io.kubelora.api;
+
+/** Environment variables the operator sets in the training container and the trainer reads. */
+public final class TrainerEnvironment {
+
+    /**
+     * The number of GPUs the operator gave the training pod (spec.resources.gpus). A trainer that finds fewer
+     * usable CUDA devices stops at once with reason GpuUnavailable instead of training on the CPU.
+     */
+    public static final String POD_GPUS = "KUBELORA_POD_GPUS";
+
+    private TrainerEnvironment() {
+    }
+}
