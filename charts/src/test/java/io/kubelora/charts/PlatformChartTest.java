@@ -1,14 +1,21 @@
 package io.kubelora.charts;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.marcnuri.helm.Helm;
+import com.marcnuri.helm.LintResult;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.stream.Stream;
 import java.util.stream.StreamSupport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -57,6 +64,32 @@ class PlatformChartTest {
             assertEquals(List.of(), old.ofKind(kind), kind);
             assertEquals(1, RenderedChart.render("", work, "1.30.0").ofKind(kind).size(), kind);
         }
+    }
+
+    /**
+     * helm lint renders for an old default Kubernetes version, so the chart leaves the admission policy out there:
+     * a copy of the chart that is told the cluster serves it lints the policy and its binding too.
+     */
+    @Test
+    void lintsCleanInStrictModeWithTheAdmissionPolicy() throws IOException {
+        Path copy = work.resolve("kubelora");
+        try (Stream<Path> files = Files.walk(RenderedChart.CHART)) {
+            for (Path file : files.toList()) {
+                Files.copy(file, copy.resolve(RenderedChart.CHART.relativize(file).toString()),
+                        StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
+        Path helpers = copy.resolve("templates").resolve("_helpers.tpl");
+        String text = Files.readString(helpers);
+        String start = "{{- define \"kubelora.validatingAdmissionPolicyServed\" -}}";
+        int from = text.indexOf(start);
+        int to = text.indexOf("{{- end }}\n{{- end }}", from);
+        assertTrue(from >= 0 && to > from, "the helper that says whether the cluster serves the policy");
+        Files.writeString(helpers, text.substring(0, from) + start + "true{{- end }}"
+                + text.substring(to + "{{- end }}\n{{- end }}".length()));
+
+        LintResult lint = new Helm(copy).lint().strict().call();
+        assertFalse(lint.isFailed(), String.join("\n", lint.getMessages()));
     }
 
     @Test
