@@ -27,7 +27,10 @@ public final class PlatformYaml {
     private PlatformYaml() {
     }
 
-    /** Every document of a YAML file, empty ones left out. */
+    /**
+     * Every document of a YAML file, empty ones left out; the items of a v1 List (what {@code kubectl get -o yaml}
+     * writes for several resources) count as documents of their own.
+     */
     public static List<JsonNode> documents(Path file) {
         if (!Files.isRegularFile(file)) {
             throw new IllegalArgumentException(file + ": no such file");
@@ -36,7 +39,13 @@ public final class PlatformYaml {
         try (MappingIterator<JsonNode> it = YAML.readerFor(JsonNode.class).readValues(file.toFile())) {
             while (it.hasNext()) {
                 JsonNode document = it.next();
-                if (document != null && !document.isNull() && !document.isEmpty()) {
+                if (document == null || document.isNull() || document.isEmpty()) {
+                    continue;
+                }
+                if ("List".equals(document.path("kind").asText()) && "v1".equals(document.path("apiVersion").asText())
+                        && document.path("items").isArray()) {
+                    document.path("items").forEach(documents::add);
+                } else {
                     documents.add(document);
                 }
             }

@@ -8,12 +8,16 @@ import io.kubelora.api.LoraFineTune;
 import io.kubelora.api.LoraFineTuneYaml;
 import io.kubelora.api.Quantization;
 import io.kubelora.api.TrainerExitCode;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -45,6 +49,19 @@ class ValidateCommandTest {
         assertEquals("gpu-80gb", effective.getMetadata().getLabels().get("kueue.x-k8s.io/queue-name"));
         assertTrue(r.err().contains("run.yaml: valid with FineTuneProfile qlora-1x80gb"), r.err());
         assertTrue(r.err().contains("note: maxConcurrentRuns (2) is counted by the operator"), r.err());
+    }
+
+    /** The smoke test of the same run: ten steps on the CPU, under the same policy. */
+    @Test
+    void theExampleRunOnTheCpuSmokeTestProfileIsValidToo() throws Exception {
+        Path run = write("smoke.yaml", Files.readString(PLATFORM.resolve("run.yaml"))
+                .replace("profile: qlora-1x80gb", "profile: cpu-smoke-test"));
+        Result r = validate(run, "--profile", CPU_PROFILE.toString(), "--policy", POLICY.toString());
+        assertEquals(0, r.exit(), r.err());
+        LoraFineTune effective = LoraFineTuneYaml.parse(r.out(), "stdout");
+        assertEquals(0, effective.getSpec().resources().gpus());
+        assertEquals(10, effective.getSpec().training().maxSteps());
+        assertEquals("cpu-batch", effective.getMetadata().getLabels().get("kueue.x-k8s.io/queue-name"));
     }
 
     @Test
@@ -119,6 +136,23 @@ class ValidateCommandTest {
                 refused.err());
     }
 
+    /** What kubectl get -o yaml writes for several resources (a v1 List) is read as those resources. */
+    @Test
+    void profilesAndPoliciesExportedFromTheClusterAsAListAreRead() throws Exception {
+        String items = Stream.of(GPU_PROFILE, CPU_PROFILE).map(ValidateCommandTest::item)
+                .collect(Collectors.joining());
+        Path profiles = write("profiles.yaml", "apiVersion: v1\nkind: List\nmetadata: {resourceVersion: \"\"}\n"
+                + "items:\n" + items);
+        Path policies = write("policies.yaml", "apiVersion: v1\nkind: List\nitems:\n"
+                + item(POLICY).replace("maxRank: 64", "maxRank: 8"));
+        Result r = validate(PLATFORM.resolve("run.yaml"), "--profile", profiles.toString(), "--policy",
+                policies.toString());
+        assertEquals(2, r.exit(), r.err());
+        assertTrue(r.err().contains("spec.lora.rank: 16 is more than FineTunePolicy team-a allows (maxRank: 8)"),
+                "the profile's rank, the policy's limit: " + r.err());
+        assertTrue(r.err().endsWith("invalid: 1 problem\n"), r.err());
+    }
+
     @Test
     void trainRefusesARunThatNamesAProfile() {
         StringWriter err = new StringWriter();
@@ -127,6 +161,17 @@ class ValidateCommandTest {
         assertEquals(TrainerExitCode.INVALID_SPEC.code(), exit);
         assertTrue(err.toString().contains("spec.profile: names FineTuneProfile 'qlora-1x80gb', which the operator "
                 + "resolves"), err.toString());
+    }
+
+    /** A YAML file as one item of a List: its lines indented under "- ". */
+    private static String item(Path file) {
+        try {
+            String yaml = Files.readString(file).lines().filter(l -> !l.startsWith("#"))
+                    .collect(Collectors.joining("\n", "", "\n"));
+            return "- " + yaml.indent(2).substring(2);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     private Path write(String name, String text) throws Exception {
