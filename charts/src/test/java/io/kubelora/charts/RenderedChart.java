@@ -56,7 +56,17 @@ final class RenderedChart {
     static RenderedChart render(String namespace, Map<String, String> sets) {
         TemplateCommand template = new Helm(CHART).template().withName(RELEASE).withNamespace(namespace)
                 .withKubeVersion(KUBE_VERSION);
-        sets.forEach(template::set);
+        sets.forEach((key, value) -> {
+            if (value.startsWith("{") && value.endsWith("}")) {
+                // helm --set reads {a,b} as a list; helm-java passes the text as it is, so the list goes item by item
+                String[] items = value.substring(1, value.length() - 1).split(",");
+                for (int i = 0; i < items.length; i++) {
+                    template.set(key + "[" + i + "]", items[i]);
+                }
+            } else {
+                template.set(key, value);
+            }
+        });
         try {
             return new RenderedChart(parse(template.call()));
         } catch (IOException e) {
