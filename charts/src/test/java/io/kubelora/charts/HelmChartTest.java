@@ -231,7 +231,12 @@ class HelmChartTest {
             "operator: {image: {repository: x, pullPolicy: Sometimes}}",
             "storage: {endpoint: minio:9000}",
             "serviceMonitor: {enabled: true, interval: often}",
-            "unknownSetting: true"})
+            "unknownSetting: true",
+            "trainer: {image: {repository: x}, imagePullSecrets: [Registry_ML]}",
+            "trainer: {image: {repository: x}, imagePullSecrets: registry-ml}",
+            "admissionPolicy: {enabled: maybe}",
+            "admissionPolicy: {enabled: true, failurePolicy: Ignore}",
+            "rbac: {aggregateToDefaultRoles: 1}"})
     void valuesSchemaRejectsBadValues(String values) {
         Exception e = assertThrows(Exception.class, () -> RenderedChart.render(values, work), values);
         assertTrue(String.valueOf(e.getMessage()).contains("values don't meet the specifications of the schema"),

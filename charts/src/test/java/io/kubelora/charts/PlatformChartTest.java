@@ -2,7 +2,6 @@ package io.kubelora.charts;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -19,8 +18,6 @@ import java.util.stream.Stream;
 import java.util.stream.StreamSupport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The chart's part of the platform: the ValidatingAdmissionPolicy and its binding (only when enabled and the
@@ -128,19 +125,6 @@ class PlatformChartTest {
                 + "imagePullSecrets: [registry-ml, registry-mirror]}", work);
         // The operator reads it as a list (OperatorSettingsTest); OperatorImageTest holds it to reading it at all.
         assertEquals("registry-ml,registry-mirror", chart.operatorEnv().get("KUBELORA_TRAINER_IMAGE_PULL_SECRETS"));
-    }
-
-    @ParameterizedTest
-    @ValueSource(strings = {
-            "trainer: {image: {repository: x}, imagePullSecrets: [Registry_ML]}",
-            "trainer: {image: {repository: x}, imagePullSecrets: registry-ml}",
-            "admissionPolicy: {enabled: maybe}",
-            "admissionPolicy: {enabled: true, failurePolicy: Ignore}",
-            "rbac: {aggregateToDefaultRoles: 1}"})
-    void valuesSchemaRejectsBadPlatformValues(String values) {
-        Exception e = assertThrows(Exception.class, () -> RenderedChart.render(values, work), values);
-        assertTrue(String.valueOf(e.getMessage()).contains("values don't meet the specifications of the schema"),
-                values + ": " + e.getMessage());
     }
 
     private static List<String> texts(JsonNode array) {
