@@ -8,6 +8,9 @@ import io.kubelora.trainer.device.GpuMemory;
 import io.kubelora.trainer.device.LibtorchBuild;
 import io.kubelora.trainer.lora.LoraAdapters;
 import io.kubelora.trainer.lora.PeftAdapterConfig;
+import io.kubelora.trainer.memory.ByteSize;
+import io.kubelora.trainer.memory.MemoryPlan;
+import io.kubelora.trainer.memory.PlanSettings;
 import io.kubelora.trainer.model.CausalLm;
 import io.kubelora.trainer.model.LossSum;
 import io.kubelora.trainer.model.ModelOptions;
@@ -43,10 +46,13 @@ final class LoraBench {
                 ? GpuMemory.watch(chosen.device().getDeviceId(), System.getenv()) : Optional.empty();
         Engine.getInstance().setRandomSeed((int) s.seed());
         ModelOptions options = ModelOptions.on(chosen.device()).withBf16Compute(s.bf16())
-                .withGradientCheckpointing(s.checkpointing()).withSeed(s.seed());
+                .withGradientCheckpointing(s.checkpointing()).withOffloadActivations(s.offloadActivations())
+                .withEmbeddingOnHost(chosen.device().isGpu()).withSeed(s.seed());
         if (s.nf4()) {
             options = options.withNf4(true);
         }
+        MemoryPlan plan = MemoryPlan.of(s.config(), new PlanSettings(options, s.rank(), s.targets(), s.dropout(),
+                s.batch(), s.seq(), 1, s.optimizerOffload(), 1));
         long built = System.nanoTime();
         try (CausalLm model = CausalLm.random(s.config(), options)) {
             List<TrainableParameter> parameters = LoraAdapters.attach(model,
@@ -57,7 +63,7 @@ final class LoraBench {
                 throw new IllegalStateException("the model has " + model.trainableParameterCount()
                         + " trainable parameters, the LoRA formula says " + lora);
             }
-            try (AdamW optimizer = new AdamW(parameters, 0.0, model.manager())) {
+            try (AdamW optimizer = new AdamW(parameters, 0.0, model.manager(), s.optimizerOffload())) {
                 progress.printf(Locale.ROOT, "%s: %,d parameters, %,d trainable, made in %.1f s%n", s.shape(),
                         s.config().parameterCount() + lora, lora, (System.nanoTime() - built) / 1e9);
                 Batch batch = Batch.randomTokens(s.batch(), s.seq(), s.config().vocabSize(), s.seed());
@@ -81,7 +87,9 @@ final class LoraBench {
                             s.warmup() + s.steps(), losses[step], elapsed * 1000, step < s.warmup() ? " (warmup)" : "");
                     progress.flush();
                 }
-                return report(s, chosen, gpuMemory, seconds, losses, progress);
+                BenchReport report = report(s, chosen, gpuMemory, seconds, losses, progress);
+                progress.println(planned(plan, report));
+                return report;
             }
         }
     }
@@ -110,6 +118,22 @@ final class LoraBench {
         return new BenchReport(s, device, chosen.hardware(), step * 1000, tokensPerSecond, allocated, reserved,
                 s.config().parameterCount() + lora, lora, flopsPerToken, achieved, peak,
                 peak == null ? null : achieved / peak, losses[0], losses[losses.length - 1], versions());
+    }
+
+    /**
+     * The memory plan beside the measured peak: on a GPU the plan without the CUDA context against the reserved
+     * peak above it (what GpuMemory measures), on a CPU the plan's tensors against the peak resident set, which
+     * also holds the JVM and libtorch.
+     */
+    static String planned(MemoryPlan plan, BenchReport report) {
+        boolean gpu = report.device().startsWith("cuda");
+        long planned = gpu ? plan.total() - plan.context() : plan.tensorBytes();
+        Long measured = gpu ? report.peakReservedBytes() : report.peakMemoryBytes();
+        return String.format(Locale.ROOT, "memory plan: %s %s (peak phase: %s); measured %s%s", ByteSize.gib(planned),
+                gpu ? "above the CUDA context, allocator reserve included" : "of tensors",
+                plan.peakPhase().name(), measured == null ? "unknown" : ByteSize.gib(measured),
+                measured == null ? "" : String.format(Locale.ROOT, ", measured / planned %.3f",
+                        (double) measured / planned));
     }
 
     /** Reading one value back waits for everything queued on the device before it. */

@@ -6,8 +6,8 @@ import ai.djl.ndarray.types.Shape;
 
 /**
  * Per-forward constants shared by all decoder layers: batch dimensions, whether dropout is on (and for which
- * micro-batch), rotary tables and the causal mask, all owned by the step's manager so they stay alive until
- * after backward.
+ * micro-batch), rotary tables, the sliding-window mask when a window is shorter than the sequence, and the token
+ * rows per MLP chunk, all owned by the step's manager so they stay alive until after backward.
  */
 final class StepContext {
 
@@ -22,10 +22,13 @@ final class StepContext {
     final NDArray querySin;   // [T, 1, hd]
     final NDArray keyCos;     // [T, 1, hd]
     final NDArray keySin;     // [T, 1, hd]
-    final NDArray causalMask; // [T, T]: 0 where attention is allowed, -inf elsewhere
+    /** [T, T]: 0 inside the sliding window, -inf elsewhere; null when plain causal attention is the same. */
+    final NDArray slidingMask;
+    /** Token rows per chunk of the MLP (its [rows, I] activations dominate a layer's memory). */
+    final int mlpChunkRows;
 
     private StepContext(NDManager manager, int batchSize, int seqLen, long microBatch, Kernels kernels,
-                        RotaryEmbedding rope, ModelConfig config) {
+                        RotaryEmbedding rope, ModelConfig config, int mlpChunkRows) {
         this.manager = manager;
         this.batchSize = batchSize;
         this.seqLen = seqLen;
@@ -38,30 +41,43 @@ final class StepContext {
         querySin = query[1];
         keyCos = key[0];
         keySin = key[1];
-        causalMask = manager.create(mask(seqLen, config.slidingWindow()), new Shape(seqLen, seqLen));
+        Integer window = config.slidingWindow();
+        slidingMask = window == null || window >= seqLen ? null
+                : manager.create(mask(seqLen, window), new Shape(seqLen, seqLen));
+        this.mlpChunkRows = mlpChunkRows;
     }
 
     /** A training forward of micro-batch {@code microBatch} (0 or more): dropout on. */
     static StepContext training(NDManager manager, int batchSize, int seqLen, long microBatch, Kernels kernels,
-                                RotaryEmbedding rope, ModelConfig config) {
+                                RotaryEmbedding rope, ModelConfig config, int mlpChunkRows) {
         if (microBatch < 0) {
             throw new IllegalArgumentException("a micro-batch index is 0 or more, was " + microBatch);
         }
-        return new StepContext(manager, batchSize, seqLen, microBatch, kernels, rope, config);
+        return new StepContext(manager, batchSize, seqLen, microBatch, kernels, rope, config, mlpChunkRows);
     }
 
     /** An evaluation or inference forward: no dropout. */
     static StepContext inference(NDManager manager, int batchSize, int seqLen, Kernels kernels, RotaryEmbedding rope,
-                                 ModelConfig config) {
-        return new StepContext(manager, batchSize, seqLen, -1, kernels, rope, config);
+                                 ModelConfig config, int mlpChunkRows) {
+        return new StepContext(manager, batchSize, seqLen, -1, kernels, rope, config, mlpChunkRows);
     }
 
-    /** Row i may attend to columns j <= i (and j > i - window with sliding-window attention). */
-    private static float[] mask(int seqLen, Integer slidingWindow) {
+    /** An array on the compute device, for kernels that move data there. */
+    NDArray onDevice() {
+        return queryCos;
+    }
+
+    /** Tokens in the step: B * T. */
+    long tokens() {
+        return (long) batchSize * seqLen;
+    }
+
+    /** Row i may attend to columns j <= i and j > i - window. */
+    private static float[] mask(int seqLen, int slidingWindow) {
         float[] mask = new float[seqLen * seqLen];
         for (int i = 0; i < seqLen; i++) {
             for (int j = 0; j < seqLen; j++) {
-                boolean visible = j <= i && (slidingWindow == null || j > i - slidingWindow);
+                boolean visible = j <= i && j > i - slidingWindow;
                 mask[i * seqLen + j] = visible ? 0f : Float.NEGATIVE_INFINITY;
             }
         }

@@ -3,7 +3,11 @@ package io.kubelora.trainer.train;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 
-/** The totals of a finished run, written as summary.json. */
+/**
+ * The totals of a finished run, written as summary.json. The memory figures: the planned peak (per GPU on a GPU
+ * run), the measured one and how it was measured, the bytes held by the frozen weights (device and host), and for
+ * NF4 the bits held per quantized decoder-linear parameter.
+ */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record RunSummary(
         @JsonProperty("steps") int steps,
@@ -20,5 +24,10 @@ public record RunSummary(
         @JsonProperty("train_examples") int trainExamples,
         @JsonProperty("validation_examples") int validationExamples,
         @JsonProperty("skipped_examples") int skippedExamples,
-        @JsonProperty("device") String device) {
+        @JsonProperty("device") String device,
+        @JsonProperty("planned_peak_bytes") long plannedPeakBytes,
+        @JsonProperty("measured_peak_bytes") long measuredPeakBytes,
+        @JsonProperty("measured_peak") String measuredPeak,
+        @JsonProperty("weight_bytes") long weightBytes,
+        @JsonProperty("nf4_bits_per_parameter") Double nf4BitsPerParameter) {
 }

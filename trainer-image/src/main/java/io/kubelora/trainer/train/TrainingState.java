@@ -11,7 +11,8 @@ import java.nio.file.Path;
  *
  * @param model     the base model on the run's device
  * @param adapters  fresh adapters of spec.lora, initialised from training.seed
- * @param optimizer AdamW over the adapters' parameters, its moments in the model's manager
+ * @param optimizer AdamW over the adapters' parameters, its moments in the model's manager (or in host memory with
+ *                  training.optimizerOffload on a GPU)
  */
 record TrainingState(CausalLm model, LoraAdapters adapters, AdamW optimizer) implements AutoCloseable {
 
@@ -25,8 +26,8 @@ record TrainingState(CausalLm model, LoraAdapters adapters, AdamW optimizer) imp
         try {
             LoraAdapters adapters = LoraAdapters.attach(model,
                     SpecTranslation.adapterConfig(spec.lora(), spec.baseModel().uri()), spec.training().seed());
-            return new TrainingState(model, adapters,
-                    new AdamW(adapters.parameters(), spec.training().weightDecay(), model.manager()));
+            return new TrainingState(model, adapters, new AdamW(adapters.parameters(), spec.training().weightDecay(),
+                    model.manager(), SpecTranslation.optimizerOffload(spec, device)));
         } catch (RuntimeException e) {
             model.close();
             throw e;
