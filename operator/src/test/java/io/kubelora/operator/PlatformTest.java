@@ -19,6 +19,7 @@ import io.kubelora.api.LoraFineTuneSpec;
 import io.kubelora.api.LoraFineTuneStatus;
 import io.kubelora.api.LoraFineTuneYaml;
 import io.kubelora.api.Phase;
+import io.kubelora.api.TrainerEnvironment;
 import io.kubelora.api.ProfileReference;
 import io.kubelora.api.platform.FineTunePolicy;
 import io.kubelora.api.platform.FineTuneProfile;
@@ -95,7 +96,7 @@ class PlatformTest extends OperatorTestSupport {
         Job job = awaitJob("support-bot");
         Container trainer = job.getSpec().getTemplate().getSpec().getContainers().get(0);
         assertEquals("registry.example/ml/trainer:2.0", trainer.getImage());
-        assertTrue(trainer.getEnv().contains(new EnvVar("KUBELORA_GPU_MEMORY_BYTES", "85899345920", null)));
+        assertTrue(trainer.getEnv().contains(new EnvVar(TrainerEnvironment.GPU_MEMORY, "85899345920", null)));
         assertEquals(List.of(new LocalObjectReference("registry-ml")),
                 job.getSpec().getTemplate().getSpec().getImagePullSecrets());
         assertEquals("gpu-a100", job.getMetadata().getLabels().get(RunLabels.KUEUE_QUEUE));

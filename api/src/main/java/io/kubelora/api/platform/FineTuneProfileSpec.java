@@ -42,7 +42,7 @@ public record FineTuneProfileSpec(
         @Size(max = SpecLimits.QUANTITY_LENGTH)
         @JsonPropertyDescription("Memory of one GPU on the nodes this profile's runs go to, e.g. 80Gi: the trainer "
                 + "checks that the run fits in it before it downloads anything (environment variable "
-                + "KUBELORA_GPU_MEMORY_BYTES of the training pod).")
+                + "KUBELORA_GPU_MEMORY of the training pod).")
         Quantity gpuMemory,
 
         @Pattern(QUEUE_NAME_PATTERN)
@@ -58,11 +58,6 @@ public record FineTuneProfileSpec(
                 + "operator's own (the chart's trainer.imagePullSecrets).")
         List<@Size(max = SpecLimits.NAME_LENGTH) String> imagePullSecrets) {
 
-    /**
-     * The training pod's environment variable holding {@link #gpuMemory} in bytes, for the trainer's check that a
-     * run fits in one GPU's memory.
-     */
-    public static final String GPU_MEMORY_ENV = "KUBELORA_GPU_MEMORY_BYTES";
     /** A path into a LoraFineTune spec: spec, then field names. */
     public static final String LOCKED_PATH_PATTERN = "^spec(\\.[A-Za-z][A-Za-z0-9]*)+$";
     /** A LocalQueue name that is also a label value. */

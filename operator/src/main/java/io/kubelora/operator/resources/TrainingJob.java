@@ -27,7 +27,6 @@ import io.kubelora.api.LoraFineTuneSpec;
 import io.kubelora.api.ResourcesSpec;
 import io.kubelora.api.TrainerEnvironment;
 import io.kubelora.api.TrainerExitCode;
-import io.kubelora.api.platform.FineTuneProfileSpec;
 import io.kubelora.api.platform.Profile;
 import io.kubelora.operator.OperatorSettings;
 import java.util.ArrayList;
@@ -222,7 +221,7 @@ public final class TrainingJob {
                     .withSecretKeyRef(credentials.huggingFaceToken()).endValueFrom().build());
         }
         if (profile != null && profile.spec().gpuMemory() != null) {
-            env.add(new EnvVar(FineTuneProfileSpec.GPU_MEMORY_ENV,
+            env.add(new EnvVar(TrainerEnvironment.GPU_MEMORY,
                     profile.spec().gpuMemory().getNumericalAmount().toBigInteger().toString(), null));
         }
         // Kubernetes expands $(NAME) in values with the variables above (HF_TOKEN among them): $$ keeps them as

@@ -3,6 +3,7 @@ package io.kubelora.trainer.cli;
 import io.kubelora.api.InvalidSpecException;
 import io.kubelora.api.LoraFineTune;
 import io.kubelora.api.LoraFineTuneYaml;
+import io.kubelora.api.TrainerEnvironment;
 import io.kubelora.api.TrainerResult;
 import io.kubelora.api.Violation;
 import io.kubelora.trainer.memory.ByteSize;
@@ -48,9 +49,9 @@ final class TrainCommand implements Callable<Integer> {
 
     /** --gpu-memory, else KUBELORA_GPU_MEMORY, else null (the device's own). */
     private Long gpuMemoryBytes() {
-        String size = gpuMemory != null ? gpuMemory : System.getenv("KUBELORA_GPU_MEMORY");
+        String size = gpuMemory != null ? gpuMemory : System.getenv(TrainerEnvironment.GPU_MEMORY);
         return size == null || size.isBlank() ? null
-                : ByteSize.parse(size, gpuMemory != null ? "--gpu-memory" : "KUBELORA_GPU_MEMORY");
+                : ByteSize.parse(size, gpuMemory != null ? "--gpu-memory" : TrainerEnvironment.GPU_MEMORY);
     }
 
     @Override
