@@ -1,11 +1,9 @@
 package io.kubelora.trainer.cli;
 
-import io.kubelora.api.InvalidSpecException;
 import io.kubelora.api.LoraFineTune;
 import io.kubelora.api.LoraFineTuneYaml;
 import io.kubelora.api.TrainerEnvironment;
 import io.kubelora.api.TrainerResult;
-import io.kubelora.api.Violation;
 import io.kubelora.trainer.memory.ByteSize;
 import io.kubelora.trainer.storage.Storage;
 import io.kubelora.trainer.train.FineTuneRun;
@@ -57,12 +55,7 @@ final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         LoraFineTune resource = LoraFineTuneYaml.read(config);
-        if (resource.getSpec().profile() != null) {
-            throw new InvalidSpecException(config.toString(), List.of(new Violation("spec.profile",
-                    "names FineTuneProfile '" + resource.getSpec().profile() + "', which the operator resolves in a "
-                            + "cluster; here, kubelora validate -f " + config + " --profile PROFILE.yaml prints the "
-                            + "effective spec to train instead")));
-        }
+        ValidateCommand.refuseProfile(resource, config);
         Path work = workDir != null ? workDir
                 : Path.of(System.getenv().getOrDefault("KUBELORA_CACHE_DIR", ".kubelora"));
         List<TrainingObserver> observers = new ArrayList<>();

@@ -84,6 +84,19 @@ final class ValidateCommand implements Callable<Integer> {
         return 0;
     }
 
+    /**
+     * Refuses a run that names a profile where no profile is at hand (train, plan): only its effective spec, which
+     * this command prints, says what it runs.
+     */
+    static void refuseProfile(LoraFineTune resource, Path file) {
+        if (resource.getSpec().profile() != null) {
+            throw new InvalidSpecException(file.toString(), List.of(new Violation("spec.profile",
+                    "names FineTuneProfile '" + resource.getSpec().profile() + "', which the operator resolves in a "
+                            + "cluster; here, kubelora validate -f " + file + " --profile PROFILE.yaml prints the "
+                            + "effective spec to use instead")));
+        }
+    }
+
     private int invalid(List<Violation> problems, PrintWriter err) {
         for (Violation problem : problems) {
             boolean missingProfile = problem.field().equals("spec.profile")

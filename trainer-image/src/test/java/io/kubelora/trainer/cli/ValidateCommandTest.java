@@ -20,6 +20,8 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import picocli.CommandLine;
 
 /** kubelora validate on the platform examples and on runs that break their profile or policy, without a cluster. */
@@ -153,14 +155,17 @@ class ValidateCommandTest {
         assertTrue(r.err().endsWith("invalid: 1 problem\n"), r.err());
     }
 
-    @Test
-    void trainRefusesARunThatNamesAProfile() {
+    /** Train and plan would run a part of the run: they refuse it before anything is fetched. */
+    @ParameterizedTest
+    @ValueSource(strings = {"train", "plan"})
+    void trainAndPlanRefuseARunThatNamesAProfile(String command) {
         StringWriter err = new StringWriter();
-        int exit = new CommandLine(new Main()).setErr(new PrintWriter(err)).setExecutionExceptionHandler(
-                new ErrorReporter()).execute("train", "-f", PLATFORM.resolve("run.yaml").toString());
-        assertEquals(TrainerExitCode.INVALID_SPEC.code(), exit);
+        int exit = new CommandLine(new Main()).setErr(new PrintWriter(err)).setCaseInsensitiveEnumValuesAllowed(true)
+                .setExecutionExceptionHandler(new ErrorReporter())
+                .execute(command, "-f", PLATFORM.resolve("run.yaml").toString());
+        assertEquals(TrainerExitCode.INVALID_SPEC.code(), exit, err.toString());
         assertTrue(err.toString().contains("spec.profile: names FineTuneProfile 'qlora-1x80gb', which the operator "
-                + "resolves"), err.toString());
+                + "resolves in a cluster; here, kubelora validate -f " + PLATFORM.resolve("run.yaml")), err.toString());
     }
 
     /** A YAML file as one item of a List: its lines indented under "- ". */
