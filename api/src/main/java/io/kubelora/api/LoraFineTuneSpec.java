@@ -30,9 +30,17 @@ import java.util.List;
         + "|| (has(self.merge.output) && has(self.merge.output.uri))",
         message = "spec.merge.output.uri is required when spec.merge.enabled is true")
 @ValidationRule(value = "has(self.profile) || !has(self.training) || !has(self.training.evalEverySteps) "
-        + "|| self.training.evalEverySteps == 0 "
-        + "|| (has(self.dataset) && has(self.dataset.validationSplit) && self.dataset.validationSplit > 0.0)",
-        message = "spec.training.evalEverySteps needs spec.dataset.validationSplit greater than 0")
+        + "|| self.training.evalEverySteps == 0 || " + LoraFineTuneSpec.HAS_VALIDATION_DATA,
+        message = "spec.training.evalEverySteps needs validation data: spec.dataset.validationSplit greater than 0 "
+                + "or spec.dataset.validationUri")
+@ValidationRule(value = "has(self.profile) || !has(self.training) || !has(self.training.earlyStopping) || "
+        + LoraFineTuneSpec.HAS_VALIDATION_DATA,
+        message = "spec.training.earlyStopping needs validation data: spec.dataset.validationSplit greater than 0 "
+                + "or spec.dataset.validationUri")
+@ValidationRule(value = "has(self.profile) || !has(self.training) || !has(self.training.keepBest) "
+        + "|| !self.training.keepBest || " + LoraFineTuneSpec.HAS_VALIDATION_DATA,
+        message = "spec.training.keepBest needs validation data: spec.dataset.validationSplit greater than 0 "
+                + "or spec.dataset.validationUri")
 @ValidationRule(value = "!has(self.output) || !self.output.uri.startsWith('hf://')",
         message = "spec.output.uri: hf:// is only supported for spec.merge.output.uri")
 public record LoraFineTuneSpec(
@@ -40,8 +48,8 @@ public record LoraFineTuneSpec(
                 + "profile sets it.")
         BaseModelSpec baseModel,
 
-        @JsonPropertyDescription("The training data: a JSONL file in alpaca, chat or text format. Required unless "
-                + "the profile sets it.")
+        @JsonPropertyDescription("The training data: a JSONL file in alpaca, dolly, chat, sharegpt or text format. "
+                + "Required unless the profile sets it.")
         DatasetSpec dataset,
 
         @JsonPropertyDescription("LoRA adapter settings: rank, alpha, dropout and the modules to adapt.")
@@ -54,11 +62,16 @@ public record LoraFineTuneSpec(
         @JsonPropertyDescription("Settings of the nf4 quantization; only allowed with quantization: nf4.")
         QuantizationConfig quantizationConfig,
 
-        @JsonPropertyDescription("Optimizer, schedule, batch size, precision and checkpointing.")
+        @JsonPropertyDescription("Optimizer, schedule, batch size, precision, checkpointing, early stopping and "
+                + "which adapter is delivered.")
         TrainingSpec training,
 
-        @JsonPropertyDescription("Where results are written: adapter/ (PEFT format), metrics.jsonl, summary.json, "
-                + "loss.png and checkpoints/. Required unless the profile sets it.")
+        @JsonPropertyDescription("Sample answers while training: prompts generated greedily at every evaluation and "
+                + "at the end (samples.jsonl, the log and summary.json).")
+        EvaluationSpec evaluation,
+
+        @JsonPropertyDescription("Where results are written: adapter/ (PEFT format), metrics.jsonl, samples.jsonl, "
+                + "summary.json, loss.png and checkpoints/. Required unless the profile sets it.")
         OutputSpec output,
 
         @JsonPropertyDescription("Optionally merge the trained adapter into the base weights and publish the "
@@ -118,12 +131,17 @@ public record LoraFineTuneSpec(
                 + "runs the merged (effective) spec; status.profile records which profile version it was.")
         String profile) {
 
+    /** CEL: the run has validation data (a spec without a dataset has none: another rule requires one). */
+    static final String HAS_VALIDATION_DATA = "(has(self.dataset) && (has(self.dataset.validationUri) "
+            + "|| (has(self.dataset.validationSplit) && self.dataset.validationSplit > 0.0)))";
+
     public LoraFineTuneSpec {
         lora = lora == null ? LoraSpec.defaults() : lora;
         quantization = quantization == null ? Quantization.NONE : quantization;
         quantizationConfig = quantizationConfig == null && quantization == Quantization.NF4
                 ? QuantizationConfig.defaults() : quantizationConfig;
         training = training == null ? TrainingSpec.defaults() : training;
+        evaluation = evaluation == null ? EvaluationSpec.defaults() : evaluation;
         merge = merge == null ? MergeSpec.disabled() : merge;
         resources = resources == null ? ResourcesSpec.defaults() : resources;
         suspend = suspend != null && suspend;
@@ -137,11 +155,21 @@ public record LoraFineTuneSpec(
                 .output(new OutputSpec(outputUri)).build();
     }
 
+    /**
+     * Whether the adapter of the best evaluation is delivered: training.keepBest, by default whenever there is
+     * validation data.
+     */
+    @JsonIgnore
+    public boolean keepsBest() {
+        return training.keepBest() != null ? training.keepBest() : dataset != null && dataset.hasValidation();
+    }
+
     /** A builder holding this spec's fields, to change some of them. */
     @JsonIgnore
     public Builder toBuilder() {
         return new Builder().baseModel(baseModel).dataset(dataset).lora(lora).quantization(quantization)
-                .quantizationConfig(quantizationConfig).training(training).output(output).merge(merge)
+                .quantizationConfig(quantizationConfig).training(training).evaluation(evaluation).output(output)
+                .merge(merge)
                 .resources(resources).image(image).serviceAccountName(serviceAccountName).suspend(suspend)
                 .credentials(credentials).backoffLimit(backoffLimit).activeDeadlineSeconds(activeDeadlineSeconds)
                 .ttlSecondsAfterFinished(ttlSecondsAfterFinished).env(env).profile(profile);
@@ -155,6 +183,7 @@ public record LoraFineTuneSpec(
         private Quantization quantization;
         private QuantizationConfig quantizationConfig;
         private TrainingSpec training;
+        private EvaluationSpec evaluation;
         private OutputSpec output;
         private MergeSpec merge;
         private ResourcesSpec resources;
@@ -195,6 +224,11 @@ public record LoraFineTuneSpec(
 
         public Builder training(TrainingSpec value) {
             training = value;
+            return this;
+        }
+
+        public Builder evaluation(EvaluationSpec value) {
+            evaluation = value;
             return this;
         }
 
@@ -259,8 +293,8 @@ public record LoraFineTuneSpec(
         }
 
         public LoraFineTuneSpec build() {
-            return new LoraFineTuneSpec(baseModel, dataset, lora, quantization, quantizationConfig, training, output,
-                    merge, resources, image, serviceAccountName, suspend, credentials, backoffLimit,
+            return new LoraFineTuneSpec(baseModel, dataset, lora, quantization, quantizationConfig, training,
+                    evaluation, output, merge, resources, image, serviceAccountName, suspend, credentials, backoffLimit,
                     activeDeadlineSeconds, ttlSecondsAfterFinished, env, profile);
         }
     }

@@ -3,7 +3,6 @@ package io.kubelora.trainer.cli;
 import io.kubelora.api.LoraFineTune;
 import io.kubelora.api.LoraFineTuneYaml;
 import io.kubelora.api.TrainerEnvironment;
-import io.kubelora.api.TrainerResult;
 import io.kubelora.trainer.memory.ByteSize;
 import io.kubelora.trainer.storage.Storage;
 import io.kubelora.trainer.train.FineTuneRun;
@@ -68,8 +67,7 @@ final class TrainCommand implements Callable<Integer> {
             FineTuneRun.Result result = new FineTuneRun(resource, storage, work, System.err, observers,
                     SpecTranslation.deviceRequest(resource.getSpec(), System.getenv(), device), gpuMemoryBytes())
                     .execute();
-            TerminationMessage.write(new TrainerResult(result.adapterUri(), result.mergedModelUri(),
-                    result.summary().finalLoss(), (long) result.summary().steps()).toJson());
+            TerminationMessage.write(result.trainerResult().toJson());
             System.out.println(result.mergedModelUri() == null ? result.adapterUri()
                     : result.adapterUri() + "\n" + result.mergedModelUri());
             return 0;

@@ -66,6 +66,11 @@ final class Kernels implements AutoCloseable {
                     return self.linear(self.rms_norm(x, norm), w)
                   def head_loss(self: S, x: Tensor, norm: Tensor, w: Tensor, ids: Tensor) -> Tensor:
                     return torch.cross_entropy_loss(self.logits(x, norm, w), ids, None, 2, -100, 0.)
+                  def head_evaluation(self: S, x: Tensor, norm: Tensor, w: Tensor, ids: Tensor) -> Tensor:
+                    logits = self.logits(x, norm, w)
+                    loss = torch.cross_entropy_loss(logits, ids, None, 2, -100, 0.)
+                    correct = torch.sum(torch.eq(torch.argmax(logits, -1), ids))
+                    return torch.stack([loss, self.result(correct)])
                   def hold(self: S, w: Tensor) -> Tensor:
                     return self.compute(w)
                   def allocate(self: S, shape: Tensor, anchor: Tensor) -> Tensor:
@@ -134,6 +139,14 @@ final class Kernels implements AutoCloseable {
     /** Sum over rows of the cross-entropy of the logits of x [N, D] against {@code ids} [N] (int64): a scalar. */
     NDArray headLoss(NDArray x, NDArray norm, NDArray weight, NDArray ids) {
         return script.call("head_loss", x, norm, weight, ids);
+    }
+
+    /**
+     * {@link #headLoss} and, from the same logits, how many rows' argmax is their id: [loss sum, correct count] as
+     * fp32 [2], for evaluation (no gradient).
+     */
+    NDArray headEvaluation(NDArray x, NDArray norm, NDArray weight, NDArray ids) {
+        return script.call("head_evaluation", x, norm, weight, ids);
     }
 
     /** The array to keep for a frozen fp32 weight: the same array, or a bf16 copy (closing the fp32 one). */

@@ -10,7 +10,8 @@ import java.util.List;
 
 /**
  * The optimizer loop: gradient accumulation over micro-batches, global-norm clipping, AdamW with a warmup
- * schedule, periodic evaluation, and reports to the observers.
+ * schedule, periodic evaluation (loss, perplexity, next-token accuracy, sample answers; early stopping), and reports
+ * to the observers.
  *
  * <p>Micro-batches form one flat sequence over the epochs, so optimizer step s always consumes micro-batches
  * [s*accum, (s+1)*accum): the data position is a function of the step, which makes runs reproducible and
@@ -25,12 +26,21 @@ public final class TrainingLoop {
     private final int batchesPerEpoch;
     private final int totalSteps;
     private final LrSchedule schedule;
+    private final EvalHistory history;
+    private final SampleAnswers samples;
 
-    public TrainingLoop(CausalLm model, TrainingData data, TrainingSpec spec, TrainingObserver observer) {
+    /**
+     * @param history the evaluations so far (restored from a checkpoint when resuming) and the early stopping rule
+     * @param samples the prompts answered at every evaluation
+     */
+    public TrainingLoop(CausalLm model, TrainingData data, TrainingSpec spec, TrainingObserver observer,
+                        EvalHistory history, SampleAnswers samples) {
         this.model = model;
         this.data = data;
         this.spec = spec;
         this.observer = observer;
+        this.history = history;
+        this.samples = samples;
         this.batchesPerEpoch = data.train().batchesPerEpoch(spec.batchSize());
         if (batchesPerEpoch == 0) {
             throw new IllegalArgumentException("the dataset has no trainable example");
@@ -56,8 +66,11 @@ public final class TrainingLoop {
     /** Called after every optimizer step, e.g. to checkpoint. */
     @FunctionalInterface
     public interface StepListener {
-        /** @return true to stop training after this step (a graceful shutdown) */
-        boolean afterStep(int stepsDone);
+        /**
+         * @param newBest whether this step's evaluation is the best so far (its adapter may be delivered)
+         * @return true to stop training after this step (a graceful shutdown)
+         */
+        boolean afterStep(int stepsDone, boolean newBest);
     }
 
     /**
@@ -66,15 +79,19 @@ public final class TrainingLoop {
      */
     public LoopResult run(int startStep, AdamW optimizer, StepListener listener) {
         long started = System.nanoTime();
-        long windowStart = started;
         double windowLoss = 0;
         long windowLossTokens = 0;
         long windowTokens = 0;
         long trainedTokens = 0;
         long lossTokens = 0;
         double lastLoss = Double.NaN;
-        double lastEval = Double.NaN;
+        Evaluation lastEval = null;
+        String stopReason = null;
         int stepsRun = 0;
+        if (startStep == 0 && !samples.isEmpty()) {
+            observer.onSamples(samples.answer(0)); // the base model's answers: the adapter starts as a no-op
+        }
+        long windowStart = System.nanoTime();
         for (int step = startStep; step < totalSteps; step++) {
             List<Batch> micro = microBatches(step);
             long stepTargets = micro.stream().mapToLong(Batch::targetTokens).sum();
@@ -100,8 +117,11 @@ public final class TrainingLoop {
             int done = step + 1;
             boolean evalNow = data.hasValidation()
                     && ((spec.evalEverySteps() > 0 && done % spec.evalEverySteps() == 0) || done == totalSteps);
+            boolean newBest = false;
             if (evalNow) {
                 lastEval = evaluate();
+                newBest = history.record(done, lastEval.loss());
+                stopReason = done < totalSteps ? history.stopReason() : null;
             }
             if (done % spec.logEverySteps() == 0 || done == totalSteps || evalNow) {
                 long now = System.nanoTime();
@@ -110,33 +130,41 @@ public final class TrainingLoop {
                 lastLoss = windowLoss / Math.max(1, windowLossTokens);
                 double eta = elapsed / stepsRun * (totalSteps - done);
                 StepReport report = new StepReport(done, totalSteps, epochAt(done), lastLoss,
-                        evalNow ? lastEval : Double.NaN, lr, gradNorm, windowTokens / Math.max(1e-9, windowSeconds),
-                        trainedTokens, eta);
+                        evalNow ? lastEval : null, best(), lr, gradNorm,
+                        windowTokens / Math.max(1e-9, windowSeconds), trainedTokens, eta);
                 observer.onReport(report);
                 windowStart = now;
                 windowLoss = 0;
                 windowLossTokens = 0;
                 windowTokens = 0;
             }
-            if (listener.afterStep(done)) {
+            if (evalNow && !samples.isEmpty()) {
+                long begin = System.nanoTime();
+                observer.onSamples(samples.answer(done));
+                windowStart += System.nanoTime() - begin; // answering is not training: keep it out of tok/s
+            }
+            boolean stopRequested = listener.afterStep(done, newBest);
+            if (stopRequested || stopReason != null) {
                 break;
             }
         }
         return new LoopResult(startStep + stepsRun, lastLoss, lastEval, trainedTokens, lossTokens,
-                (System.nanoTime() - started) / 1e9, epochAt(startStep + stepsRun));
+                (System.nanoTime() - started) / 1e9, epochAt(startStep + stepsRun), stopReason);
     }
 
-    /** Mean token loss over the validation examples, without gradients. */
-    public double evaluate() {
-        double sum = 0;
-        long tokens = 0;
+    /** The best evaluation so far, or null. */
+    private StepReport.Best best() {
+        return history.any() ? new StepReport.Best(history.bestLoss(), history.bestStep()) : null;
+    }
+
+    /** Loss, perplexity and next-token accuracy over the validation examples' loss tokens, without gradients. */
+    public Evaluation evaluate() {
+        LossSum total = LossSum.ZERO;
         int n = data.validation().batchesPerEpoch(spec.batchSize());
         for (int i = 0; i < n; i++) {
-            LossSum loss = model.loss(data.validation().batch(0, i, spec.batchSize()));
-            sum += loss.sum();
-            tokens += loss.tokens();
+            total = total.plus(model.loss(data.validation().batch(0, i, spec.batchSize())));
         }
-        return sum / Math.max(1, tokens);
+        return new Evaluation(total.mean(), total.accuracy(), total.tokens());
     }
 
     private List<Batch> microBatches(int step) {
@@ -159,8 +187,13 @@ public final class TrainingLoop {
         return spec.maxSteps() == null ? Math.min(epochs, spec.epochs()) : epochs;
     }
 
-    /** What a call of {@link #run} did; {@code stepsDone} counts steps before a resume too. */
-    public record LoopResult(int stepsDone, double finalLoss, double finalEvalLoss, long trainedTokens,
-                             long lossTokens, double seconds, double epochs) {
+    /**
+     * What a call of {@link #run} did; {@code stepsDone} counts steps before a resume too.
+     *
+     * @param finalEval  the last evaluation of this call, or null
+     * @param stopReason why early stopping ended training, or null
+     */
+    public record LoopResult(int stepsDone, double finalLoss, Evaluation finalEval, long trainedTokens,
+                             long lossTokens, double seconds, double epochs, String stopReason) {
     }
 }
