@@ -32,7 +32,7 @@ public record FineTunePolicySpec(
         List<@Size(max = SpecLimits.URI_LENGTH) String> allowedBaseModels,
 
         @Size(max = SpecLimits.POLICY_ENTRIES)
-        @JsonPropertyDescription("Prefixes spec.dataset.uri must start with.")
+        @JsonPropertyDescription("Prefixes spec.dataset.uri and spec.dataset.validationUri must start with.")
         List<@Size(max = SpecLimits.URI_LENGTH) String> allowedDatasets,
 
         @Size(max = SpecLimits.POLICY_ENTRIES)

@@ -34,6 +34,7 @@ public final class PolicyChecks {
     public static final Rule PROFILES = new Rule("spec.profile", "allowedProfiles");
     public static final Rule BASE_MODELS = new Rule("spec.baseModel.uri", "allowedBaseModels");
     public static final Rule DATASETS = new Rule("spec.dataset.uri", "allowedDatasets");
+    public static final Rule VALIDATION_DATA = new Rule("spec.dataset.validationUri", "allowedDatasets");
     public static final Rule OUTPUTS = new Rule("spec.output.uri", "allowedOutputs");
     public static final Rule MERGE_OUTPUTS = new Rule("spec.merge.output.uri", "allowedOutputs");
     public static final Rule IMAGES = new Rule("spec.image", "allowedImages");
@@ -45,7 +46,7 @@ public final class PolicyChecks {
     public static final Rule SEQ_LENGTH = new Rule("spec.dataset.maxSeqLength", "maxSeqLength");
     public static final Rule DEADLINE = new Rule("spec.activeDeadlineSeconds", "maxActiveDeadlineSeconds");
     public static final Rule QUEUE = new Rule("metadata.labels[" + QUEUE_LABEL + "]", "requireQueueName");
-    public static final List<Rule> RULES = List.of(REQUIRE_PROFILE, PROFILES, BASE_MODELS, DATASETS, OUTPUTS,
+    public static final List<Rule> RULES = List.of(REQUIRE_PROFILE, PROFILES, BASE_MODELS, DATASETS, VALIDATION_DATA, OUTPUTS,
             MERGE_OUTPUTS, IMAGES, SERVICE_ACCOUNTS, STORAGE_SECRET, TOKEN_SECRET, GPUS, RANK, SEQ_LENGTH, DEADLINE,
             QUEUE);
 
@@ -98,6 +99,8 @@ public final class PolicyChecks {
         }
         prefixed(BASE_MODELS, spec.baseModel() == null ? null : spec.baseModel().uri(), p.allowedBaseModels());
         prefixed(DATASETS, spec.dataset() == null ? null : spec.dataset().uri(), p.allowedDatasets());
+        prefixed(VALIDATION_DATA, spec.dataset() == null ? null : spec.dataset().validationUri(),
+                p.allowedDatasets());
         prefixed(OUTPUTS, spec.output() == null ? null : spec.output().uri(), p.allowedOutputs());
         prefixed(MERGE_OUTPUTS, spec.merge().output() == null ? null : spec.merge().output().uri(),
                 p.allowedOutputs());
