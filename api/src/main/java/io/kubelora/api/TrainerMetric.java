@@ -15,9 +15,13 @@ public enum TrainerMetric {
     TOKENS_PER_SECOND("kubelora_tokens_per_second", "Trained tokens per second."),
     ETA_SECONDS("kubelora_eta_seconds", "Estimated seconds until training ends."),
     MERGING("kubelora_merging", "1 while the adapter is merged into the base model."),
-    GPU_MEMORY_BYTES("kubelora_gpu_memory_bytes", "GPU memory in use by the trainer."),
+    /** One sample per GPU of the run, labelled {@link #DEVICE_LABEL}. */
+    GPU_MEMORY_BYTES("kubelora_gpu_memory_bytes", "GPU memory in use on each of the trainer's GPUs."),
     /** A counter: Prometheus exposes it with the suffix {@code _total}. */
     TRAINED_TOKENS("kubelora_trained_tokens", "Input tokens trained on.");
+
+    /** The label naming the device of a per-device metric, e.g. {@code device="cuda:1"}. */
+    public static final String DEVICE_LABEL = "device";
 
     private final String metricName;
     private final String help;

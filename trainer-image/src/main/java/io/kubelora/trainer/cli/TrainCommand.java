@@ -3,6 +3,7 @@ package io.kubelora.trainer.cli;
 import io.kubelora.api.LoraFineTune;
 import io.kubelora.api.LoraFineTuneYaml;
 import io.kubelora.api.TrainerResult;
+import io.kubelora.trainer.device.DeviceRequest;
 import io.kubelora.trainer.storage.Storage;
 import io.kubelora.trainer.train.FineTuneRun;
 import io.kubelora.trainer.train.SpecTranslation;
@@ -33,6 +34,11 @@ final class TrainCommand implements Callable<Integer> {
                     + "usable ones); a GPU that libtorch cannot use is an error, never a CPU run.")
     String device;
 
+    @Option(names = "--replicas", paramLabel = "N",
+            description = "Data-parallel replicas: N threads sharing the CPU's cores, or one per GPU from the first "
+                    + "(default: one on the CPU, one per GPU of the run). training.batchSize is per replica.")
+    Integer replicas;
+
     @Option(names = "--work-dir", paramLabel = "DIR",
             description = "Local folder for staging and downloads (default: KUBELORA_CACHE_DIR or ./.kubelora).")
     Path workDir;
@@ -49,8 +55,12 @@ final class TrainCommand implements Callable<Integer> {
             System.err.println("Serving metrics on :" + metrics.port() + "/metrics");
         }
         try (Storage storage = Storage.fromEnvironment(System.getenv(), Path.of("").toAbsolutePath())) {
-            FineTuneRun.Result result = new FineTuneRun(resource, storage, work, System.err, observers,
-                    SpecTranslation.deviceRequest(resource.getSpec(), System.getenv(), device)).execute();
+            DeviceRequest request = SpecTranslation.deviceRequest(resource.getSpec(), System.getenv(), device);
+            if (replicas != null) {
+                request = request.withReplicas(replicas, "--replicas " + replicas);
+            }
+            FineTuneRun.Result result = new FineTuneRun(resource, storage, work, System.err, observers, request)
+                    .execute();
             TerminationMessage.write(new TrainerResult(result.adapterUri(), result.mergedModelUri(),
                     result.summary().finalLoss(), (long) result.summary().steps()).toJson());
             System.out.println(result.mergedModelUri() == null ? result.adapterUri()

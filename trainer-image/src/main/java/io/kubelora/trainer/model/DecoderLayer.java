@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -35,11 +36,14 @@ final class DecoderLayer implements AutoCloseable {
     static DecoderLayer load(int i, ModelConfig config, WeightSource weights, BaseWeightFactory factory,
                              NDManager manager, NDArray eps) {
         Map<String, Linear> linears = new LinkedHashMap<>();
-        for (String module : WeightNames.LINEAR_MODULES) {
+        List<String> modules = WeightNames.LINEAR_MODULES;
+        for (int m = 0; m < modules.size(); m++) {
+            String module = modules.get(m);
             long[] shape = config.linearShape(module);
             NDArray bias = config.hasBias(module)
                     ? weights.load(WeightNames.bias(i, module), new long[] {shape[0]}, manager) : null;
-            linears.put(module, new Linear(factory.create(WeightNames.weight(i, module), shape), bias));
+            linears.put(module, new Linear(factory.create(WeightNames.weight(i, module), shape), bias,
+                    i * modules.size() + m));
         }
         long[] norm = {config.hiddenSize()};
         return new DecoderLayer(config, weights.load(WeightNames.inputNorm(i), norm, manager),

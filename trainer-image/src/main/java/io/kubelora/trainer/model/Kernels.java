@@ -45,6 +45,22 @@ final class Kernels implements AutoCloseable {
                     return torch.to(x, %4$d)
                   def result(%1$s, x: Tensor) -> Tensor:
                     return torch.to(x, %5$d)
+                  def row_dropout(%1$s, x: Tensor, rows: Tensor, keep: Tensor) -> Tensor:
+                    d = x.size(-1)
+                    n = x.numel() // d
+                    q = float(keep)
+                    mask = torch.zeros([n, d], dtype=11, layout=None, device=x.device, pin_memory=None)
+                    g = torch.Generator(device=x.device)
+                    for b in range(rows.size(0)):
+                      start = int(rows[b, 1])
+                      length = int(rows[b, 2])
+                      lo = max(start, 0)
+                      hi = min(start + length, n)
+                      if lo < hi:
+                        g.manual_seed(int(rows[b, 0]))
+                        drawn = torch.rand([length, d], generator=g, dtype=None, layout=None, device=x.device, pin_memory=None)
+                        mask[lo:hi] = torch.lt(drawn[lo - start:hi - start], q)
+                    return torch.mul(torch.where(mask.view(x.size()), x, 0.), 1. / q)
                 """.formatted(self, "self.result", "self.compute", bf16 ? BF16 : FP32, FP32);
         return new Kernels(ScriptModule.load(name, methods, manager), bf16);
     }
@@ -61,6 +77,18 @@ final class Kernels implements AutoCloseable {
      */
     NDArray attention(NDArray q, NDArray k, NDArray v, NDArray mask) {
         return script.call("attention", q, k, v, mask);
+    }
+
+    /**
+     * Dropout of x [..., in] read as token rows [N, in], keeping each element with probability {@code keep} [1]
+     * (host) and scaling kept ones by 1 / keep. {@code rows} [B, 3] (host, int64) lists the batch rows: a generator
+     * seed, the row's first token row relative to x's first (negative when the row began before it) and its length.
+     * Each row's mask is drawn in full, [length, in], from its own generator, and the part x covers is used, so the
+     * mask of a token does not depend on how the rows were batched, padded or chunked. Padding stays zero. Autograd
+     * keeps only the boolean mask.
+     */
+    NDArray rowDropout(NDArray x, NDArray rows, NDArray keep) {
+        return script.call("row_dropout", x, rows, keep);
     }
 
     /** The array to keep for a frozen fp32 weight: the same array, or a bf16 copy (closing the fp32 one). */

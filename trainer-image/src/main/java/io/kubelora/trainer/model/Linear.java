@@ -11,17 +11,19 @@ public final class Linear implements AutoCloseable {
 
     private final FrozenWeight weight;
     private final NDArray bias; // [out] or null
+    private final int id;       // its place among the model's linears, which tells its dropout masks apart
     private LinearAdapter adapter;
 
-    Linear(FrozenWeight weight, NDArray bias) {
+    Linear(FrozenWeight weight, NDArray bias, int id) {
         this.weight = weight;
         this.bias = bias;
+        this.id = id;
     }
 
-    /** x [..., in] -> [..., out]. */
+    /** x [B, T, in] -> [B, T, out]. */
     NDArray forward(NDArray x, StepContext step) {
         NDArray y = step.kernels.linear(x, weight.materialize(step.manager), bias);
-        return adapter == null ? y : y.add(adapter.delta(x, step.training));
+        return adapter == null ? y : y.add(adapter.delta(x, step.dropout(id)));
     }
 
     /** The frozen base weight [out, in] as the forward uses it. */

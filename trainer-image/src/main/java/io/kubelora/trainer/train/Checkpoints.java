@@ -25,10 +25,10 @@ import java.util.regex.Pattern;
 
 /**
  * Resumable checkpoints under {@code <output>/checkpoints/step-N}: the adapter (PEFT files), the AdamW moments
- * (optimizer.safetensors), trainer_state.json (step, fingerprint) and the metrics logged so far. Dropout and
- * data order are functions of (seed, step), so the step is the whole position: a resumed run continues the
- * same sequence of batches and masks. Each checkpoint is published atomically, so a kill mid-write leaves
- * the previous one usable.
+ * (optimizer.safetensors), trainer_state.json (step, fingerprint, rows per micro-batch) and the metrics logged so
+ * far. Data order is a function of (seed, step) and dropout masks of the rows, so the step and the rows per
+ * micro-batch are the whole position: a resumed run continues the same sequence of batches and masks, with any
+ * number of replicas. Each checkpoint is published atomically, so a kill mid-write leaves the previous one usable.
  */
 public final class Checkpoints {
 
@@ -51,10 +51,18 @@ public final class Checkpoints {
         this.staging = staging;
     }
 
-    /** What trainer_state.json holds. */
+    /**
+     * What trainer_state.json holds.
+     *
+     * @param microBatchRows rows of one micro-batch over all replicas (training.batchSize x replicas when the run
+     *                       started); null in checkpoints written before replicas existed, which had batchSize
+     * @param replicas       replicas of the run that wrote it; null in those older checkpoints (one)
+     */
     public record State(@JsonProperty("step") int step, @JsonProperty("total_steps") int totalSteps,
                         @JsonProperty("fingerprint") String fingerprint,
-                        @JsonProperty("optimizer_steps") long optimizerSteps) {
+                        @JsonProperty("optimizer_steps") long optimizerSteps,
+                        @JsonProperty("micro_batch_rows") Integer microBatchRows,
+                        @JsonProperty("replicas") Integer replicas) {
     }
 
     /** A checkpoint found in the output, fetched to a local folder. */
@@ -124,15 +132,21 @@ public final class Checkpoints {
         return found.state().step();
     }
 
-    /** Writes step-N and deletes all but the newest {@code keep} checkpoints. */
+    /**
+     * Writes step-N and deletes all but the newest {@code keep} checkpoints.
+     *
+     * @param microBatchRows rows of one micro-batch over all replicas, kept so that a resumed run shares the same
+     *                       micro-batches among however many replicas it has
+     */
     public void save(int step, int totalSteps, LoraAdapters adapters, AdamW optimizer, String baseModel,
-                     Path metricsFile) throws IOException {
+                     Path metricsFile, int microBatchRows, int replicas) throws IOException {
         Path dir = staging.resolve("step-" + step);
         LocalFiles.deleteTree(dir);
         Files.createDirectories(dir);
         adapters.save(dir.resolve("adapter"), baseModel);
         writeOptimizer(dir.resolve(OPTIMIZER_FILE), adapters.parameters(), optimizer);
-        JSON.writeValue(dir.resolve(STATE_FILE).toFile(), new State(step, totalSteps, fingerprint, optimizer.steps()));
+        JSON.writeValue(dir.resolve(STATE_FILE).toFile(), new State(step, totalSteps, fingerprint, optimizer.steps(),
+                microBatchRows, replicas));
         if (Files.exists(metricsFile)) {
             Files.copy(metricsFile, dir.resolve(RunReports.METRICS_FILE));
         }

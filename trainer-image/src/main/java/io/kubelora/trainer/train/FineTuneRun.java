@@ -1,6 +1,5 @@
 package io.kubelora.trainer.train;
 
-import ai.djl.Device;
 import ai.djl.engine.Engine;
 import io.kubelora.api.LoraFineTune;
 import io.kubelora.api.LoraFineTuneSpec;
@@ -73,6 +72,10 @@ public final class FineTuneRun {
     private record Inputs(Path modelDir, Path datasetFile) {
     }
 
+    /** Where training starts: the step, and the rows of one micro-batch over all replicas. */
+    private record Start(int step, int microBatchRows) {
+    }
+
     /** Where the adapter, and the merged model when merge is enabled (else null), were published. */
     private record Published(String adapterUri, String mergedModelUri) {
     }
@@ -81,21 +84,21 @@ public final class FineTuneRun {
         long started = System.nanoTime();
         // The device first: a GPU that cannot be used stops the run before anything is downloaded.
         ComputeDevice chosen = ComputeDevice.choose(deviceRequest);
-        Device device = chosen.device();
-        log.println(chosen.logLine(SpecTranslation.computeDescription(spec, SpecTranslation.modelOptions(spec, device))));
+        log.println(chosen.logLine(SpecTranslation.computeDescription(spec,
+                SpecTranslation.modelOptions(spec, chosen.device()))));
         Inputs inputs = fetchInputs();
         Engine.getInstance().setRandomSeed((int) (long) spec.training().seed());
         TrainingData data = loadData(inputs);
         Path reportDir = reportDir();
-        try (TrainingState state = TrainingState.load(inputs.modelDir(), spec, device);
+        try (TrainingState state = TrainingState.load(inputs.modelDir(), spec, chosen.devices());
              GracefulStop stop = new GracefulStop(GRACE_SECONDS)) {
             log.println(parameterLine(state.model().trainableParameterCount(), state.model().parameterCount()));
             Checkpoints checkpoints = new Checkpoints(storage, spec.output().uri(), RunFingerprint.of(spec),
                     spec.training().checkpointsToKeep(), stagingDir());
-            int startStep = resume(checkpoints, state, RunReports.metricsFile(reportDir));
-            try (RunReports reports = RunReports.open(reportDir, startStep > 0)) {
+            Start start = resume(checkpoints, state, RunReports.metricsFile(reportDir));
+            try (RunReports reports = RunReports.open(reportDir, start.step() > 0)) {
                 Observers observers = observers(reports);
-                TrainingLoop.LoopResult trained = train(state, data, checkpoints, startStep, stop, observers,
+                TrainingLoop.LoopResult trained = train(state, data, checkpoints, start, stop, observers,
                         RunReports.metricsFile(reportDir));
                 Published published = publish(inputs, state, observers);
                 RunSummary summary = summarize(trained, state, data, started);
@@ -137,21 +140,38 @@ public final class FineTuneRun {
         return workRoot.resolve("staging").resolve(name);
     }
 
-    /** The step to start from: that of the newest checkpoint of this configuration, restored, or 0. */
-    private int resume(Checkpoints checkpoints, TrainingState state, Path metricsFile) throws IOException {
+    /**
+     * Where to start: at the newest checkpoint of this configuration, restored into every replica, with the rows
+     * per micro-batch it was written with (whatever the replica count now); else at step 0 with batchSize rows
+     * per replica.
+     */
+    private Start resume(Checkpoints checkpoints, TrainingState state, Path metricsFile) throws IOException {
+        int replicas = state.replicas().size();
+        Start fresh = new Start(0, spec.training().batchSize() * replicas);
         if (spec.training().resume() == ResumePolicy.NEVER) {
             checkpoints.clear();
-            return 0;
+            return fresh;
         }
         long begin = System.nanoTime();
         Optional<Checkpoints.Found> found = checkpoints.latest();
         if (found.isEmpty()) {
-            return 0;
+            return fresh;
         }
         int step = checkpoints.restore(found.get(), state.adapters(), state.optimizer(), metricsFile);
+        state.replicas().copyWeightsFromFirst();
         log.printf(Locale.ROOT, "Resumed from checkpoint step-%d of %s in %.1f s%n", step, checkpoints.folderUri(),
                 (System.nanoTime() - begin) / 1e9);
-        return step;
+        Checkpoints.State saved = found.get().state();
+        // Checkpoints from before data parallelism were written by one replica of batchSize rows.
+        int rows = saved.microBatchRows() != null ? saved.microBatchRows() : spec.training().batchSize();
+        int writtenBy = saved.replicas() != null ? saved.replicas() : 1;
+        if (rows != fresh.microBatchRows()) {
+            log.printf(Locale.ROOT, "The checkpoint was written by %d replica(s), this run has %d: micro-batches keep "
+                            + "their %d rows, so the run goes on with the same batches, schedule and step count; each "
+                            + "replica takes up to %d of them, in passes of at most %d (training.batchSize)%n",
+                    writtenBy, replicas, rows, (rows + replicas - 1) / replicas, spec.training().batchSize());
+        }
+        return new Start(step, rows);
     }
 
     /** The reports, the console progress and the caller's observers (e.g. the Prometheus endpoint). */
@@ -167,16 +187,19 @@ public final class FineTuneRun {
      * SIGTERM (which then ends the run with an error a restart resumes from).
      */
     private TrainingLoop.LoopResult train(TrainingState state, TrainingData data, Checkpoints checkpoints,
-                                          int startStep, GracefulStop stop, TrainingObserver observers,
+                                          Start start, GracefulStop stop, TrainingObserver observers,
                                           Path metricsFile) {
-        TrainingLoop loop = new TrainingLoop(state.model(), data, spec.training(), observers);
+        TrainingLoop loop = new TrainingLoop(state.replicas(), data, spec.training(), start.microBatchRows(),
+                observers);
         int total = loop.totalSteps();
-        observers.onStart(new RunStart(startStep, total, state.device()));
+        log.println(effectiveBatchLine(start.microBatchRows(), spec.training().gradientAccumulationSteps(),
+                state.replicas().size(), total));
+        observers.onStart(new RunStart(start.step(), total, state.devices()));
         int every = spec.training().checkpointEverySteps();
-        TrainingLoop.LoopResult result = loop.run(startStep, state.optimizer(), done -> {
+        TrainingLoop.LoopResult result = loop.run(start.step(), state.optimizer(), done -> {
             boolean stopping = stop.requested();
             if (stopping || (every > 0 && done % every == 0 && done < total)) {
-                saveCheckpoint(checkpoints, done, total, state, metricsFile);
+                saveCheckpoint(checkpoints, done, total, state, metricsFile, start.microBatchRows());
             }
             if (stopping) {
                 stop.saved();
@@ -190,9 +213,11 @@ public final class FineTuneRun {
         return result;
     }
 
-    private void saveCheckpoint(Checkpoints checkpoints, int step, int total, TrainingState state, Path metricsFile) {
+    private void saveCheckpoint(Checkpoints checkpoints, int step, int total, TrainingState state, Path metricsFile,
+                                int microBatchRows) {
         try {
-            checkpoints.save(step, total, state.adapters(), state.optimizer(), spec.baseModel().uri(), metricsFile);
+            checkpoints.save(step, total, state.adapters(), state.optimizer(), spec.baseModel().uri(), metricsFile,
+                    microBatchRows, state.replicas().size());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write checkpoint step-" + step + ": " + e.getMessage(), e);
         }
@@ -205,7 +230,8 @@ public final class FineTuneRun {
                 trained.lossTokens(), (System.nanoTime() - started) / 1e9,
                 trained.trainedTokens() / trained.seconds(), ProcessMemory.peakResidentBytes(),
                 state.model().trainableParameterCount(), state.model().parameterCount(), data.trainExamples(),
-                data.validationExamples(), data.skippedExamples(), state.device().toString());
+                data.validationExamples(), data.skippedExamples(), state.devices().get(0).toString(),
+                state.replicas().size());
     }
 
     /** Publishes the adapter to output.uri/adapter and, when merge is enabled, the merged model. */
@@ -244,6 +270,19 @@ public final class FineTuneRun {
         log.printf(Locale.ROOT, "Merged model written to %s (%d shard(s), %.1f s)%n", merged.uri(),
                 merged.result().shards(), (System.nanoTime() - begin) / 1e9);
         return merged.uri();
+    }
+
+    /**
+     * "Effective batch: 8 sequences per micro-batch (4 on each of 2 replicas) x 2 accumulation steps = 16 sequences
+     * per optimizer step; 30 steps".
+     */
+    static String effectiveBatchLine(int microBatchRows, int accumulation, int replicas, int totalSteps) {
+        int each = (microBatchRows + replicas - 1) / replicas;
+        String share = replicas == 1 ? "one replica"
+                : (microBatchRows % replicas == 0 ? "" : "up to ") + each + " on each of " + replicas + " replicas";
+        return String.format(Locale.ROOT, "Effective batch: %d sequences per micro-batch (%s) x %d accumulation "
+                        + "step(s) = %d sequences per optimizer step; %d steps", microBatchRows, share, accumulation,
+                (long) microBatchRows * accumulation, totalSteps);
     }
 
     /** The line peft users know: trainable params: 1,703,936 || all params: ... || trainable%: 0.1377 */

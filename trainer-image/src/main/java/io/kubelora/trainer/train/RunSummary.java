@@ -3,7 +3,10 @@ package io.kubelora.trainer.train;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 
-/** The totals of a finished run, written as summary.json. */
+/**
+ * The totals of a finished run, written as summary.json. Tokens and tokens per second count every replica's; the
+ * device is the first replica's, the others on the next GPUs (or sharing the CPU).
+ */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record RunSummary(
         @JsonProperty("steps") int steps,
@@ -20,5 +23,6 @@ public record RunSummary(
         @JsonProperty("train_examples") int trainExamples,
         @JsonProperty("validation_examples") int validationExamples,
         @JsonProperty("skipped_examples") int skippedExamples,
-        @JsonProperty("device") String device) {
+        @JsonProperty("device") String device,
+        @JsonProperty("replicas") int replicas) {
 }

@@ -10,10 +10,12 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
+import java.util.List;
 
 /**
  * The trainer's Prometheus endpoint (/metrics). The operator reads these gauges for the LoraFineTune's
  * status.progress, and a PodMonitor can scrape them. The names are the operator contract, {@link TrainerMetric}.
+ * Steps, losses and tokens are the run's, over all replicas; GPU memory has one sample per GPU.
  */
 public final class TrainerMetrics implements TrainingObserver, AutoCloseable {
 
@@ -28,7 +30,8 @@ public final class TrainerMetrics implements TrainingObserver, AutoCloseable {
     private final Gauge tokensPerSecond = gauge(TrainerMetric.TOKENS_PER_SECOND);
     private final Gauge eta = gauge(TrainerMetric.ETA_SECONDS);
     private final Gauge merging = gauge(TrainerMetric.MERGING);
-    private final Gauge gpuMemory = gauge(TrainerMetric.GPU_MEMORY_BYTES);
+    private final Gauge gpuMemory = Gauge.builder().name(TrainerMetric.GPU_MEMORY_BYTES.metricName())
+            .help(TrainerMetric.GPU_MEMORY_BYTES.help()).labelNames(TrainerMetric.DEVICE_LABEL).register(registry);
     private final Gauge residentMemory = Gauge.builder().name("process_resident_memory_bytes")
             .help("Resident memory of the process.").register(registry);
     private final Gauge heap = Gauge.builder().name("jvm_memory_heap_used_bytes").help("Used JVM heap.")
@@ -36,7 +39,7 @@ public final class TrainerMetrics implements TrainingObserver, AutoCloseable {
     private final Counter trainedTokens = Counter.builder().name(TrainerMetric.TRAINED_TOKENS.metricName())
             .help(TrainerMetric.TRAINED_TOKENS.help()).register(registry);
     private final HTTPServer server;
-    private Device device;
+    private List<Device> devices = List.of();
 
     /** Serves /metrics on {@code port}; port 0 picks a free one. */
     public TrainerMetrics(int port) {
@@ -79,7 +82,7 @@ public final class TrainerMetrics implements TrainingObserver, AutoCloseable {
     /** Total steps are known before the first step: publish them at once so progress reads 0/N. */
     @Override
     public void onStart(RunStart start) {
-        device = start.device();
+        devices = start.devices();
         step.set(start.stepsDone());
         totalSteps.set(start.totalSteps());
         refreshProcess();
@@ -90,12 +93,14 @@ public final class TrainerMetrics implements TrainingObserver, AutoCloseable {
         merging.set(phase == RunPhase.MERGING ? 1 : 0);
     }
 
-    /** Process memory, and on a GPU the device memory in use. */
+    /** Process memory, and the memory in use on each GPU of the run. */
     private void refreshProcess() {
         residentMemory.set(ProcessMemory.residentBytes());
         heap.set(ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed());
-        if (device != null && device.isGpu()) {
-            gpuMemory.set(CudaUtils.getGpuMemory(device).getUsed());
+        for (Device device : devices) {
+            if (device.isGpu()) {
+                gpuMemory.labelValues("cuda:" + device.getDeviceId()).set(CudaUtils.getGpuMemory(device).getUsed());
+            }
         }
     }
 

@@ -38,7 +38,7 @@ class TrainBenchTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     /** bench/README.md's report, key for key. */
     private static final List<String> CONTRACT_KEYS = List.of("implementation", "shape", "device", "device_name",
-            "precision", "quantization", "seq", "batch", "rank", "alpha", "targets", "gradient_checkpointing", "steps",
+            "precision", "quantization", "seq", "batch", "replicas", "rank", "alpha", "targets", "gradient_checkpointing", "steps",
             "step_time_ms", "tokens_per_second", "peak_memory_bytes", "peak_reserved_bytes", "parameters",
             "trainable_parameters", "flops_per_token", "achieved_tflops", "peak_tflops", "mfu", "loss_first",
             "loss_last", "versions");

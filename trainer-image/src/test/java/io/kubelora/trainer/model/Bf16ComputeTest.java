@@ -123,7 +123,7 @@ class Bf16ComputeTest {
     private static List<float[]> gradients(CausalLm model, Path adapterDir) {
         LoraAdapters.load(model, adapterDir);
         Batch batch = SgdSteps.batch();
-        model.forwardBackward(batch, 1f / batch.targetTokens(), 0);
+        model.forwardBackward(batch, 1f / batch.targetTokens());
         List<float[]> gradients = new ArrayList<>();
         for (TrainableParameter p : model.trainableParameters()) {
             try (NDArray g = p.array().getGradient()) {

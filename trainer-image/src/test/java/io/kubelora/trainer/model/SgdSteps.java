@@ -20,7 +20,7 @@ final class SgdSteps {
     /** {@code steps} times: forward/backward on {@code batch}, then w -= learningRate * grad and zero the grad. */
     static void run(CausalLm model, Batch batch, int steps, float learningRate) {
         for (int step = 0; step < steps; step++) {
-            model.forwardBackward(batch, 1f / batch.targetTokens(), step);
+            model.forwardBackward(batch, 1f / batch.targetTokens());
             try (GradMode off = GradMode.disabled()) {
                 for (TrainableParameter p : model.trainableParameters()) {
                     try (NDArray g = p.array().getGradient(); NDArray lr = model.manager().create(learningRate);

@@ -144,7 +144,7 @@ class ObserversTest {
         observers.onStart(new RunStart(10, 40, Device.cpu()));
         observers.onReport(PLAIN);
         observers.onPhase(RunPhase.MERGING);
-        observers.onFinished(new RunSummary(40, 1, 2, null, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, "cpu()"));
+        observers.onFinished(new RunSummary(40, 1, 2, null, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, "cpu()", 1));
         assertEquals(List.of("start 10/40", "report 10", "lambda 10", "MERGING", "finished 40"), heard);
     }
 
