@@ -48,6 +48,15 @@ public record Batch(int batchSize, int seqLen, long[] inputIds, long[] targets, 
         return new Batch(batchSize, seqLen, inputIds, targets, keys, rowLengths);
     }
 
+    /** Tokens of the rows before padding: what the batch trains on, however it was padded. */
+    public long inputTokens() {
+        long n = 0;
+        for (int length : rowLengths) {
+            n += length;
+        }
+        return n;
+    }
+
     /** Tokens that carry loss. */
     public long targetTokens() {
         long n = 0;

@@ -30,7 +30,12 @@ public record ComputeDevice(Device device, int replicas, String hardware, String
         if (inventory.usableDevices() < request.gpusNeeded()) {
             throw new GpuUnavailableException(request, inventory);
         }
-        List<CudaInventory.Gpu> used = inventory.gpus().subList(request.cudaIndex(), request.cudaIndex() + n);
+        return onGpus(request, inventory.gpus().subList(request.cudaIndex(), request.cudaIndex() + n));
+    }
+
+    /** The request served by {@code used}, the usable GPUs from its first device on, one per replica. */
+    static ComputeDevice onGpus(DeviceRequest request, List<CudaInventory.Gpu> used) {
+        int n = request.replicas();
         CudaInventory.Gpu gpu = used.get(0);
         boolean alike = used.stream().allMatch(g -> g.model().equals(gpu.model()));
         String label = n == 1 ? gpu.label()

@@ -97,7 +97,7 @@ public final class TrainingLoop {
             for (List<Batch> share : shares) {
                 for (Batch batch : share) {
                     stepTargets += batch.targetTokens();
-                    inputs += (long) batch.batchSize() * batch.seqLen();
+                    inputs += batch.inputTokens();
                 }
             }
             LossSum loss = replicas.forwardBackward(shares, 1f / Math.max(1, stepTargets));

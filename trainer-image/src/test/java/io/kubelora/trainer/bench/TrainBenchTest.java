@@ -123,6 +123,27 @@ class TrainBenchTest {
     }
 
     @Test
+    void replicasEachRunTheirOwnBatchAndTheReportCountsAllTheirTokens() throws Exception {
+        Path json = dir.resolve("replicas.json");
+        Run run = bench("--config", tinyConfig.toString(), "--seq", "16", "--batch", "2", "--steps", "2", "--warmup",
+                "1", "--rank", "4", "--precision", "fp32", "--device", "cpu", "--replicas", "2", "--json",
+                json.toString());
+        assertEquals(0, run.exit(), run.err());
+        JsonNode report = JSON.readTree(json.toFile());
+        assertEquals(2, report.get("replicas").asInt());
+        assertEquals(2, report.get("batch").asInt(), "the batch is per replica");
+        assertEquals(2 * 2 * 16 / (report.get("step_time_ms").asDouble() / 1000),
+                report.get("tokens_per_second").asDouble(), 1e-3 * report.get("tokens_per_second").asDouble(),
+                "tokens of both replicas per step");
+        assertTrue(run.err().contains("; 2 replicas)"), run.err());
+        assertTrue(run.err().contains("2 replica(s): "), run.err());
+
+        Run none = bench("--config", tinyConfig.toString(), "--device", "cpu", "--replicas", "0");
+        assertEquals(2, none.exit());
+        assertTrue(none.err().contains("--replicas must be at least 1, got 0"), none.err());
+    }
+
+    @Test
     void theFlopCountIsTheReadmesExample() {
         FlopCount flops = FlopCount.of(ModelShapes.config("llama-3.2-1b"), 2048, 16, WeightNames.LINEAR_MODULES);
         assertEquals(1_235_746_816L, flops.frozenMatmulWeights());

@@ -48,6 +48,7 @@ import org.junit.jupiter.api.io.TempDir;
 class DataParallelTest {
 
     private static final double RELATIVE = 1e-5;
+    private static final double MAX_GRAD_NORM = 0.5;
 
     @TempDir
     static Path dir;
@@ -71,8 +72,9 @@ class DataParallelTest {
         }
     }
 
-    /** What a run produced: the loss of every step, the adapter, and the tokens counted. */
-    record Trained(List<Double> losses, Map<String, float[]> adapter, long lossTokens, int steps) {
+    /** What a run produced: the loss and gradient norm of every step, the adapter, and the tokens counted. */
+    record Trained(List<Double> losses, List<Double> gradNorms, Map<String, float[]> adapter, long lossTokens,
+                   long trainedTokens, int steps) {
     }
 
     static LoraFineTuneSpec spec(int batchSize, int accumulation) throws Exception {
@@ -84,7 +86,7 @@ class DataParallelTest {
                 .set("dataset.maxSeqLength", 48).set("lora.rank", 4).set("lora.dropout", 0.1)
                 .set("training.epochs", 1).set("training.batchSize", batchSize)
                 .set("training.gradientAccumulationSteps", accumulation).set("training.learningRate", 0.01)
-                .set("training.warmupRatio", 0.0).set("training.precision", "fp32").set("training.logEverySteps", 1)
+                .set("training.warmupRatio", 0.0).set("training.maxGradNorm", MAX_GRAD_NORM).set("training.precision", "fp32").set("training.logEverySteps", 1)
                 .set("training.checkpointEverySteps", 2).set("training.checkpointsToKeep", 5)
                 .set("output.uri", dir.resolve(output)).set("resources.gpus", 0)
                 .write(dir.resolve(output + "-" + batchSize + "-" + accumulation + ".yaml"));
@@ -93,14 +95,19 @@ class DataParallelTest {
     static Trained train(int replicas, int batchSize, int accumulation) throws Exception {
         LoraFineTuneSpec spec = spec(batchSize, accumulation);
         List<Double> losses = new ArrayList<>();
+        List<Double> gradNorms = new ArrayList<>();
         try (TrainingState state = TrainingState.load(model, spec, Collections.nCopies(replicas, Device.cpu()))) {
             TrainingLoop loop = new TrainingLoop(state.replicas(), rows, spec.training(), batchSize * replicas,
-                    report -> losses.add(report.loss()));
+                    report -> {
+                        losses.add(report.loss());
+                        gradNorms.add(report.gradNorm());
+                    });
             TrainingLoop.LoopResult result = loop.run(0, state.optimizer(), done -> {
                 assertReplicasIdentical(state.replicas(), done);
                 return false;
             });
-            return new Trained(losses, weights(state.replicas().first()), result.lossTokens(), result.stepsDone());
+            return new Trained(losses, gradNorms, weights(state.replicas().first()), result.lossTokens(),
+                    result.trainedTokens(), result.stepsDone());
         }
     }
 
@@ -120,15 +127,25 @@ class DataParallelTest {
         }
     }
 
-    /** Equal loss curves and adapters within 1e-5 relative, and the same target tokens counted. */
+    /**
+     * Equal loss curves, global gradient norms (before clipping, which some steps needed) and adapters within 1e-5
+     * relative, and the same tokens counted: every row of the epoch once.
+     */
     static void assertSameTraining(Trained expected, Trained actual) {
         assertEquals(expected.steps(), actual.steps());
         assertEquals(expected.losses().size(), actual.losses().size());
         for (int i = 0; i < expected.losses().size(); i++) {
             double e = expected.losses().get(i);
             assertEquals(e, actual.losses().get(i), RELATIVE * Math.abs(e), "loss of step " + (i + 1));
+            double norm = expected.gradNorms().get(i);
+            assertEquals(norm, actual.gradNorms().get(i), RELATIVE * norm, "gradient norm of step " + (i + 1));
         }
+        assertTrue(expected.gradNorms().stream().anyMatch(norm -> norm > MAX_GRAD_NORM),
+                "clipping to the global norm must have mattered: " + expected.gradNorms());
         assertEquals(expected.lossTokens(), actual.lossTokens(), "target tokens of all replicas");
+        long epochTokens = rows.train().rows(0, 0, rows.train().size()).inputTokens();
+        assertEquals(epochTokens, expected.trainedTokens(), "every row's tokens once, padding not counted");
+        assertEquals(epochTokens, actual.trainedTokens(), "the tokens of all replicas");
         assertSameAdapter(expected.adapter(), actual.adapter());
     }
 
