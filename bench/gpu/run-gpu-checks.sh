@@ -14,7 +14,9 @@
 #   2. doctor --require-gpu, with every native symbol bound at load (LD_BIND_NOW=1), so a JNI that does not fit
 #      this libtorch fails here and not in the middle of a benchmark;
 #   3. bench/peft/compare.sh for the Llama-3.2-1B LoRA and the Llama-3.1-8B QLoRA shapes;
-#   4. bench/reference/make_fixtures.py, when bench/reference/prepare.sh's inputs are in .kubelora/reference.
+#   4. the memory plan against measured peaks: Llama-3.2-1B LoRA at batch 2 x 2048, torchtune's 8B QLoRA recipe,
+#      and the latter with offloaded activations and optimizer (docs/gpu.md, "Measured figures");
+#   5. bench/reference/make_fixtures.py, when bench/reference/prepare.sh's inputs are in .kubelora/reference.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -58,6 +60,20 @@ OUT="$out/llama-3.2-1b-lora" bash "$root/bench/peft/compare.sh" \
   --shape llama-3.2-1b --seq 2048 --batch 1 --checkpointing 2>&1 | tee "$out/llama-3.2-1b-lora.txt"
 OUT="$out/llama-3.1-8b-qlora" bash "$root/bench/peft/compare.sh" \
   --shape llama-3.1-8b --nf4 --seq 2048 --batch 1 --checkpointing 2>&1 | tee "$out/llama-3.1-8b-qlora.txt"
+
+kubelora() {
+  # shellcheck disable=SC2086 # JAVA_OPTS is a list of options
+  PYTORCH_CUDA_ALLOC_CONF=backend:cudaMallocAsync OMP_WAIT_POLICY=PASSIVE "$JAVA" $JAVA_OPTS -Dai.djl.offline=true \
+    -Djava.awt.headless=true -cp "$CP" io.kubelora.trainer.cli.Main "$@"
+}
+recipe=(--shape llama-3.1-8b --nf4 --bf16 --checkpointing --rank 8
+  --targets q_proj,v_proj,o_proj,gate_proj,up_proj,down_proj --batch 2 --seq 2048 --device cuda)
+{
+  kubelora bench --shape llama-3.2-1b --bf16 --checkpointing --batch 2 --seq 2048 --device cuda
+  kubelora bench "${recipe[@]}"
+  kubelora bench "${recipe[@]}" --offload-activations
+  kubelora bench "${recipe[@]}" --optimizer-offload
+} 2>&1 | tee "$out/memory-plan.txt"
 
 if [ -d "$root/.kubelora/reference" ]; then
   (cd "$root" && "$PYTHON" bench/reference/make_fixtures.py) 2>&1 | tee "$out/fixtures.txt"

@@ -81,7 +81,8 @@ public record LoraFineTuneSpec(
         @JsonPropertyDescription("Retries of a failed training pod before the run is Failed; each retry resumes "
                 + "from the last checkpoint. A pod stopped by a disruption (preemption, eviction, node drain or loss) "
                 + "is replaced without counting, and a trainer exit code no retry can fix (invalid spec 2, bad data "
-                + "3, unusable model 4) fails the run at once. Default 0.")
+                + "3, unusable model 4, a memory plan larger than the GPU 5, out of GPU memory 7) fails the run at "
+                + "once. Default 0.")
         Integer backoffLimit,
 
         @Min(1)

@@ -134,6 +134,10 @@ public final class SpecValidator {
         if (t.evalEverySteps() > 0 && dataset != null && dataset.validationSplit() == 0.0) {
             fail("spec.training.evalEverySteps", "needs spec.dataset.validationSplit greater than 0");
         }
+        if (t.offloadActivations() && !t.gradientCheckpointing()) {
+            fail("spec.training.offloadActivations", "needs spec.training.gradientCheckpointing (the layer inputs it "
+                    + "keeps are what is offloaded)");
+        }
     }
 
     private void checkMerge(MergeSpec merge) {

@@ -26,9 +26,11 @@ public enum TrainerExitCode {
     /** The base model cannot be used: unsupported architecture, malformed config.json or weights. */
     BAD_MODEL(4, "BadModel", false, "the base model cannot be used"),
 
-    // Reserved for the memory checks of the trainer: names and codes are fixed now so that the training Job's
-    // podFailurePolicy already handles them.
-    WONT_FIT(5, "WontFit", false, "reserved"),
+    /**
+     * The run's memory plan exceeds the GPU's memory (training.memoryCheck: enforce): stopped before the weights
+     * were downloaded; the message holds the plan and the changes that would make it fit.
+     */
+    WONT_FIT(5, "WontFit", false, "the run's memory plan exceeds the GPU's memory"),
 
     /**
      * The pod's GPUs (spec.resources.gpus) cannot be used by libtorch: no driver, a driver older than the image's
@@ -36,7 +38,9 @@ public enum TrainerExitCode {
      * Job does not retry; the message says what libtorch saw.
      */
     GPU_UNAVAILABLE(6, "GpuUnavailable", false, "the GPUs asked for cannot be used"),
-    OUT_OF_GPU_MEMORY(7, "OutOfGpuMemory", false, "reserved");
+
+    /** The GPU ran out of memory during the run; the message holds the plan and the changes that would lower it. */
+    OUT_OF_GPU_MEMORY(7, "OutOfGpuMemory", false, "the GPU ran out of memory");
 
     private final int code;
     private final String reason;

@@ -10,6 +10,9 @@ import io.fabric8.generator.annotation.ValidationRule;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @ValidationRule(value = "!has(self.learningRate) || self.learningRate > 0.0",
         message = "spec.training.learningRate must be greater than 0")
+@ValidationRule(value = "!has(self.offloadActivations) || !self.offloadActivations "
+        + "|| !has(self.gradientCheckpointing) || self.gradientCheckpointing",
+        message = "spec.training.offloadActivations needs spec.training.gradientCheckpointing")
 public record TrainingSpec(
         @Min(1)
         @Max(1000)
@@ -96,7 +99,23 @@ public record TrainingSpec(
 
         @JsonPropertyDescription("auto: resume from the newest checkpoint of the same configuration in the "
                 + "output; never: always start from step 0. Default auto.")
-        ResumePolicy resume) {
+        ResumePolicy resume,
+
+        @JsonPropertyDescription("Before the weights are downloaded the trainer plans the run's GPU memory from the "
+                + "model's config.json and compares it with the GPU's: enforce stops a run that cannot fit (status "
+                + "reason WontFit, with the plan and the changes that would make it fit), warn logs them and trains "
+                + "anyway, off skips the check. Default enforce.")
+        MemoryCheck memoryCheck,
+
+        @JsonPropertyDescription("Keep the layer inputs that gradient checkpointing saves in pinned host memory "
+                + "instead of GPU memory, copied back layer by layer in the backward pass (needs "
+                + "gradientCheckpointing; no effect on a CPU run). Default false.")
+        Boolean offloadActivations,
+
+        @JsonPropertyDescription("Keep the AdamW moments and the fp32 master copies of the adapter weights in "
+                + "pinned host memory and run the optimizer step on the CPU, so optimizer state takes no GPU memory "
+                + "(no effect on a CPU run). Default false.")
+        Boolean optimizerOffload) {
 
     public TrainingSpec {
         epochs = epochs == null ? 1 : epochs;
@@ -115,10 +134,13 @@ public record TrainingSpec(
         checkpointEverySteps = checkpointEverySteps == null ? 100 : checkpointEverySteps;
         checkpointsToKeep = checkpointsToKeep == null ? 2 : checkpointsToKeep;
         resume = resume == null ? ResumePolicy.AUTO : resume;
+        memoryCheck = memoryCheck == null ? MemoryCheck.ENFORCE : memoryCheck;
+        offloadActivations = offloadActivations != null && offloadActivations;
+        optimizerOffload = optimizerOffload != null && optimizerOffload;
     }
 
     public static TrainingSpec defaults() {
         return new TrainingSpec(null, null, null, null, null, null, null, null, null, null, null, null, null,
-                null, null, null, null);
+                null, null, null, null, null, null, null);
     }
 }

@@ -46,6 +46,9 @@ class CelRulesTest {
         CASES.put("spec.output.uri: hf:// is only supported for spec.merge.output.uri", new Case(
                 "output: {uri: 'hf://me/adapter'}",
                 "{output: {uri: 's3://bucket/run'}, merge: {enabled: true, output: {uri: 'hf://me/merged'}}}"));
+        CASES.put("spec.training.offloadActivations needs spec.training.gradientCheckpointing", new Case(
+                "training: {offloadActivations: true, gradientCheckpointing: false}",
+                "training: {offloadActivations: true}"));
         CASES.put("spec.training.learningRate must be greater than 0", new Case(
                 "training: {learningRate: 0.0}",
                 "training: {learningRate: 0.0002}"));

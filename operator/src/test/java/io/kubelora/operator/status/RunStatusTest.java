@@ -16,6 +16,7 @@ import io.kubelora.api.LoraFineTune;
 import io.kubelora.api.LoraFineTuneStatus;
 import io.kubelora.api.Phase;
 import io.kubelora.api.Progress;
+import io.kubelora.api.TrainerExitCode;
 import io.kubelora.api.Violation;
 import io.kubelora.operator.ClusterFixtures;
 import io.kubelora.operator.Runs;
@@ -25,6 +26,8 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 class RunStatusTest {
 
@@ -326,6 +329,21 @@ class RunStatusTest {
         assertEquals(Phase.Failed, s.phase());
         assertCondition(s, Conditions.STALLED, "True", "BadData");
         assertTrue(s.message().endsWith("trainer: train.jsonl:7: invalid JSON"), s.message());
+    }
+
+    /** A plan that cannot fit the GPU and an out-of-memory GPU fail the run at once, named by their reason. */
+    @ParameterizedTest
+    @EnumSource(value = TrainerExitCode.class, names = {"WONT_FIT", "OUT_OF_GPU_MEMORY"})
+    void memoryFailuresAreNamedAndNotRetried(TrainerExitCode code) {
+        assertTrue(TrainerExitCode.retryCannotHelp().contains(code.code()), "the Job's FailJob rule lists it");
+        Job failed = ClusterFixtures.finished(job, "Failed", "PodFailurePolicy", "Container trainer for pod "
+                + "test/x-x7k2p failed with exit code " + code.code() + " matching FailJob rule at index 1");
+        String trainer = "the run cannot fit the GPU: its memory plan needs 16.79 GiB of the 16.00 GiB the GPU has";
+        LoraFineTuneStatus s = compute(failed, ClusterFixtures.terminated(failed, "Failed", "Error", code.code(),
+                trainer), null);
+        assertEquals(Phase.Failed, s.phase());
+        assertCondition(s, Conditions.STALLED, "True", code.reason());
+        assertTrue(s.message().endsWith("trainer: " + trainer), s.message());
     }
 
     @Test

@@ -9,6 +9,9 @@ import io.kubelora.trainer.device.GpuMemory;
 import io.kubelora.trainer.device.LibtorchBuild;
 import io.kubelora.trainer.lora.LoraAdapters;
 import io.kubelora.trainer.lora.PeftAdapterConfig;
+import io.kubelora.trainer.memory.ByteSize;
+import io.kubelora.trainer.memory.MemoryPlan;
+import io.kubelora.trainer.memory.PlanSettings;
 import io.kubelora.trainer.model.CausalLm;
 import io.kubelora.trainer.model.LossSum;
 import io.kubelora.trainer.model.ModelOptions;
@@ -55,10 +58,12 @@ final class LoraBench {
         }
         Engine.getInstance().setRandomSeed((int) s.seed());
         PeftAdapterConfig lora = new PeftAdapterConfig(null, s.rank(), s.alpha(), s.dropout(), s.targets(), false);
+        MemoryPlan plan = MemoryPlan.of(s.config(), new PlanSettings(options(s, chosen.device()), s.rank(), s.targets(),
+                s.dropout(), s.batch(), s.seq(), 1, s.optimizerOffload(), chosen.replicas()));
         long built = System.nanoTime();
         try (Replicas replicas = Replicas.load(chosen.devices(), device -> replica(s, device, lora));
              AdamW optimizer = new AdamW(replicas.first().adapters().parameters(), 0.0,
-                     replicas.first().model().manager())) {
+                     replicas.first().model().manager(), s.optimizerOffload())) {
             long trainable = replicas.first().model().trainableParameterCount();
             long expected = s.config().loraParameterCount(s.rank(), s.targets());
             if (trainable != expected) {
@@ -109,21 +114,29 @@ final class LoraBench {
                         tokens / median(seconds), tokens / median(seconds) / replicas.size(), median(cpuSeconds) * 1000,
                         tokens / median(cpuSeconds));
             }
-            return report(s, chosen, gpuMemory, seconds, losses, progress);
+            BenchReport report = report(s, chosen, gpuMemory, seconds, losses, progress);
+            progress.println(planned(plan, report));
+            return report;
         }
     }
 
     /** One replica of the benchmark's model: random weights on {@code device}, fresh adapters. */
     private static Replica replica(BenchSettings s, Device device, PeftAdapterConfig lora) {
-        ModelOptions options = ModelOptions.on(device).withBf16Compute(s.bf16())
-                .withGradientCheckpointing(s.checkpointing()).withSeed(s.seed());
-        CausalLm model = CausalLm.random(s.config(), s.nf4() ? options.withNf4(true) : options);
+        CausalLm model = CausalLm.random(s.config(), options(s, device));
         try {
             return new Replica(model, LoraAdapters.attach(model, lora, s.seed()));
         } catch (RuntimeException e) {
             model.close();
             throw e;
         }
+    }
+
+    /** How the benchmark's model computes on {@code device}. */
+    private static ModelOptions options(BenchSettings s, Device device) {
+        ModelOptions options = ModelOptions.on(device).withBf16Compute(s.bf16())
+                .withGradientCheckpointing(s.checkpointing()).withOffloadActivations(s.offloadActivations())
+                .withEmbeddingOnHost(device.isGpu()).withSeed(s.seed());
+        return s.nf4() ? options.withNf4(true) : options;
     }
 
     /** Each replica's fixed batch, its rows keyed by the step so that dropout draws new masks every step. */
@@ -178,6 +191,22 @@ final class LoraBench {
 
     private static Long max(Long a, Long b) {
         return a == null ? b : b == null ? a : Long.valueOf(Math.max(a, b));
+    }
+
+    /**
+     * The memory plan beside the measured peak: on a GPU the plan without the CUDA context against the reserved
+     * peak above it (what GpuMemory measures), on a CPU the plan's tensors against the peak resident set, which
+     * also holds the JVM and libtorch.
+     */
+    static String planned(MemoryPlan plan, BenchReport report) {
+        boolean gpu = report.device().startsWith("cuda");
+        long planned = gpu ? plan.total() - plan.context() : plan.tensorBytes();
+        Long measured = gpu ? report.peakReservedBytes() : report.peakMemoryBytes();
+        return String.format(Locale.ROOT, "memory plan: %s %s (peak phase: %s); measured %s%s", ByteSize.gib(planned),
+                gpu ? "above the CUDA context, allocator reserve included" : "of tensors",
+                plan.peakPhase().name(), measured == null ? "unknown" : ByteSize.gib(measured),
+                measured == null ? "" : String.format(Locale.ROOT, ", measured / planned %.3f",
+                        (double) measured / planned));
     }
 
     /** Reading one value back waits for everything queued on the replica's device before it. */

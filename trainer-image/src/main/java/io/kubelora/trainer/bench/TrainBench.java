@@ -80,6 +80,13 @@ public final class TrainBench implements Callable<Integer> {
     @Option(names = "--checkpointing", description = "Activation checkpointing: recompute each decoder layer.")
     boolean checkpointing;
 
+    @Option(names = "--offload-activations",
+            description = "With --checkpointing: the kept layer inputs in host memory (training.offloadActivations).")
+    boolean offloadActivations;
+
+    @Option(names = "--optimizer-offload", description = "AdamW state in host memory (training.optimizerOffload).")
+    boolean optimizerOffload;
+
     @Option(names = "--precision", paramLabel = "bf16|fp32", description = "Compute precision.")
     String precision;
 
@@ -162,6 +169,9 @@ public final class TrainBench implements Callable<Integer> {
         if (!(dropoutValue >= 0 && dropoutValue < 1)) {
             throw usage("--dropout must be in [0, 1), got " + dropoutValue);
         }
+        if (offloadActivations && !checkpointing) {
+            throw usage("--offload-activations needs --checkpointing: only the checkpointed layer inputs are offloaded");
+        }
         DeviceRequest deviceRequest;
         try {
             deviceRequest = DeviceRequest.option(device, contract ? "cuda" : "cpu", "pass --device cpu to measure "
@@ -176,7 +186,7 @@ public final class TrainBench implements Callable<Integer> {
                 atLeast("--batch", or(batch, contract ? 1 : 4), 1), atLeast("--rank", or(rank, 16), 1), alphaValue,
                 dropoutValue, targets(or(targets, "all-linear")), nf4, checkpointing, precisionText.equals("bf16"),
                 atLeast("--steps", or(steps, contract ? 10 : 20), 1), atLeast("--warmup", or(warmup, 3), 0),
-                deviceRequest, or(seed, 42L));
+                deviceRequest, or(seed, 42L), offloadActivations, optimizerOffload);
     }
 
     /** "all-linear" or a comma list of decoder linears, returned in decoder order. */

@@ -4,7 +4,9 @@ import io.kubelora.api.InvalidSpecException;
 import io.kubelora.api.TrainerExitCode;
 import io.kubelora.trainer.data.DatasetException;
 import io.kubelora.trainer.device.GpuUnavailableException;
+import io.kubelora.trainer.memory.WontFitException;
 import io.kubelora.trainer.model.ModelLoadException;
+import io.kubelora.trainer.train.OutOfGpuMemoryException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import picocli.CommandLine;
@@ -48,6 +50,12 @@ final class ErrorReporter implements IExecutionExceptionHandler {
             }
             if (t instanceof GpuUnavailableException) {
                 return TrainerExitCode.GPU_UNAVAILABLE;
+            }
+            if (t instanceof WontFitException) {
+                return TrainerExitCode.WONT_FIT;
+            }
+            if (t instanceof OutOfGpuMemoryException) {
+                return TrainerExitCode.OUT_OF_GPU_MEMORY;
             }
         }
         return TrainerExitCode.FAILED;

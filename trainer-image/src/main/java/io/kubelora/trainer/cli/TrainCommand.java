@@ -4,6 +4,7 @@ import io.kubelora.api.LoraFineTune;
 import io.kubelora.api.LoraFineTuneYaml;
 import io.kubelora.api.TrainerResult;
 import io.kubelora.trainer.device.DeviceRequest;
+import io.kubelora.trainer.memory.ByteSize;
 import io.kubelora.trainer.storage.Storage;
 import io.kubelora.trainer.train.FineTuneRun;
 import io.kubelora.trainer.train.SpecTranslation;
@@ -38,10 +39,22 @@ final class TrainCommand implements Callable<Integer> {
             description = "Data-parallel replicas: N threads sharing the CPU's cores, or one per GPU from the first "
                     + "(default: one on the CPU, one per GPU of the run). training.batchSize is per replica.")
     Integer replicas;
+    @Option(names = "--gpu-memory", paramLabel = "SIZE",
+            description = "Check the run's memory plan against a GPU of this size (e.g. 24Gi) instead of the GPU's own "
+                    + "memory; on a machine without a GPU the run is planned as a GPU run. Default: "
+                    + "KUBELORA_GPU_MEMORY, else the device's.")
+    String gpuMemory;
 
     @Option(names = "--work-dir", paramLabel = "DIR",
             description = "Local folder for staging and downloads (default: KUBELORA_CACHE_DIR or ./.kubelora).")
     Path workDir;
+
+    /** --gpu-memory, else KUBELORA_GPU_MEMORY, else null (the device's own). */
+    private Long gpuMemoryBytes() {
+        String size = gpuMemory != null ? gpuMemory : System.getenv("KUBELORA_GPU_MEMORY");
+        return size == null || size.isBlank() ? null
+                : ByteSize.parse(size, gpuMemory != null ? "--gpu-memory" : "KUBELORA_GPU_MEMORY");
+    }
 
     @Override
     public Integer call() throws Exception {
@@ -59,8 +72,8 @@ final class TrainCommand implements Callable<Integer> {
             if (replicas != null) {
                 request = request.withReplicas(replicas, "--replicas " + replicas);
             }
-            FineTuneRun.Result result = new FineTuneRun(resource, storage, work, System.err, observers, request)
-                    .execute();
+            FineTuneRun.Result result = new FineTuneRun(resource, storage, work, System.err, observers, request,
+                    gpuMemoryBytes()).execute();
             TerminationMessage.write(new TrainerResult(result.adapterUri(), result.mergedModelUri(),
                     result.summary().finalLoss(), (long) result.summary().steps()).toJson());
             System.out.println(result.mergedModelUri() == null ? result.adapterUri()

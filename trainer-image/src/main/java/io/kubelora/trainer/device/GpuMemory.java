@@ -61,6 +61,11 @@ public final class GpuMemory {
         return false;
     }
 
+    /** The device's used memory when watching began: its CUDA context (and other processes'). */
+    public long contextBytes() {
+        return contextBytes;
+    }
+
     /** Starts the peaks over from now (the weights and everything else already held stay counted). */
     public void resetPeaks() {
         if (pool) {

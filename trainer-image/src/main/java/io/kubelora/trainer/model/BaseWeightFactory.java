@@ -5,8 +5,9 @@ import ai.djl.ndarray.NDManager;
 import io.kubelora.trainer.quant.Nf4Weight;
 
 /**
- * Makes the frozen weight of each decoder linear: dense (fp32, or bf16 for bf16 compute), or NF4 codes
- * when the options ask for NF4 (QLoRA). Embeddings, norms and lm_head never come through here and stay unquantized.
+ * Makes the frozen weight of each decoder linear: dense (fp32, or bf16 for bf16 compute, filled a block of rows
+ * at a time), or NF4 codes when the options ask for NF4 (QLoRA, quantized on the host so the device never holds
+ * the weight in full precision). Embeddings, norms and lm_head never come through here and stay unquantized.
  */
 final class BaseWeightFactory {
 
@@ -26,17 +27,28 @@ final class BaseWeightFactory {
         if (options.nf4()) {
             float[] values = weights.loadFloats(name, shape);
             return new Nf4BaseWeight(Nf4Weight.quantize(values, shape[0], shape[1], options.nf4DoubleQuant(),
-                    manager));
+                    manager), kernels);
         }
-        return new DenseWeight(kernels.hold(weights.load(name, shape, manager)), kernels.heldBytesPerElement());
+        return new DenseWeight(HeldWeights.load(weights, name, shape, manager, kernels),
+                kernels.heldBytesPerElement());
     }
 
-    /** An NF4 weight as a frozen base weight: dequantized on the device at every use. */
-    private record Nf4BaseWeight(Nf4Weight nf4) implements FrozenWeight {
+    /**
+     * An NF4 weight as a frozen base weight: dequantized on the device at every use, straight into the held
+     * precision a block of rows at a time.
+     */
+    private record Nf4BaseWeight(Nf4Weight nf4, Kernels kernels) implements FrozenWeight {
 
         @Override
         public NDArray materialize(NDManager scope) {
-            return nf4.materialize(scope);
+            long[] shape = nf4.shape();
+            return HeldWeights.assemble(shape[0], shape[1], kernels,
+                    (from, to) -> nf4.materializeRows(scope, from, to));
+        }
+
+        @Override
+        public boolean materializesCopy() {
+            return true;
         }
 
         @Override

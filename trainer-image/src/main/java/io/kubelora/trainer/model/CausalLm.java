@@ -23,7 +23,9 @@ import org.slf4j.LoggerFactory;
  * the final RMSNorm and lm_head ({@link LmHead}, tied to the embedding or not). Base weights are frozen;
  * trainable {@link LinearAdapter}s (LoRA) are attached to its decoder {@link Linear}s by name after loading.
  * Matrix products and attention run in fp32, or in bf16 when {@link ModelOptions#bf16Compute()} asks for it
- * ({@link Kernels}); everything else is fp32.
+ * ({@link Kernels}), which also holds the frozen weights, embedding and head in bf16; the residual stream, norms,
+ * loss and LoRA are fp32. An untied embedding table can live in host memory
+ * ({@link ModelOptions#embeddingOnHost()}).
  *
  * <p>Every call runs in its own sub-manager and NDScope, so per-step arrays are freed when it returns. Each
  * instance owns its weights and manager on one device: several instances can serve as data-parallel replicas.
@@ -35,27 +37,30 @@ public final class CausalLm implements AutoCloseable {
     private final ModelConfig config;
     private final ModelOptions options;
     private final NDManager manager;
+    private final NDManager hostManager; // the embedding table's when it lives in host memory, else null
     private final Kernels kernels;
     private final RotaryEmbedding rope;
     private final TokenEmbedding embedding;
     private final Decoder decoder;
     private final LmHead head;
+    private LayerInputs.KeptBytes lastKeptBytes = new LayerInputs.KeptBytes(0, 0);
 
-    private CausalLm(ModelConfig config, ModelOptions options, NDManager manager, Kernels kernels,
-                     WeightSource weights) {
+    private CausalLm(ModelConfig config, ModelOptions options, NDManager manager, NDManager hostManager,
+                     Kernels kernels, WeightSource weights) {
         this.config = config;
         this.options = options;
         this.manager = manager;
+        this.hostManager = hostManager;
         this.kernels = kernels;
         this.rope = new RotaryEmbedding(config);
-        this.embedding = TokenEmbedding.load(config, weights, manager);
-        NDArray eps = manager.create((float) config.rmsNormEps());
-        this.head = LmHead.load(config, weights, manager, embedding, eps, kernels,
+        this.embedding = TokenEmbedding.load(config, weights, hostManager != null ? hostManager : manager,
+                hostManager != null, kernels);
+        this.head = LmHead.load(config, weights, manager, embedding, kernels,
                 options.headChunkRows(config.vocabSize()));
         BaseWeightFactory factory = new BaseWeightFactory(options, weights, manager, kernels);
         List<DecoderLayer> layers = new ArrayList<>();
         for (int i = 0; i < config.numHiddenLayers(); i++) {
-            layers.add(DecoderLayer.load(i, config, weights, factory, manager, eps));
+            layers.add(DecoderLayer.load(i, config, weights, factory, manager));
         }
         this.decoder = new Decoder(embedding, layers);
     }
@@ -84,17 +89,22 @@ public final class CausalLm implements AutoCloseable {
             useExplicitThreadCount();
         }
         NDManager manager = NDManager.newBaseManager(device, "PyTorch");
+        NDManager hostManager = options.embeddingOnHost(config) ? NDManager.newBaseManager(Device.cpu(), "PyTorch")
+                : null;
         try {
-            Kernels kernels = Kernels.load(options.bf16Compute(), manager);
+            Kernels kernels = Kernels.load(options.bf16Compute(), config.rmsNormEps(), manager);
             if (options.bf16Compute() && !device.isGpu() && !CpuInfo.hasBf16Units()) {
                 LOG.warn("bf16 compute on a CPU without bf16 instructions (AVX512_BF16/AMX) is many times slower "
                         + "than fp32: set training.precision to auto or fp32 on this machine");
             }
-            LOG.debug("Compute: {} on {}; norms, rotary, loss and LoRA (fp32 master weights) in fp32",
-                    kernels.description(), device);
-            return new CausalLm(config, options, manager, kernels, weights);
+            LOG.debug("Compute: {} on {}; norms, rotary, loss and LoRA (fp32 master weights) in fp32{}",
+                    kernels.description(), device, hostManager != null ? "; embedding table in host memory" : "");
+            return new CausalLm(config, options, manager, hostManager, kernels, weights);
         } catch (RuntimeException e) {
             manager.close();
+            if (hostManager != null) {
+                hostManager.close();
+            }
             throw e;
         }
     }
@@ -149,13 +159,39 @@ public final class CausalLm implements AutoCloseable {
         return kernels.description();
     }
 
-    /** Device bytes held by base weights (what quantization and bf16 compute shrink). */
+    /** Bytes held by base weights, on the device and the host (what quantization and bf16 compute shrink). */
     public long baseWeightBytes() {
-        long n = (embedding.weight().size() + head.parameterCount()) * 4;
+        return deviceWeightBytes() + hostWeightBytes();
+    }
+
+    /** Device bytes held by base weights: decoder layers, head, final norm, and the embedding when it is there. */
+    public long deviceWeightBytes() {
+        long n = head.bytesHeld() + (embedding.onHost() ? 0 : embedding.bytesHeld());
         for (int i = 0; i < decoder.layerCount(); i++) {
             n += decoder.layer(i).bytesHeld();
         }
         return n;
+    }
+
+    /** Host bytes held by base weights: the embedding table when it lives there, else 0. */
+    public long hostWeightBytes() {
+        return embedding.onHost() ? embedding.bytesHeld() : 0;
+    }
+
+    /** Bytes held by the decoder linears alone (the part NF4 quantizes), biases excluded. */
+    public long decoderLinearBytes() {
+        long n = 0;
+        for (int i = 0; i < decoder.layerCount(); i++) {
+            for (String module : WeightNames.LINEAR_MODULES) {
+                n += linear(i, module).weightBytesHeld();
+            }
+        }
+        return n;
+    }
+
+    /** The layer inputs the last checkpointed {@link #forwardBackward} held at once, on the device and host. */
+    public LayerInputs.KeptBytes checkpointBytes() {
+        return lastKeptBytes;
     }
 
     /**
@@ -175,11 +211,17 @@ public final class CausalLm implements AutoCloseable {
         try (NDManager stepManager = manager.newSubManager();
              NDScope scope = new NDScope();
              GradMode grad = GradMode.enabled()) {
-            StepContext s = StepContext.training(stepManager, batch, options.seed(), kernels, rope, config);
+            StepContext s = StepContext.training(stepManager, batch, options.seed(), kernels, rope, config,
+                    mlpChunkRows());
             NDArray scale = stepManager.create(lossScale);
-            return options.gradientCheckpointing()
-                    ? Backward.checkpointed(decoder, head, s, batch.inputIds(), targets, scale)
-                    : Backward.full(decoder, head, s, batch.inputIds(), targets, scale);
+            if (!options.gradientCheckpointing()) {
+                return Backward.full(decoder, head, s, batch.inputIds(), targets, scale);
+            }
+            try (LayerInputs inputs = new LayerInputs(kernels, options.offloadActivations())) {
+                LossSum loss = Backward.checkpointed(decoder, head, s, batch.inputIds(), targets, scale, inputs);
+                lastKeptBytes = inputs.peak();
+                return loss;
+            }
         }
     }
 
@@ -193,7 +235,7 @@ public final class CausalLm implements AutoCloseable {
              NDScope scope = new NDScope();
              GradMode grad = GradMode.disabled()) {
             StepContext s = StepContext.inference(stepManager, batch.batchSize(), batch.seqLen(), kernels, rope,
-                    config);
+                    config, mlpChunkRows());
             return head.lossSum(decoder.forward(batch.inputIds(), s, null), targets, s, null);
         }
     }
@@ -212,7 +254,7 @@ public final class CausalLm implements AutoCloseable {
         try (NDManager stepManager = manager.newSubManager();
              NDScope scope = new NDScope();
              GradMode grad = GradMode.disabled()) {
-            StepContext s = StepContext.inference(stepManager, 1, t, kernels, rope, config);
+            StepContext s = StepContext.inference(stepManager, 1, t, kernels, rope, config, mlpChunkRows());
             NDArray all = decoder.forward(tokenIds, s, null).reshape(t, config.hiddenSize()); // [T, D]
             NDArray rows = lastPositionOnly ? all.get(new NDIndex("{}:", t - 1)) : all;     // [T', D]
             float[] flat = head.logits(rows).toFloatArray();                                // [T' * V]
@@ -225,11 +267,18 @@ public final class CausalLm implements AutoCloseable {
         }
     }
 
+    private int mlpChunkRows() {
+        return options.mlpChunkRows(config.intermediateSize());
+    }
+
     @Override
     public void close() {
         decoder.close();
         kernels.close();
         manager.close();
+        if (hostManager != null) {
+            hostManager.close();
+        }
     }
 
     /**

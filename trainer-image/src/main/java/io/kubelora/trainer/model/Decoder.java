@@ -1,7 +1,6 @@
 package io.kubelora.trainer.model;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDScope;
 import java.util.List;
 
 /**
@@ -21,29 +20,25 @@ final class Decoder implements AutoCloseable {
     }
 
     /**
-     * Token ids [B*T] -> last hidden state [B, T, D] (before the final norm). With {@code layerInputs}
-     * non-null, each layer's input is appended to it (activation checkpointing keeps only those).
+     * Token ids [B*T] -> last hidden state [B, T, D] (before the final norm). With {@code layerInputs} non-null,
+     * each layer's input is kept in it (activation checkpointing keeps only those) and the layer runs on the value
+     * kept, so that its recomputation in backward sees exactly the same input.
      */
-    NDArray forward(long[] tokenIds, StepContext s, List<NDArray> layerInputs) {
+    NDArray forward(long[] tokenIds, StepContext s, LayerInputs layerInputs) {
         NDArray x = embedding.forward(tokenIds, s);                                    // [B, T, D]
         for (int i = 0; i < layers.size(); i++) {
             if (layerInputs != null) {
-                layerInputs.add(x);
+                x = layerInputs.keep(x, s);
             }
-            x = runLayer(i, x, s);
+            DecoderLayer layer = layers.get(i);
+            NDArray a = layer.attend(x, s);                                            // [B, T, D]
+            if (layerInputs == null || !layerInputs.holds(x)) {
+                x.close(); // autograd keeps what backward needs; the handle would keep all of it
+            }
+            x = layer.feedForward(a, s);                                               // [B, T, D]
+            a.close();
         }
         return x;
-    }
-
-    /** Runs layer {@code i} in its own scope so its temporaries are freed as soon as it is done. */
-    NDArray runLayer(int i, NDArray x, StepContext s) {
-        NDArray y;
-        try (NDScope layerScope = new NDScope()) {
-            y = layers.get(i).forward(x, s);
-            NDScope.unregister(y);
-        }
-        NDScope.register(y);
-        return y;
     }
 
     int layerCount() {

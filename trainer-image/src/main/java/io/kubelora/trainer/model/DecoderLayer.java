@@ -1,31 +1,33 @@
 package io.kubelora.trainer.model;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.jni.JniUtils;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * One pre-norm decoder block of the Llama family:
- * x + Attn(RMSNorm(x)), then h + MLP(RMSNorm(h)) with grouped-query attention, RoPE, a causal mask and
- * a SwiGLU MLP, down(silu(gate(h)) * up(h)).
+ * One pre-norm decoder block of the Llama family, in two halves: the attention half a = x + Attn(RMSNorm(x)) with
+ * grouped-query attention and RoPE, then the MLP half a + MLP(RMSNorm(a)) with a SwiGLU MLP,
+ * down(silu(gate(h)) * up(h)). The MLP works on chunks of token rows (it is token-wise), so its [rows, I]
+ * activations, the largest of a layer, exist for one chunk at a time when nothing else needs them.
  */
 final class DecoderLayer implements AutoCloseable {
 
-    private final ModelConfig config;
-    private final NDArray inputNorm;         // [D]
-    private final NDArray postAttentionNorm; // [D]
-    private final NDArray eps;               // scalar, owned by the model
+    private final NDArray inputNorm;           // [D]
+    private final NDArray postAttentionNorm;   // [D]
     private final Map<String, Linear> linears; // q_proj .. down_proj, in decoder order
 
-    DecoderLayer(ModelConfig config, NDArray inputNorm, NDArray postAttentionNorm, NDArray eps,
-                 Map<String, Linear> linears) {
-        this.config = config;
+    DecoderLayer(NDArray inputNorm, NDArray postAttentionNorm, Map<String, Linear> linears) {
         this.inputNorm = inputNorm;
         this.postAttentionNorm = postAttentionNorm;
-        this.eps = eps;
         this.linears = new LinkedHashMap<>(linears);
         if (!this.linears.keySet().equals(new HashSet<>(WeightNames.LINEAR_MODULES))) {
             throw new IllegalArgumentException("a decoder layer needs " + WeightNames.LINEAR_MODULES);
@@ -34,7 +36,7 @@ final class DecoderLayer implements AutoCloseable {
 
     /** Reads layer {@code i}: its norms, and its linears through {@code factory} (dense or NF4). */
     static DecoderLayer load(int i, ModelConfig config, WeightSource weights, BaseWeightFactory factory,
-                             NDManager manager, NDArray eps) {
+                             NDManager manager) {
         Map<String, Linear> linears = new LinkedHashMap<>();
         List<String> modules = WeightNames.LINEAR_MODULES;
         for (int m = 0; m < modules.size(); m++) {
@@ -46,36 +48,104 @@ final class DecoderLayer implements AutoCloseable {
                     i * modules.size() + m));
         }
         long[] norm = {config.hiddenSize()};
-        return new DecoderLayer(config, weights.load(WeightNames.inputNorm(i), norm, manager),
-                weights.load(WeightNames.postAttentionNorm(i), norm, manager), eps, linears);
+        return new DecoderLayer(weights.load(WeightNames.inputNorm(i), norm, manager),
+                weights.load(WeightNames.postAttentionNorm(i), norm, manager), linears);
     }
 
-    /** x [B, T, D] -> [B, T, D]. */
-    NDArray forward(NDArray x, StepContext s) {
-        int b = s.batchSize;
-        int t = s.seqLen;
-        int heads = config.numAttentionHeads();
-        int kvHeads = config.numKeyValueHeads();
-        int hd = config.headDim();
+    /** The attention half: x [B, T, D] -> x + o_proj(attention(q, k, v)) over h = RMSNorm(x). */
+    NDArray attend(NDArray x, StepContext s) {
+        return TensorOps.scoped(() -> {
+            NDArray h = s.kernels.rmsNorm(x, inputNorm);                               // [B, T, D]
+            NDArray q = linear("q_proj").forward(h, s);                                // [B, T, H*hd]
+            NDArray k = linear("k_proj").forward(h, s);                                // [B, T, KV*hd]
+            NDArray v = linear("v_proj").forward(h, s);                                // [B, T, KV*hd]
+            h.close();
+            NDArray heads = s.kernels.attention(q, k, v, s);                           // [B, T, H*hd]
+            q.close();
+            k.close();
+            v.close();
+            NDArray o = linear("o_proj").forward(heads, s);                            // [B, T, D]
+            heads.close();
+            return x.add(o);
+        });
+    }
 
-        NDArray h = TensorOps.rmsNorm(x, inputNorm, eps);                               // [B, T, D]
-        NDArray q = linear("q_proj").forward(h, s).reshape(b, t, heads, hd);            // [B, T, H, hd]
-        NDArray k = linear("k_proj").forward(h, s).reshape(b, t, kvHeads, hd);          // [B, T, KV, hd]
-        NDArray v = linear("v_proj").forward(h, s).reshape(b, t, kvHeads, hd);          // [B, T, KV, hd]
-        q = TensorOps.rotate(q, s.queryCos, s.querySin, hd);                            // scaled by 1/sqrt(hd)
-        k = TensorOps.rotate(k, s.keyCos, s.keySin, hd);
+    /**
+     * The MLP half over chunks of s.mlpChunkRows token rows: a [B, T, D] -> a + MLP(RMSNorm(a)). Without a graph
+     * each chunk's result goes straight into the output; with one the chunks are concatenated (autograd keeps the
+     * chunks' tensors anyway).
+     */
+    NDArray feedForward(NDArray a, StepContext s) {
+        long n = s.tokens();
+        if (s.mlpChunkRows >= n) {
+            try (MlpWeights w = mlpWeights(s)) {
+                return feedForwardRows(a, s, w, 0);
+            }
+        }
+        long d = a.getShape().get(2);
+        boolean graph = JniUtils.isGradMode();
+        NDList parts = new NDList();
+        NDArray out = graph ? null : s.manager.create(new Shape(n, d), DataType.FLOAT32);  // [N, D]
+        try (MlpWeights w = mlpWeights(s);
+             NDArray rows = a.reshape(n, d)) {                                         // [N, D]
+            for (long from = 0; from < n; from += s.mlpChunkRows) {
+                NDIndex range = new NDIndex("{}:{}", from, Math.min(n, from + s.mlpChunkRows));
+                try (NDArray chunk = rows.get(range)) {
+                    NDArray part = feedForwardRows(chunk, s, w, from);                       // [n', D]
+                    if (graph) {
+                        parts.add(part);
+                    } else {
+                        try (part) {
+                            out.set(range, part);
+                        }
+                    }
+                }
+            }
+            if (!graph) {
+                try (out) {
+                    return out.reshape(a.getShape());                                  // [B, T, D]
+                }
+            }
+            return TensorOps.scoped(() -> NDArrays.concat(parts, 0).reshape(a.getShape())); // [B, T, D]
+        } finally {
+            parts.close();
+        }
+    }
 
-        // Query head j*G+g reads key/value head j (grouped-query attention, K and V never repeated).
-        NDArray attention = s.kernels.attention(q.transpose(0, 2, 1, 3),                 // [B, H, T, hd]
-                        k.transpose(0, 2, 1, 3), v.transpose(0, 2, 1, 3), s.causalMask) // [B, KV, T, hd] x2
-                .transpose(0, 2, 1, 3)                                                  // [B, T, H, hd]
-                .reshape(b, t, (long) heads * hd);                                      // [B, T, H*hd]
-        NDArray afterAttention = x.add(linear("o_proj").forward(attention, s));        // [B, T, D]
+    /**
+     * The MLP half of some token rows a [..., D] -> a + down(silu(gate(h)) * up(h)), h = RMSNorm(a): the step's token
+     * rows (b * T + t) from {@code firstToken} on.
+     */
+    NDArray feedForwardRows(NDArray a, StepContext s, MlpWeights w, long firstToken) {
+        return TensorOps.scoped(() -> {
+            NDArray h = s.kernels.rmsNorm(a, postAttentionNorm);                      // [..., D]
+            NDArray gate = linear("gate_proj").forward(h, s, w.gate, firstToken);      // [..., I]
+            NDArray up = linear("up_proj").forward(h, s, w.up, firstToken);            // [..., I]
+            h.close();
+            NDArray gated = s.kernels.swiglu(gate, up);                                // [..., I]
+            gate.close();
+            up.close();
+            NDArray down = linear("down_proj").forward(gated, s, w.down, firstToken);  // [..., D]
+            gated.close();
+            return a.add(down);
+        });
+    }
 
-        NDArray h2 = TensorOps.rmsNorm(afterAttention, postAttentionNorm, eps);         // [B, T, D]
-        NDArray gated = TensorOps.silu(linear("gate_proj").forward(h2, s))              // [B, T, I]
-                .mul(linear("up_proj").forward(h2, s));
-        return afterAttention.add(linear("down_proj").forward(gated, s));              // [B, T, D]
+    /** The MLP's base weights in use for the chunks of one pass (NF4 ones dequantized once for all chunks). */
+    MlpWeights mlpWeights(StepContext s) {
+        Linear.InUse gate = linear("gate_proj").use(s);
+        Linear.InUse up = linear("up_proj").use(s);
+        return new MlpWeights(gate, up, linear("down_proj").use(s));
+    }
+
+    /** The gate, up and down weights of one pass over the MLP's chunks. */
+    record MlpWeights(Linear.InUse gate, Linear.InUse up, Linear.InUse down) implements AutoCloseable {
+        @Override
+        public void close() {
+            gate.close();
+            up.close();
+            down.close();
+        }
     }
 
     Linear linear(String module) {

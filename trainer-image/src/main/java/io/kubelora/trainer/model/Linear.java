@@ -20,15 +20,45 @@ public final class Linear implements AutoCloseable {
         this.id = id;
     }
 
-    /** x [B, T, in] -> [B, T, out]. */
+    /** x [B, T, in] -> [B, T, out]: all of the step's token rows. */
     NDArray forward(NDArray x, StepContext step) {
-        NDArray y = step.kernels.linear(x, weight.materialize(step.manager), bias);
-        return adapter == null ? y : y.add(adapter.delta(x, step.dropout(id)));
+        try (InUse w = use(step)) {
+            return forward(x, step, w, 0);
+        }
     }
 
-    /** The frozen base weight [out, in] as the forward uses it. */
+    /**
+     * x [..., in] -> [..., out] with the base weight {@link #use} made, for several calls over chunks of x: x holds
+     * the step's token rows (b * T + t) from {@code firstToken} on, which places the adapter's dropout masks.
+     */
+    NDArray forward(NDArray x, StepContext step, InUse w, long firstToken) {
+        return TensorOps.scoped(() -> {
+            NDArray y = step.kernels.linear(x, w.array, bias);                         // [..., out]
+            return adapter == null ? y : y.add(adapter.delta(x, step.dropout(id, firstToken)));
+        });
+    }
+
+    /** The frozen base weight [out, in] as the products read it, in {@code scope}. */
     NDArray baseWeight(NDManager scope) {
         return weight.materialize(scope);
+    }
+
+    /** The base weight in the precision the products read it, for one or more {@link #forward} calls. */
+    InUse use(StepContext step) {
+        return new InUse(weight.materialize(step.manager), weight.materializesCopy());
+    }
+
+    /**
+     * A base weight [out, in] in use: a dequantized copy is released on close (autograd keeps it as long as
+     * backward needs it), a stored one is left alone.
+     */
+    record InUse(NDArray array, boolean copy) implements AutoCloseable {
+        @Override
+        public void close() {
+            if (copy) {
+                array.close();
+            }
+        }
     }
 
     /** {out, in}. */
@@ -52,6 +82,11 @@ public final class Linear implements AutoCloseable {
     long baseParameterCount() {
         long[] s = weight.shape();
         return s[0] * s[1] + (bias == null ? 0 : bias.size());
+    }
+
+    /** Bytes of the base weight alone. */
+    long weightBytesHeld() {
+        return weight.bytesHeld();
     }
 
     long bytesHeld() {

@@ -3,46 +3,47 @@ package io.kubelora.trainer.model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
-import ai.djl.ndarray.types.Shape;
 
 /**
- * The output head: final RMSNorm, the vocabulary projection lm_head [V, D] (the embedding itself when tied) and the
- * cross-entropy over target tokens. Only the rows that carry loss are projected, {@code chunkRows} at a time, so
- * logits [N, V] never exist all at once (they dominate activation memory for 128k vocabularies).
+ * The output head: final RMSNorm, the vocabulary projection lm_head [V, D] (the embedding itself when tied), held
+ * in the compute precision, and the cross-entropy over target tokens. Only the rows that carry loss are projected,
+ * {@code chunkRows} at a time, so logits [N, V] never exist all at once (they dominate activation memory for 128k
+ * vocabularies): a chunk's logits, their log-softmax and its gradient are its whole working set.
  */
 final class LmHead {
 
     private final NDArray finalNorm; // [D]
     private final NDArray weight;    // [V, D]
-    private final NDArray eps;       // scalar, owned by the model
     private final boolean tied;
     private final Kernels kernels;
     private final int chunkRows;
 
-    private LmHead(NDArray finalNorm, NDArray weight, NDArray eps, boolean tied, Kernels kernels, int chunkRows) {
+    private LmHead(NDArray finalNorm, NDArray weight, boolean tied, Kernels kernels, int chunkRows) {
         this.finalNorm = finalNorm;
         this.weight = weight;
-        this.eps = eps;
         this.tied = tied;
         this.kernels = kernels;
         this.chunkRows = chunkRows;
     }
 
-    /** Reads lm_head (or ties it to {@code embedding}) and the final norm. */
+    /** Reads lm_head (or ties it to {@code embedding}, which is then on the device) and the final norm. */
     static LmHead load(ModelConfig config, WeightSource weights, NDManager manager, TokenEmbedding embedding,
-                       NDArray eps, Kernels kernels, int chunkRows) {
+                       Kernels kernels, int chunkRows) {
         long[] shape = {config.vocabSize(), config.hiddenSize()};
         NDArray weight;
         if (config.tieWordEmbeddings()) {
+            if (embedding.onHost()) {
+                throw new IllegalArgumentException("a tied embedding is the head's weight: it stays on the device");
+            }
             weight = embedding.weight();
         } else if (weights.contains(WeightNames.LM_HEAD)) {
-            weight = weights.load(WeightNames.LM_HEAD, shape, manager);
+            weight = HeldWeights.load(weights, WeightNames.LM_HEAD, shape, manager, kernels);
         } else {
             throw new ModelLoadException(weights.origin() + ": weights have no tensor '" + WeightNames.LM_HEAD
                     + "' and config.json does not set tie_word_embeddings");
         }
         NDArray finalNorm = weights.load(WeightNames.FINAL_NORM, new long[] {config.hiddenSize()}, manager);
-        return new LmHead(finalNorm, weight, eps, config.tieWordEmbeddings(), kernels, chunkRows);
+        return new LmHead(finalNorm, weight, config.tieWordEmbeddings(), kernels, chunkRows);
     }
 
     /**
@@ -51,17 +52,17 @@ final class LmHead {
      * (scaled by it), so that only one chunk's logits and their graph exist at a time.
      */
     LossSum lossSum(NDArray x, Targets targets, StepContext s, NDArray upstream) {
-        NDArray flat = x.reshape((long) s.batchSize * s.seqLen, x.getShape().get(2));  // [B*T, D]
         double sum = 0;
-        for (Targets chunk : targets.chunks(chunkRows)) {
-            try (NDScope chunkScope = new NDScope()) {
-                NDArray positions = s.manager.create(chunk.positions());               // [n]
-                NDArray ids = s.manager.create(chunk.ids(), new Shape(chunk.count(), 1)); // [n, 1]
-                NDArray rows = flat.get(positions);                                     // [n, D]
-                NDArray loss = logits(rows).logSoftmax(-1).gather(ids, 1).sum().neg(); // []
-                sum += loss.getFloat();
-                if (upstream != null) {
-                    TensorOps.backward(loss, upstream);
+        try (NDArray flat = x.reshape(s.tokens(), x.getShape().get(2))) {              // [B*T, D]
+            for (Targets chunk : targets.chunks(chunkRows)) {
+                try (NDScope chunkScope = new NDScope()) {
+                    NDArray positions = s.manager.create(chunk.positions());           // [n]
+                    NDArray ids = s.manager.create(chunk.ids());                       // [n]
+                    NDArray loss = kernels.headLoss(flat.get(positions), finalNorm, weight, ids); // []
+                    sum += loss.getFloat();
+                    if (upstream != null) {
+                        TensorOps.backward(loss, upstream);
+                    }
                 }
             }
         }
@@ -70,10 +71,22 @@ final class LmHead {
 
     /** Logits [N, V] of last hidden states [N, D]. */
     NDArray logits(NDArray hidden) {
-        return kernels.linear(TensorOps.rmsNorm(hidden, finalNorm, eps), weight, null);
+        return kernels.logits(hidden, finalNorm, weight);
     }
 
     long parameterCount() {
         return finalNorm.size() + (tied ? 0 : weight.size());
+    }
+
+    /** Bytes of the final norm and, untied, the head weight. */
+    long bytesHeld() {
+        return finalNorm.size() * Float.BYTES + (tied ? 0 : weight.size() * kernels.heldBytesPerElement());
+    }
+
+    void close() {
+        finalNorm.close();
+        if (!tied) {
+            weight.close();
+        }
     }
 }

@@ -35,9 +35,13 @@ final class RandomWeights implements WeightSource {
     }
 
     @Override
-    public NDArray load(String name, long[] expectedShape, NDManager manager) {
+    public NDArray loadRows(String name, long[] expectedShape, long firstRow, long rowCount, NDManager manager) {
         requireKnown(name);
-        Shape shape = new Shape(expectedShape);
+        long[] rows = expectedShape.clone();
+        if (rows.length > 0) {
+            rows[0] = rowCount;
+        }
+        Shape shape = new Shape(rows);
         if (ModelInitializer.isNorm(name)) {
             return manager.ones(shape, DataType.FLOAT32);
         }

@@ -1,16 +1,15 @@
 package io.kubelora.trainer.model;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
-import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.NDScope;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
+import java.util.function.Supplier;
 
 /**
- * The few composite operations of the decoder, written with differentiable DJL ops only. Constants on the
- * gradient path are arrays kept alive by their owner, never {@code mul(Number)} and friends (those free
- * their scalar before backward reads it).
+ * Backpropagation and array lifetimes. An array's handle keeps its memory alive until it is closed, whether or not
+ * autograd still needs it (autograd keeps its own references to what backward reads), so every intermediate of a
+ * layer is released as soon as the op that consumes it has run: that, not the graph, decides activation memory.
  */
 final class TensorOps {
 
@@ -25,27 +24,14 @@ final class TensorOps {
         JniUtils.backward((PtNDArray) output, (PtNDArray) upstreamGradient, false, false);
     }
 
-    /** RMSNorm (Zhang and Sennrich 2019): x / sqrt(mean(x^2) + eps) * weight over the last axis. */
-    static NDArray rmsNorm(NDArray x, NDArray weight, NDArray eps) {
-        NDArray meanSquare = x.square().mean(new int[] {-1}, true); // [..., 1]
-        return x.div(meanSquare.add(eps).sqrt()).mul(weight);      // [..., D]
-    }
-
-    /** SiLU(x) = x * sigmoid(x). */
-    static NDArray silu(NDArray x) {
-        return x.mul(x.getNDArrayInternal().sigmoid());
-    }
-
-    /**
-     * Rotary position embedding (Su et al. 2021) in the Hugging Face "rotate half" layout:
-     * x*cos + rotate_half(x)*sin with rotate_half(x) = [-x2, x1]. The sign of the first half is folded
-     * into {@code signedSin}, so this is x*cos + [x2, x1]*signedSin.
-     */
-    static NDArray rotate(NDArray x, NDArray cos, NDArray signedSin, int headDim) {
-        int half = headDim / 2;
-        NDArray swapped = NDArrays.concat(new NDList(
-                x.get(new NDIndex("..., {}:", half)),               // x2 [..., hd/2]
-                x.get(new NDIndex("..., :{}", half))), -1);         // x1 [..., hd/2]
-        return x.mul(cos).add(swapped.mul(signedSin));              // [..., hd]
+    /** Runs {@code op} in its own NDScope: every array it creates is closed when it returns, except its result. */
+    static NDArray scoped(Supplier<NDArray> op) {
+        NDArray result;
+        try (NDScope scope = new NDScope()) {
+            result = op.get();
+            NDScope.unregister(result);
+        }
+        NDScope.register(result);
+        return result;
     }
 }

@@ -50,23 +50,33 @@ final class WeightLoader implements WeightSource {
      * (DJL would otherwise keep aliasing the Java direct buffer, which counts against the JVM's direct-memory cap).
      */
     @Override
-    public NDArray load(String name, long[] expectedShape, NDManager manager) {
+    public NDArray loadRows(String name, long[] expectedShape, long firstRow, long rowCount, NDManager manager) {
         TensorInfo info = checked(name, expectedShape);
+        long rows = expectedShape.length == 0 ? 1 : expectedShape[0];
+        if (firstRow < 0 || rowCount <= 0 || firstRow + rowCount > rows) {
+            throw new IllegalArgumentException("rows [" + firstRow + ", " + (firstRow + rowCount) + ") of tensor '"
+                    + name + "' with " + rows + " rows");
+        }
+        long[] shape = expectedShape.clone();
+        if (shape.length > 0) {
+            shape[0] = rowCount;
+        }
         try {
-            long rows = expectedShape.length == 0 ? 1 : expectedShape[0];
             long rowElements = info.elementCount() / Math.max(rows, 1);
             long rowsPerChunk = Math.max(1, stagingBytes / 4 / Math.max(1, rowElements));
-            if (rowsPerChunk >= rows) {
-                try (NDArray staged = stage(info, 0, info.elementCount(), new Shape(expectedShape), manager)) {
+            if (rowsPerChunk >= rowCount) {
+                try (NDArray staged = stage(info, firstRow * rowElements, rowCount * rowElements, new Shape(shape),
+                        manager)) {
                     return staged.duplicate();
                 }
             }
-            NDArray result = manager.create(new Shape(expectedShape), DataType.FLOAT32);
-            for (long row = 0; row < rows; row += rowsPerChunk) {
-                long n = Math.min(rowsPerChunk, rows - row);
-                long[] partShape = expectedShape.clone();
+            NDArray result = manager.create(new Shape(shape), DataType.FLOAT32);
+            for (long row = 0; row < rowCount; row += rowsPerChunk) {
+                long n = Math.min(rowsPerChunk, rowCount - row);
+                long[] partShape = shape.clone();
                 partShape[0] = n;
-                try (NDArray staged = stage(info, row * rowElements, n * rowElements, new Shape(partShape), manager)) {
+                try (NDArray staged = stage(info, (firstRow + row) * rowElements, n * rowElements,
+                        new Shape(partShape), manager)) {
                     result.set(new NDIndex("{}:{}", row, row + n), staged);
                 }
             }

@@ -16,7 +16,15 @@ interface WeightSource {
     boolean contains(String name);
 
     /** The tensor as an fp32 array of {@code expectedShape} on {@code manager}'s device, owned by it. */
-    NDArray load(String name, long[] expectedShape, NDManager manager);
+    default NDArray load(String name, long[] expectedShape, NDManager manager) {
+        return loadRows(name, expectedShape, 0, expectedShape.length == 0 ? 1 : expectedShape[0], manager);
+    }
+
+    /**
+     * Rows [firstRow, firstRow + rowCount) of the tensor of {@code expectedShape} (along its first axis) as an fp32
+     * array on {@code manager}'s device: lets a big tensor reach the device a block at a time.
+     */
+    NDArray loadRows(String name, long[] expectedShape, long firstRow, long rowCount, NDManager manager);
 
     /** The tensor as a row-major fp32 Java array (for quantizers, which run on the host). */
     float[] loadFloats(String name, long[] expectedShape);

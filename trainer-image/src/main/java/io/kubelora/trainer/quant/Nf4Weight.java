@@ -28,11 +28,12 @@ import java.util.stream.Stream;
 public final class Nf4Weight implements AutoCloseable {
 
     private static final int BYTE_VALUES = 256;
+    /** The decode table every weight keeps on the device: 256 rows of two fp32 code values. */
+    public static final long DECODE_TABLE_BYTES = BYTE_VALUES * 2L * Float.BYTES;
 
     private final long out;
     private final long in;
-    private final int count;             // out * in
-    private final int blocks;            // ceil(count / 64)
+    private final int blocks;            // ceil(out * in / 64)
     private final NDManager arrays;      // owns every array below
     private final NDArray packed;        // [blocks * 32] uint8
     private final NDArray decodeTable;   // [256, 2] f32
@@ -46,7 +47,6 @@ public final class Nf4Weight implements AutoCloseable {
         long[] shape = tensor.shape();
         this.out = shape[0];
         this.in = shape[1];
-        this.count = tensor.elementCount();
         this.blocks = tensor.scales().blockCount();
         this.arrays = manager.newSubManager();
         try {
@@ -95,28 +95,53 @@ public final class Nf4Weight implements AutoCloseable {
      * device, without gradient. Every temporary is released before returning.
      */
     public NDArray materialize(NDManager scope) {
+        return materializeRows(scope, 0, out);
+    }
+
+    /**
+     * Rows [fromRow, toRow) of the dequantized weight, fp32 [toRow - fromRow, in], in {@code scope}, decoding only
+     * the blocks that hold them: a caller can build a weight in another precision a block of rows at a time,
+     * never holding all of it in fp32.
+     */
+    public NDArray materializeRows(NDManager scope, long fromRow, long toRow) {
         if (closed) {
             throw new IllegalStateException("NF4 weight [" + out + ", " + in + "] is closed");
         }
+        if (fromRow < 0 || fromRow >= toRow || toRow > out) {
+            throw new IllegalArgumentException("rows [" + fromRow + ", " + toRow + ") of an NF4 weight with " + out
+                    + " rows");
+        }
+        long first = fromRow * in;                                                    // element range [first, end)
+        long end = toRow * in;
+        int firstBlock = (int) (first / Nf4.BLOCK_SIZE);
+        int endBlock = (int) ((end + Nf4.BLOCK_SIZE - 1) / Nf4.BLOCK_SIZE);
         NDArray normalized;
         // An embedding lookup (index_select) is the fastest gather here: on CPU advanced indexing
         // was 3-5x slower. It takes int32 indices as they are (half the traffic of int64). The
         // index lives in the scope, so the lookup result lands there too.
-        NDArray index = packed.toType(DataType.INT32, false);                         // [blocks * 32]
-        index.attach(scope);
-        try (index) {
-            normalized = index.getNDArrayInternal()
-                    .embedding(index, decodeTable, SparseFormat.DENSE)
-                    .singletonOrThrow();                                             // [blocks * 32, 2]
+        try (NDArray codes = packed.get(new NDIndex("{}:{}", (long) firstBlock * Nf4.BYTES_PER_BLOCK,
+                (long) endBlock * Nf4.BYTES_PER_BLOCK))) {                            // [blocks' * 32]
+            NDArray index = codes.toType(DataType.INT32, false);
+            index.attach(scope);
+            try (index) {
+                normalized = index.getNDArrayInternal()
+                        .embedding(index, decodeTable, SparseFormat.DENSE)
+                        .singletonOrThrow();                                         // [blocks' * 32, 2]
+            }
         }
         NDArray weight;
         try (normalized;
-             NDArray decodedAbsmax = absmax == null ? decodeAbsmax() : null;         // [blocks, 1]
-             NDArray byBlock = normalized.reshape(blocks, Nf4.BLOCK_SIZE)) {         // [blocks, 64] view
-            byBlock.muli(absmax != null ? absmax : decodedAbsmax);
-            weight = count == blocks * Nf4.BLOCK_SIZE
-                    ? byBlock.reshape(out, in)                                        // [out, in] view
-                    : withoutPadding(byBlock, scope);
+             NDArray scales = blockScales(firstBlock, endBlock);                     // [blocks', 1]
+             NDArray byBlock = normalized.reshape(endBlock - firstBlock, Nf4.BLOCK_SIZE)) {
+            byBlock.muli(scales);
+            long skip = first - (long) firstBlock * Nf4.BLOCK_SIZE;
+            if (skip == 0 && end == (long) endBlock * Nf4.BLOCK_SIZE) {
+                weight = byBlock.reshape(toRow - fromRow, in);                         // a view
+            } else {
+                try (NDArray part = elements(byBlock, skip, end - first, scope)) {
+                    weight = part.reshape(toRow - fromRow, in);
+                }
+            }
         }
         weight.attach(scope);
         return weight;
@@ -136,6 +161,20 @@ public final class Nf4Weight implements AutoCloseable {
         return bytes;
     }
 
+    /**
+     * The bytes {@link #bytesHeld()} reports for a weight [out, in], without making it: packed codes (two per
+     * byte, the last block padded), the block scales (fp32, or int8 codes with one fp32 step per 256 blocks and
+     * the fp32 mean) and the decode table.
+     */
+    public static long bytesFor(long out, long in, boolean doubleQuant) {
+        long blocks = (out * in + Nf4.BLOCK_SIZE - 1) / Nf4.BLOCK_SIZE;
+        long scales = doubleQuant
+                ? blocks + Float.BYTES * ((blocks + QuantizedScales.GROUP_SIZE - 1) / QuantizedScales.GROUP_SIZE)
+                        + Float.BYTES
+                : Float.BYTES * blocks;
+        return blocks * Nf4.BYTES_PER_BLOCK + scales + DECODE_TABLE_BYTES;
+    }
+
     /** Whether the block scales are double-quantized. */
     public boolean doubleQuantized() {
         return absmax == null;
@@ -148,21 +187,24 @@ public final class Nf4Weight implements AutoCloseable {
         arrays.close();
     }
 
-    /** The double-quantized block absmax decoded, [blocks, 1] f32; the caller closes it. */
-    private NDArray decodeAbsmax() {
+    /** The absmax of blocks [from, to), [to - from, 1] f32; the caller closes it. */
+    private NDArray blockScales(int from, int to) {
+        if (absmax != null) {
+            return absmax.get(new NDIndex("{}:{}", from, to));                       // a view
+        }
         try (NDArray steps = groupSteps.repeat(0, QuantizedScales.GROUP_SIZE);        // [groups * 256]
-             NDArray blockSteps = steps.get(new NDIndex("0:{}", blocks));              // [blocks]
-             NDArray decoded = absmaxCodes.toType(DataType.FLOAT32, false)) {          // [blocks]
+             NDArray blockSteps = steps.get(new NDIndex("{}:{}", from, to));          // [n]
+             NDArray codes = absmaxCodes.get(new NDIndex("{}:{}", from, to));
+             NDArray decoded = codes.toType(DataType.FLOAT32, false)) {               // [n]
             decoded.muli(blockSteps).addi(absmaxMean);                                 // q * step + mean
-            return decoded.reshape(blocks, 1);
+            return decoded.reshape(to - from, 1);
         }
     }
 
-    /** Drops the padding of a partial last block: [blocks, 64] -> [out, in]. */
-    private NDArray withoutPadding(NDArray byBlock, NDManager scope) {
-        try (NDArray flat = byBlock.reshape(-1);                                      // [blocks * 64]
-             NDArray real = flat.get(scope, new NDIndex("0:{}", count))) {            // [out * in]
-            return real.reshape(out, in);
+    /** Elements [skip, skip + length) of decoded blocks [n, 64], flat. */
+    private static NDArray elements(NDArray byBlock, long skip, long length, NDManager scope) {
+        try (NDArray flat = byBlock.reshape(-1)) {                                    // [n * 64]
+            return flat.get(scope, new NDIndex("{}:{}", skip, skip + length));
         }
     }
 

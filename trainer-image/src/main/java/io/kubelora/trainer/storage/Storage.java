@@ -18,6 +18,9 @@ import java.util.stream.Stream;
  */
 public final class Storage implements AutoCloseable {
 
+    /** The file every Hugging Face model folder has. */
+    private static final String MODEL_CONFIG = "config.json";
+
     private final Map<String, String> env;
     private final LocalStore local;
     private final Path cacheRoot;
@@ -45,6 +48,25 @@ public final class Storage implements AutoCloseable {
     /** A model folder: local paths as they are, remote folders downloaded into the cache. */
     public Path fetchDirectory(String uri) {
         return store(uri).fetchDirectory(uri);
+    }
+
+    /**
+     * Where the config.json of the model folder {@code modelUri} is on this machine: in a local or mounted folder
+     * (which must exist; whether the file does is for the caller to report), or downloaded alone into the cache from
+     * a remote one, where {@link #fetchDirectory} finds it later. Lets a run report config problems and check its
+     * memory plan before any weights are downloaded.
+     */
+    public Path fetchModelConfig(String modelUri) {
+        if (isLocal(modelUri)) {
+            return fetchDirectory(modelUri).resolve(MODEL_CONFIG);
+        }
+        String uri = RelativePaths.join(modelUri, MODEL_CONFIG);
+        try {
+            return fetchFile(uri);
+        } catch (StorageException e) {
+            throw new StorageException("cannot read the model's " + MODEL_CONFIG + " (" + uri + "): " + e.getMessage(),
+                    e);
+        }
     }
 
     /** A single file such as a dataset: local paths as they are, remote files downloaded into the cache. */

@@ -1,5 +1,6 @@
 package io.kubelora.trainer.train;
 
+import ai.djl.Device;
 import ai.djl.engine.Engine;
 import io.kubelora.api.LoraFineTune;
 import io.kubelora.api.LoraFineTuneSpec;
@@ -8,7 +9,12 @@ import io.kubelora.trainer.data.TextTokenizer;
 import io.kubelora.trainer.data.TrainingData;
 import io.kubelora.trainer.device.ComputeDevice;
 import io.kubelora.trainer.device.DeviceRequest;
+import io.kubelora.trainer.memory.ByteSize;
+import io.kubelora.trainer.memory.MemoryPlan;
+import io.kubelora.trainer.memory.WeightBytes;
 import io.kubelora.trainer.merge.MergedModelPublisher;
+import io.kubelora.trainer.model.CausalLm;
+import io.kubelora.trainer.model.ModelConfig;
 import io.kubelora.trainer.storage.LocalFiles;
 import io.kubelora.trainer.storage.Storage;
 import java.io.IOException;
@@ -22,8 +28,10 @@ import java.util.Locale;
 import java.util.Optional;
 
 /**
- * One fine-tuning run from a LoraFineTune: fetch model and data, train the adapter, deliver the adapter and
- * the run's reports (metrics.jsonl, summary.json, loss.png) to spec.output.uri.
+ * One fine-tuning run from a LoraFineTune: read the model's config.json alone and check the run's memory plan
+ * against the GPU ({@link FitCheck}), then fetch model and data, train the adapter, deliver the adapter and the
+ * run's reports (metrics.jsonl, summary.json, loss.png) to spec.output.uri. Running out of memory is reported as
+ * such, with the plan.
  */
 public final class FineTuneRun {
 
@@ -38,6 +46,7 @@ public final class FineTuneRun {
     private final List<TrainingObserver> extraObservers;
     private final MergedModelPublisher merger;
     private final DeviceRequest deviceRequest;
+    private final Long gpuMemory;
 
     /** A run on the device its spec asks for (spec.resources.gpus, or the pod's GPUs in a training pod). */
     public FineTuneRun(LoraFineTune resource, Storage storage, Path workRoot, PrintStream log,
@@ -46,13 +55,22 @@ public final class FineTuneRun {
                 SpecTranslation.deviceRequest(resource.getSpec(), System.getenv(), null));
     }
 
+    /** A run on {@code deviceRequest}'s device whose memory plan is checked against the device's own memory. */
+    public FineTuneRun(LoraFineTune resource, Storage storage, Path workRoot, PrintStream log,
+                       List<TrainingObserver> extraObservers, DeviceRequest deviceRequest) {
+        this(resource, storage, workRoot, log, extraObservers, deviceRequest, null);
+    }
+
     /**
      * @param workRoot        local folder for staging and, when the output is remote, the run's reports
      * @param extraObservers  e.g. the Prometheus endpoint
      * @param deviceRequest   where to train and why ({@link SpecTranslation#deviceRequest})
+     * @param gpuMemory       the GPU memory in bytes the run's plan is checked against instead of the device's own
+     *                        (a GPU whose memory cannot be read, or a plan checked on a machine without one); null
+     *                        for the device's
      */
     public FineTuneRun(LoraFineTune resource, Storage storage, Path workRoot, PrintStream log,
-                       List<TrainingObserver> extraObservers, DeviceRequest deviceRequest) {
+                       List<TrainingObserver> extraObservers, DeviceRequest deviceRequest, Long gpuMemory) {
         this.deviceRequest = deviceRequest;
         this.spec = resource.getSpec();
         this.name = resource.getMetadata() == null || resource.getMetadata().getName() == null
@@ -62,6 +80,7 @@ public final class FineTuneRun {
         this.log = log;
         this.extraObservers = List.copyOf(extraObservers);
         this.merger = new MergedModelPublisher(storage, System.getenv(), workRoot);
+        this.gpuMemory = gpuMemory;
     }
 
     /** What a finished run delivered. */
@@ -84,14 +103,32 @@ public final class FineTuneRun {
         long started = System.nanoTime();
         // The device first: a GPU that cannot be used stops the run before anything is downloaded.
         ComputeDevice chosen = ComputeDevice.choose(deviceRequest);
-        log.println(chosen.logLine(SpecTranslation.computeDescription(spec,
-                SpecTranslation.modelOptions(spec, chosen.device()))));
+        Device device = chosen.device();
+        log.println(chosen.logLine(SpecTranslation.computeDescription(spec, SpecTranslation.modelOptions(spec, device))));
+        // Then config.json alone: its problems, and a plan that cannot fit, stop the run before any download.
+        ModelConfig config = fetchModelConfig();
+        MemoryPlan plan = FitCheck.run(config, spec, device, chosen.replicas(), gpuMemory, log);
+        try {
+            return trainAndDeliver(chosen.devices(), plan, started);
+        } catch (RuntimeException | OutOfMemoryError e) {
+            RuntimeException explained = OutOfMemoryReports.explain(e, plan);
+            if (explained == null) {
+                throw e;
+            }
+            log.println(explained.getMessage());
+            throw explained;
+        }
+    }
+
+    private Result trainAndDeliver(List<Device> devices, MemoryPlan plan, long started) throws IOException {
         Inputs inputs = fetchInputs();
         Engine.getInstance().setRandomSeed((int) (long) spec.training().seed());
         TrainingData data = loadData(inputs);
         Path reportDir = reportDir();
-        try (TrainingState state = TrainingState.load(inputs.modelDir(), spec, chosen.devices());
+        DeviceMemory memory = new DeviceMemory(devices);
+        try (TrainingState state = TrainingState.load(inputs.modelDir(), spec, devices);
              GracefulStop stop = new GracefulStop(GRACE_SECONDS)) {
+            memory.sample();
             log.println(parameterLine(state.model().trainableParameterCount(), state.model().parameterCount()));
             Checkpoints checkpoints = new Checkpoints(storage, spec.output().uri(), RunFingerprint.of(spec),
                     spec.training().checkpointsToKeep(), stagingDir());
@@ -99,13 +136,21 @@ public final class FineTuneRun {
             try (RunReports reports = RunReports.open(reportDir, start.step() > 0)) {
                 Observers observers = observers(reports);
                 TrainingLoop.LoopResult trained = train(state, data, checkpoints, start, stop, observers,
-                        RunReports.metricsFile(reportDir));
+                        RunReports.metricsFile(reportDir), memory);
                 Published published = publish(inputs, state, observers);
-                RunSummary summary = summarize(trained, state, data, started);
+                RunSummary summary = summarize(trained, state, data, started, plan, memory);
+                log.println("Memory: planned " + ByteSize.gib(plan.total()) + ", measured "
+                        + ByteSize.gib(summary.measuredPeakBytes()) + " (" + memory.source() + ")");
                 report(summary, reports, observers);
                 return new Result(published.adapterUri(), published.mergedModelUri(), summary);
             }
         }
+    }
+
+    /** The model's config.json alone, so that its problems and the memory plan come before any download. */
+    private ModelConfig fetchModelConfig() {
+        log.println("Reading config.json of " + spec.baseModel().uri());
+        return ModelConfig.read(storage.fetchModelConfig(spec.baseModel().uri()).getParent());
     }
 
     /** Model folder and dataset file on this machine; a merge destination is checked now, not after training. */
@@ -188,7 +233,7 @@ public final class FineTuneRun {
      */
     private TrainingLoop.LoopResult train(TrainingState state, TrainingData data, Checkpoints checkpoints,
                                           Start start, GracefulStop stop, TrainingObserver observers,
-                                          Path metricsFile) {
+                                          Path metricsFile, DeviceMemory memory) {
         TrainingLoop loop = new TrainingLoop(state.replicas(), data, spec.training(), start.microBatchRows(),
                 observers);
         int total = loop.totalSteps();
@@ -197,6 +242,7 @@ public final class FineTuneRun {
         observers.onStart(new RunStart(start.step(), total, state.devices()));
         int every = spec.training().checkpointEverySteps();
         TrainingLoop.LoopResult result = loop.run(start.step(), state.optimizer(), done -> {
+            memory.sample();
             boolean stopping = stop.requested();
             if (stopping || (every > 0 && done % every == 0 && done < total)) {
                 saveCheckpoint(checkpoints, done, total, state, metricsFile, start.microBatchRows());
@@ -224,14 +270,17 @@ public final class FineTuneRun {
     }
 
     private RunSummary summarize(TrainingLoop.LoopResult trained, TrainingState state, TrainingData data,
-                                 long started) {
+                                 long started, MemoryPlan plan, DeviceMemory memory) {
+        CausalLm model = state.model();
+        Double nf4Bits = plan.settings().options().nf4()
+                ? 8.0 * model.decoderLinearBytes() / WeightBytes.decoderLinearParameters(model.config()) : null;
         return new RunSummary(trained.stepsDone(), trained.epochs(), trained.finalLoss(),
                 Double.isNaN(trained.finalEvalLoss()) ? null : trained.finalEvalLoss(), trained.trainedTokens(),
                 trained.lossTokens(), (System.nanoTime() - started) / 1e9,
                 trained.trainedTokens() / trained.seconds(), ProcessMemory.peakResidentBytes(),
-                state.model().trainableParameterCount(), state.model().parameterCount(), data.trainExamples(),
+                model.trainableParameterCount(), model.parameterCount(), data.trainExamples(),
                 data.validationExamples(), data.skippedExamples(), state.devices().get(0).toString(),
-                state.replicas().size());
+                state.replicas().size(), plan.total(), memory.peak(), memory.source(), model.baseWeightBytes(), nf4Bits);
     }
 
     /** Publishes the adapter to output.uri/adapter and, when merge is enabled, the merged model. */

@@ -12,7 +12,8 @@ import java.util.HexFormat;
 /**
  * A hash of everything that shapes the trained weights (model, data, LoRA, quantization, optimizer and
  * schedule), so a checkpoint is only resumed by the run it belongs to. Settings that don't change the result
- * (cluster resources, logging, checkpoint cadence, merge) are left out: changing them keeps checkpoints usable.
+ * (cluster resources, logging, checkpoint cadence, merge, the memory check and where activations and optimizer
+ * state are kept) are left out: changing them keeps checkpoints usable.
  */
 public final class RunFingerprint {
 
@@ -30,7 +31,7 @@ public final class RunFingerprint {
         }
         ObjectNode training = (ObjectNode) node.get("training");
         for (String field : new String[] {"logEverySteps", "evalEverySteps", "checkpointEverySteps",
-                "checkpointsToKeep", "resume"}) {
+                "checkpointsToKeep", "resume", "memoryCheck", "offloadActivations", "optimizerOffload"}) {
             training.remove(field);
         }
         try {

@@ -13,6 +13,7 @@ import io.kubelora.trainer.data.DataOptions;
 import io.kubelora.trainer.data.DatasetFormat;
 import io.kubelora.trainer.device.DeviceRequest;
 import io.kubelora.trainer.lora.PeftAdapterConfig;
+import io.kubelora.trainer.memory.PlanSettings;
 import io.kubelora.trainer.merge.MergeOptions;
 import io.kubelora.trainer.model.ModelOptions;
 import io.kubelora.trainer.safetensors.DType;
@@ -30,17 +31,40 @@ public final class SpecTranslation {
 
     /**
      * How to load the model on {@code device}: bf16 products for precision bf16, or auto on a GPU; NF4 base
-     * linears for quantization nf4; dropout seeded by training.seed.
+     * linears for quantization nf4; dropout seeded by training.seed. On a GPU an untied embedding table stays in
+     * host memory and training.offloadActivations moves the checkpointed layer inputs there too (on a CPU host
+     * and device memory are the same).
      */
     public static ModelOptions modelOptions(LoraFineTuneSpec spec, Device device) {
         Precision precision = spec.training().precision();
-        boolean bf16 = precision == Precision.BF16 || (precision == Precision.AUTO && device.isGpu());
+        boolean gpu = device.isGpu();
+        boolean bf16 = precision == Precision.BF16 || (precision == Precision.AUTO && gpu);
+        boolean checkpointing = spec.training().gradientCheckpointing();
         ModelOptions options = ModelOptions.on(device)
                 .withBf16Compute(bf16)
-                .withGradientCheckpointing(spec.training().gradientCheckpointing())
+                .withGradientCheckpointing(checkpointing)
+                .withOffloadActivations(gpu && checkpointing && spec.training().offloadActivations())
+                .withEmbeddingOnHost(gpu)
                 .withSeed(spec.training().seed());
         return spec.quantization() == Quantization.NF4
                 ? options.withNf4(spec.quantizationConfig().doubleQuant()) : options;
+    }
+
+    /** Whether the optimizer's state lives in host memory: training.optimizerOffload, on a GPU. */
+    public static boolean optimizerOffload(LoraFineTuneSpec spec, Device device) {
+        return device.isGpu() && spec.training().optimizerOffload();
+    }
+
+    /**
+     * What the memory planner needs of the run on {@code device}, with {@code replicas} data-parallel replicas:
+     * the model options, the adapters, and micro-batches of training.batchSize sequences of up to
+     * dataset.maxSeqLength tokens.
+     */
+    public static PlanSettings planSettings(LoraFineTuneSpec spec, Device device, int replicas) {
+        LoraSpec lora = spec.lora();
+        return new PlanSettings(modelOptions(spec, device), lora.rank(), lora.resolvedTargetModules(), lora.dropout(),
+                spec.training().batchSize(), spec.dataset().maxSeqLength(),
+                spec.training().gradientAccumulationSteps(), optimizerOffload(spec, device), replicas);
     }
 
     /**

@@ -32,6 +32,10 @@ public final class TrainerMetrics implements TrainingObserver, AutoCloseable {
     private final Gauge merging = gauge(TrainerMetric.MERGING);
     private final Gauge gpuMemory = Gauge.builder().name(TrainerMetric.GPU_MEMORY_BYTES.metricName())
             .help(TrainerMetric.GPU_MEMORY_BYTES.help()).labelNames(TrainerMetric.DEVICE_LABEL).register(registry);
+    private final Gauge plannedPeak = gauge(TrainerMetric.PLANNED_PEAK_BYTES);
+    private final Gauge measuredPeak = gauge(TrainerMetric.PEAK_MEMORY_BYTES);
+    private final Gauge weightBytes = gauge(TrainerMetric.WEIGHT_BYTES);
+    private final Gauge nf4Bits = gauge(TrainerMetric.NF4_BITS_PER_PARAMETER);
     private final Gauge residentMemory = Gauge.builder().name("process_resident_memory_bytes")
             .help("Resident memory of the process.").register(registry);
     private final Gauge heap = Gauge.builder().name("jvm_memory_heap_used_bytes").help("Used JVM heap.")
@@ -85,6 +89,16 @@ public final class TrainerMetrics implements TrainingObserver, AutoCloseable {
         devices = start.devices();
         step.set(start.stepsDone());
         totalSteps.set(start.totalSteps());
+        refreshProcess();
+    }
+
+    /** The run's memory figures, as summary.json has them. */
+    @Override
+    public void onFinished(RunSummary summary) {
+        plannedPeak.set(summary.plannedPeakBytes());
+        measuredPeak.set(summary.measuredPeakBytes());
+        weightBytes.set(summary.weightBytes());
+        nf4Bits.set(summary.nf4BitsPerParameter() == null ? Double.NaN : summary.nf4BitsPerParameter());
         refreshProcess();
     }
 

@@ -16,7 +16,8 @@ import java.util.List;
  *
  * @param replicas  the base model on each of the run's devices, with fresh adapters of spec.lora initialised from
  *                  training.seed (the same on every replica)
- * @param optimizer AdamW over the first replica's adapter parameters, its moments in that model's manager
+ * @param optimizer AdamW over the first replica's adapter parameters, its moments in that model's manager (or in host
+ *                  memory with training.optimizerOffload on a GPU)
  */
 record TrainingState(Replicas replicas, AdamW optimizer) implements AutoCloseable {
 
@@ -48,7 +49,8 @@ record TrainingState(Replicas replicas, AdamW optimizer) implements AutoCloseabl
         });
         try {
             return new TrainingState(replicas, new AdamW(replicas.first().adapters().parameters(),
-                    spec.training().weightDecay(), replicas.first().model().manager()));
+                    spec.training().weightDecay(), replicas.first().model().manager(),
+                    SpecTranslation.optimizerOffload(spec, devices.get(0))));
         } catch (RuntimeException e) {
             replicas.close();
             throw e;

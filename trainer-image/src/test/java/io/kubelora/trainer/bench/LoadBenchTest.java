@@ -31,6 +31,23 @@ class LoadBenchTest {
         // Only the decoder linears shrink: embeddings and norms stay fp32.
         assertTrue(mib(nf4, "base weight bytes held") < mib(fp32, "base weight bytes held"), fp32 + nf4);
         assertTrue(mib(fp32, "peak RSS after load") >= mib(fp32, "peak RSS before load (baseline)"), fp32);
+        assertEquals(mib(fp32, "  planned"), mib(fp32, "base weight bytes held"), 0.0);
+    }
+
+    /** A real shape with random weights made in memory: the bytes held are the plan's, to the byte. */
+    @Test
+    void randomWeightsOfANamedShapeHoldWhatThePlanSays() {
+        String nf4 = run("--shape", "smollm2-135m", "--random", "--nf4", "--bf16");
+        assertTrue(nf4.contains("smollm2-135m (random weights)") && nf4.contains("loaded as nf4 (double quant), bf16"),
+                nf4);
+        assertEquals(mib(nf4, "  planned"), mib(nf4, "base weight bytes held"), 0.0);
+        Matcher bits = Pattern.compile("bits per decoder-linear parameter\s+([0-9.]+)").matcher(nf4);
+        assertTrue(bits.find(), nf4);
+        double perParameter = Double.parseDouble(bits.group(1));
+        assertTrue(perParameter > 4.12 && perParameter < 4.2, nf4); // 4.127 plus 2 KiB of decode table per weight
+        int exit = new CommandLine(new LoadBench()).setOut(new PrintWriter(new StringWriter()))
+                .setErr(new PrintWriter(new StringWriter())).execute("--shape", "smollm2-135m");
+        assertEquals(1, exit, "a shape has no files: --random is required");
     }
 
     private static String run(String... args) {

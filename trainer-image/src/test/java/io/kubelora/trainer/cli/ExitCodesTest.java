@@ -57,6 +57,26 @@ class ExitCodesTest {
     }
 
     @Test
+    void aRunThatCannotFitItsGpuExitsWith5() throws Exception {
+        Path configOnly = Files.createDirectories(dir.resolve("eight-b"));
+        io.kubelora.trainer.model.ModelShapes.config("llama-3.1-8b").write(configOnly);
+        Path config = RunYaml.named("too-big").set("baseModel.uri", configOnly).set("dataset.uri",
+                dir.resolve("good.jsonl")).set("output.uri", dir.resolve("out-too-big")).set("resources.gpus", 0)
+                .write(dir.resolve("big.yaml"));
+        assertEquals(TrainerExitCode.WONT_FIT.code(), Main.run("train", "-f", config.toString(), "--gpu-memory",
+                "8Gi", "--work-dir", dir.resolve("work").toString()));
+    }
+
+    @Test
+    void outOfGpuMemoryExitsWith7() {
+        assertEquals(TrainerExitCode.OUT_OF_GPU_MEMORY, ErrorReporter.exitCode(new RuntimeException("step failed",
+                new io.kubelora.trainer.train.OutOfGpuMemoryException("out of GPU memory: CUDA out of memory.",
+                        new IllegalStateException()))));
+        assertEquals(TrainerExitCode.FAILED, ErrorReporter.exitCode(new io.kubelora.trainer.train
+                .OutOfHostMemoryException("out of host memory", new OutOfMemoryError())));
+    }
+
+    @Test
     void aMissingInputMayBeFixedByARetry() throws Exception {
         assertEquals(TrainerExitCode.FAILED.code(), train("missing", "model", "no-such-file.jsonl", 4));
     }

@@ -90,7 +90,7 @@ class GpuFailFastTest {
         assertTrue(run.stderr().startsWith("Device: cpu ("), run.stderr());
         assertTrue(run.stderr().contains(" because --device cpu; compute fp32 (training.precision auto)\n"),
                 run.stderr());
-        assertTrue(run.stderr().contains("Fetching base model " + missing), "it went on to fetch: " + run.stderr());
+        assertTrue(run.stderr().contains("Reading config.json of " + missing), "it went on to the model: " + run.stderr());
         assertNotEquals(0, run.exit(), "and failed there, the model folder being missing");
     }
 }

@@ -18,7 +18,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 /**
  * bf16 compute ({@link Kernels}) against fp32 on the same tiny models: logits and LoRA gradients agree to
  * bf16's precision (8 significant bits) but are not identical (so the products really ran in bf16), the dense
- * frozen weights take half the bytes, and the LoRA weights still learn.
+ * frozen weights, embedding and head take half the bytes, and the LoRA weights still learn.
  */
 class Bf16ComputeTest {
 
@@ -78,12 +78,13 @@ class Bf16ComputeTest {
             bf16Bytes = model.baseWeightBytes();
         }
         ModelConfig c = tiny.config;
-        long linearWeights = 0;
+        long sixteenBit = (long) c.vocabSize() * c.hiddenSize(); // the tied embedding and head
         for (String module : WeightNames.LINEAR_MODULES) {
             long[] shape = c.linearShape(module);
-            linearWeights += shape[0] * shape[1] * c.numHiddenLayers();
+            sixteenBit += shape[0] * shape[1] * c.numHiddenLayers();
         }
-        assertEquals(2 * linearWeights, fp32Bytes - bf16Bytes, "decoder linear weights held in 2 bytes instead of 4");
+        assertEquals(2 * sixteenBit, fp32Bytes - bf16Bytes,
+                "decoder linear weights and the tied embedding held in 2 bytes instead of 4");
 
         assertEquals(fp32.size(), bf16.size());
         for (int i = 0; i < fp32.size(); i++) {
@@ -100,7 +101,8 @@ class Bf16ComputeTest {
             assertTrue(fp32Norm > 0, "parameter " + i + " has no gradient");
             double relativeError = Math.sqrt(errorNorm / fp32Norm);
             assertTrue(relativeError > 1e-5, "parameter " + i + ": bf16 gradient equals the fp32 one");
-            assertTrue(relativeError < 0.05, "parameter " + i + ": relative gradient error " + relativeError);
+            // products, attention, SwiGLU, the tied embedding and head, and the kept layer inputs are all bf16
+            assertTrue(relativeError < 0.08, "parameter " + i + ": relative gradient error " + relativeError);
         }
     }
 

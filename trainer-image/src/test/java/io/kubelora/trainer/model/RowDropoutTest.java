@@ -19,7 +19,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Dropout masks belong to rows, not to batches: the same rows batched whole or in parts (other padding, other
- * positions in the batch) give the same gradients, with and without activation checkpointing; other row keys give
+ * positions in the batch), or run through the MLP in chunks of token rows, give the same gradients, with and without
+ * activation checkpointing; other row keys give
  * other masks; the kernel keeps the asked share, scales by 1 / keep, and a chunk of token rows sees the same mask
  * values as the whole.
  */
@@ -70,7 +71,14 @@ class RowDropoutTest {
 
     private List<float[]> gradients(TinyModel tiny, Path adapter, boolean checkpointing, double dropout,
                                     List<Batch> batches) {
-        ModelOptions options = ModelOptions.on(Device.cpu()).withSeed(SEED).withGradientCheckpointing(checkpointing);
+        return gradients(tiny, adapter, checkpointing, 0, dropout, batches);
+    }
+
+    /** {@code mlpChunkRows} 0: the MLP over all token rows at once. */
+    private List<float[]> gradients(TinyModel tiny, Path adapter, boolean checkpointing, int mlpChunkRows,
+                                    double dropout, List<Batch> batches) {
+        ModelOptions options = ModelOptions.on(Device.cpu()).withSeed(SEED).withGradientCheckpointing(checkpointing)
+                .withMlpChunkRows(mlpChunkRows);
         try (CausalLm model = CausalLm.load(tiny.dir, options)) {
             LoraAdapters.attach(model, new PeftAdapterConfig(null, 4, 8, dropout, WeightNames.LINEAR_MODULES, false),
                     SEED).loadWeights(adapter);
@@ -97,8 +105,12 @@ class RowDropoutTest {
         for (boolean checkpointing : new boolean[] {false, true}) {
             List<float[]> a = gradients(tiny, adapter, checkpointing, 0.3, List.of(whole));
             List<float[]> b = gradients(tiny, adapter, checkpointing, 0.3, parts);
+            // the MLP in chunks of 5 token rows, which cut rows (of 7) in the middle
+            List<float[]> chunked = gradients(tiny, adapter, checkpointing, 5, 0.3, List.of(whole));
             for (int i = 0; i < a.size(); i++) {
                 assertArrayEquals(a.get(i), b.get(i), 1e-6f, "parameter " + i + ", checkpointing " + checkpointing);
+                assertArrayEquals(a.get(i), chunked.get(i), 1e-6f, "parameter " + i + " with MLP chunks, "
+                        + "checkpointing " + checkpointing);
             }
         }
         List<float[]> withDropout = gradients(tiny, adapter, false, 0.3, List.of(whole));
@@ -122,7 +134,7 @@ class RowDropoutTest {
     void theKernelKeepsTheAskedShareAndAChunkSeesTheWholesValues() {
         int d = 500;
         try (NDManager manager = NDManager.newBaseManager(Device.cpu(), "PyTorch");
-             Kernels kernels = Kernels.load(false, manager)) {
+             Kernels kernels = Kernels.load(false, 1e-5, manager)) {
             NDArray x = manager.ones(new Shape(2, 6, d));                              // [B, T, in]
             // row 0: 6 tokens, row 1: 4 tokens then 2 of padding
             NDArray rows = manager.create(new long[] {11, 0, 6, 12, 6, 4}, new Shape(2, 3));

@@ -56,6 +56,26 @@ class Nf4WeightTest {
         }
     }
 
+    @ParameterizedTest(name = "[7, 33] rows {0} to {1}, doubleQuant={2}")
+    @CsvSource({
+        "0, 7, false",   // all of it
+        "2, 5, false",   // rows 2-4: elements 66..164, cutting blocks 1 and 2
+        "6, 7, true",    // the last row, in the padded last block
+        "0, 1, true",    // a row shorter than a block
+    })
+    void rowsAreThoseOfTheWholeWeight(long from, long to, boolean doubleQuant) {
+        Nf4Tensor tensor = Nf4Tensor.quantize(Nf4TensorTest.gaussian(7 * 33, 8), 7, 33, doubleQuant);
+        float[] whole = tensor.dequantize();
+        try (Nf4Weight nf4 = Nf4Weight.upload(tensor, manager); NDManager scope = manager.newSubManager()) {
+            NDArray rows = nf4.materializeRows(scope, from, to);
+            assertEquals(new Shape(to - from, 33), rows.getShape());
+            assertArrayEquals(java.util.Arrays.copyOfRange(whole, (int) from * 33, (int) to * 33), rows.toFloatArray(),
+                    0f);
+            assertEquals(List.of(rows), scope.getManagedArrays(), "only the rows stay in the scope");
+            assertThrows(IllegalArgumentException.class, () -> nf4.materializeRows(scope, 3, 8));
+        }
+    }
+
     @Test
     void quantizeFromFloatsMatchesQuantizeThenUpload() {
         float[] weight = Nf4TensorTest.gaussian(64 * 48, 5);
@@ -108,6 +128,15 @@ class Nf4WeightTest {
             assertEquals(plain.bytesHeld() + DECODE_TABLE_BYTES, a.bytesHeld());
             assertEquals(128 * 64 / 2 + 128 + 4 + 4 + DECODE_TABLE_BYTES, b.bytesHeld());
             assertEquals(doubleQuant.bytesHeld() + DECODE_TABLE_BYTES, b.bytesHeld());
+        }
+    }
+
+    @ParameterizedTest(name = "[{0}, {1}] doubleQuant={2}")
+    @CsvSource({"128, 64, false", "128, 64, true", "300, 128, true", "7, 33, true", "7, 33, false", "1, 1, true"})
+    void bytesForAShapeAreThoseTheWeightHolds(long out, long in, boolean doubleQuant) {
+        try (Nf4Weight nf4 = Nf4Weight.quantize(Nf4TensorTest.gaussian((int) (out * in), 3), out, in, doubleQuant,
+                manager)) {
+            assertEquals(nf4.bytesHeld(), Nf4Weight.bytesFor(out, in, doubleQuant));
         }
     }
 

@@ -71,6 +71,21 @@ class HfStorageTest {
     }
 
     @Test
+    void modelConfigComesAloneBeforeTheWeights() throws IOException {
+        try (Storage storage = storage(null)) {
+            Path config = storage.fetchModelConfig("hf://acme/tiny-llama");
+            assertEquals("{\"model_type\": \"llama\"}", Files.readString(config));
+            assertEquals(List.of(), hub.cdnRequests, "no weights were asked for");
+            assertTrue(hub.hubRequests.stream().allMatch(r -> r.endsWith("/config.json")), hub.hubRequests.toString());
+            assertEquals(List.of("config.json"), names(config.getParent()));
+            assertEquals(config.getParent(), storage.fetchDirectory("hf://acme/tiny-llama"), "the same snapshot");
+            StorageException none = assertThrows(StorageException.class,
+                    () -> storage.fetchModelConfig("hf://datasets/acme/chat"));
+            assertTrue(none.getMessage().contains("config.json"), none.getMessage());
+        }
+    }
+
+    @Test
     void fetchesOnlyWhatATrainerNeedsFollowingTheCdnRedirect() throws IOException {
         try (Storage storage = storage(null)) {
             Path model = storage.fetchDirectory("hf://acme/tiny-llama");

@@ -44,6 +44,16 @@ class LocalStorageTest {
     }
 
     @Test
+    void modelConfigOfALocalFolderIsItsOwn() throws IOException {
+        Path model = Files.createDirectories(tmp.resolve("pvc/models/llama"));
+        try (Storage storage = storage()) {
+            assertEquals(model.resolve("config.json"), storage.fetchModelConfig("pvc://models/llama"));
+            assertEquals(model.resolve("config.json"), storage.fetchModelConfig(model.toString()));
+            assertThrows(StorageException.class, () -> storage.fetchModelConfig("pvc://models/none"));
+        }
+    }
+
+    @Test
     void rejectsUrisThatLeaveTheirPlaceOrDoNotExist() {
         try (Storage storage = storage()) {
             StorageException escape = assertThrows(StorageException.class,

@@ -71,6 +71,25 @@ class S3StorageTest {
     }
 
     @Test
+    void modelConfigComesAloneBeforeTheWeights() throws IOException {
+        raw.putObject(PutObjectRequest.builder().bucket(bucket).key("models/tiny/config.json").build(),
+                RequestBody.fromString("{\"model_type\": \"llama\"}"));
+        raw.putObject(PutObjectRequest.builder().bucket(bucket).key("models/tiny/model.safetensors").build(),
+                RequestBody.fromBytes(randomBytes(50_000, 3)));
+        try (Storage storage = storage()) {
+            Path config = storage.fetchModelConfig("s3://" + bucket + "/models/tiny");
+            assertEquals("{\"model_type\": \"llama\"}", Files.readString(config));
+            assertFalse(Files.exists(config.resolveSibling("model.safetensors")), "no weights were downloaded");
+            Path model = storage.fetchDirectory("s3://" + bucket + "/models/tiny/");
+            assertEquals(config.getParent(), model);
+            assertTrue(Files.isRegularFile(model.resolve("model.safetensors")));
+            StorageException none = assertThrows(StorageException.class,
+                    () -> storage.fetchModelConfig("s3://" + bucket + "/models/other"));
+            assertTrue(none.getMessage().contains("config.json"), none.getMessage());
+        }
+    }
+
+    @Test
     void uploadsAndDownloadsAFolder() throws IOException {
         Path source = tmp.resolve("source");
         write(source.resolve("adapter_config.json"), "{\"r\": 8}");

@@ -105,6 +105,20 @@ class ObserversTest {
     }
 
     @Test
+    void theFinalMetricsHoldTheRunsMemoryFigures() throws Exception {
+        try (TrainerMetrics metrics = new TrainerMetrics(0)) {
+            metrics.onStart(new RunStart(0, 40, Device.cpu()));
+            metrics.onFinished(new RunSummary(40, 1, 2, null, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, "cpu()", 1, 7_000_000_000L,
+                    6_500_000_000L, "GPU memory in use", 4_400_000_000L, 4.127));
+            String body = scrape(metrics);
+            assertTrue(body.contains("kubelora_planned_peak_bytes 7.0E9"), body);
+            assertTrue(body.contains("kubelora_peak_memory_bytes 6.5E9"), body);
+            assertTrue(body.contains("kubelora_weight_bytes 4.4E9"), body);
+            assertTrue(body.contains("kubelora_nf4_bits_per_parameter 4.127"), body);
+        }
+    }
+
+    @Test
     void theMergingGaugeFollowsTheRunsPhase() throws Exception {
         try (TrainerMetrics metrics = new TrainerMetrics(0)) {
             metrics.onStart(new RunStart(0, 40, Device.cpu()));
@@ -144,7 +158,7 @@ class ObserversTest {
         observers.onStart(new RunStart(10, 40, Device.cpu()));
         observers.onReport(PLAIN);
         observers.onPhase(RunPhase.MERGING);
-        observers.onFinished(new RunSummary(40, 1, 2, null, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, "cpu()", 1));
+        observers.onFinished(new RunSummary(40, 1, 2, null, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, "cpu()", 1, 0, 0, "", 0, null));
         assertEquals(List.of("start 10/40", "report 10", "lambda 10", "MERGING", "finished 40"), heard);
     }
 
