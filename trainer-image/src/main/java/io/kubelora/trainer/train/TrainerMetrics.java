@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
 import java.util.List;
+import java.util.function.ToLongFunction;
 
 /**
  * The trainer's Prometheus endpoint (/metrics). The operator reads these gauges for the LoraFineTune's
@@ -43,10 +44,17 @@ public final class TrainerMetrics implements TrainingObserver, AutoCloseable {
     private final Counter trainedTokens = Counter.builder().name(TrainerMetric.TRAINED_TOKENS.metricName())
             .help(TrainerMetric.TRAINED_TOKENS.help()).register(registry);
     private final HTTPServer server;
+    private final ToLongFunction<Device> gpuMemoryInUse;
     private List<Device> devices = List.of();
 
     /** Serves /metrics on {@code port}; port 0 picks a free one. */
     public TrainerMetrics(int port) {
+        this(port, gpu -> CudaUtils.getGpuMemory(gpu).getUsed());
+    }
+
+    /** @param gpuMemoryInUse reads a GPU's memory in use, in bytes */
+    TrainerMetrics(int port, ToLongFunction<Device> gpuMemoryInUse) {
+        this.gpuMemoryInUse = gpuMemoryInUse;
         try {
             server = HTTPServer.builder().port(port).registry(registry).buildAndStart();
         } catch (IOException e) {
@@ -113,7 +121,7 @@ public final class TrainerMetrics implements TrainingObserver, AutoCloseable {
         heap.set(ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed());
         for (Device device : devices) {
             if (device.isGpu()) {
-                gpuMemory.labelValues("cuda:" + device.getDeviceId()).set(CudaUtils.getGpuMemory(device).getUsed());
+                gpuMemory.labelValues("cuda:" + device.getDeviceId()).set(gpuMemoryInUse.applyAsLong(device));
             }
         }
     }

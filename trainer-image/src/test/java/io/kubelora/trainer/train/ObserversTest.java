@@ -85,6 +85,22 @@ class ObserversTest {
     }
 
     @Test
+    void gpuMemoryHasOneSamplePerGpuOfTheRun() throws Exception {
+        try (TrainerMetrics metrics = new TrainerMetrics(0, gpu -> (gpu.getDeviceId() + 1) * 1_000_000_000L)) {
+            metrics.onStart(new RunStart(0, 40, List.of(Device.gpu(0), Device.gpu(1))));
+            String body = scrape(metrics);
+            assertTrue(body.contains("kubelora_gpu_memory_bytes{device=\"cuda:0\"} 1.0E9"), body);
+            assertTrue(body.contains("kubelora_gpu_memory_bytes{device=\"cuda:1\"} 2.0E9"), body);
+        }
+        try (TrainerMetrics cpu = new TrainerMetrics(0, gpu -> {
+            throw new AssertionError("a CPU run reads no GPU");
+        })) {
+            cpu.onStart(new RunStart(0, 40, List.of(Device.cpu(), Device.cpu())));
+            assertFalse(scrape(cpu).contains("kubelora_gpu_memory_bytes{"), "no GPU sample on the CPU");
+        }
+    }
+
+    @Test
     void prometheusEndpointServesTheProgressGauges() throws Exception {
         try (TrainerMetrics metrics = new TrainerMetrics(0)) {
             metrics.onStart(new RunStart(0, 40, Device.cpu()));
