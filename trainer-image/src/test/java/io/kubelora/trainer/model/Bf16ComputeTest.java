@@ -4,12 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
-import ai.djl.ndarray.NDArray;
 import io.kubelora.trainer.data.Batch;
 import io.kubelora.trainer.lora.LoraAdapters;
 import io.kubelora.trainer.lora.PeftAdapterConfig;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -126,13 +124,7 @@ class Bf16ComputeTest {
         LoraAdapters.load(model, adapterDir);
         Batch batch = SgdSteps.batch();
         model.forwardBackward(batch, 1f / batch.targetTokens());
-        List<float[]> gradients = new ArrayList<>();
-        for (TrainableParameter p : model.trainableParameters()) {
-            try (NDArray g = p.array().getGradient()) {
-                gradients.add(g.toFloatArray());
-            }
-        }
-        return gradients;
+        return SgdSteps.gradients(model);
     }
 
     private static int argmax(float[] values) {

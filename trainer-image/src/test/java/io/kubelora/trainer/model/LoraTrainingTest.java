@@ -12,7 +12,6 @@ import io.kubelora.trainer.lora.LoraAdapters;
 import io.kubelora.trainer.lora.PeftAdapter;
 import io.kubelora.trainer.lora.PeftAdapterConfig;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -205,13 +204,7 @@ class LoraTrainingTest {
             LossSum second = model.forwardBackward(SgdSteps.batch().withRowKeys(2, 3), 0.5f);
             assertEquals(8, first.tokens());
             assertFalse(first.sum() == second.sum(), "dropout masks must differ between steps");
-            List<float[]> gradients = new ArrayList<>();
-            for (TrainableParameter p : model.trainableParameters()) {
-                try (NDArray g = p.array().getGradient()) {
-                    gradients.add(g.toFloatArray());
-                }
-            }
-            return gradients;
+            return SgdSteps.gradients(model);
         }
     }
 

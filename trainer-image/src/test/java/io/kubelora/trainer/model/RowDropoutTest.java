@@ -12,7 +12,6 @@ import io.kubelora.trainer.data.Batch;
 import io.kubelora.trainer.lora.LoraAdapters;
 import io.kubelora.trainer.lora.PeftAdapterConfig;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -85,13 +84,7 @@ class RowDropoutTest {
             for (Batch batch : batches) {
                 model.forwardBackward(batch, 0.1f);
             }
-            List<float[]> gradients = new ArrayList<>();
-            for (TrainableParameter p : model.trainableParameters()) {
-                try (NDArray g = p.array().getGradient()) {
-                    gradients.add(g.toFloatArray());
-                }
-            }
-            return gradients;
+            return SgdSteps.gradients(model);
         }
     }
 
