@@ -195,15 +195,17 @@ final class LoraBench {
 
     /**
      * The memory plan beside the measured peak: on a GPU the plan without the CUDA context against the reserved
-     * peak above it (what GpuMemory measures), on a CPU the plan's tensors against the peak resident set, which
-     * also holds the JVM and libtorch.
+     * peak above it (what GpuMemory measures), on a CPU the plan's tensors, once per replica, against the peak
+     * resident set, which also holds the JVM and libtorch.
      */
     static String planned(MemoryPlan plan, BenchReport report) {
         boolean gpu = report.device().startsWith("cuda");
-        long planned = gpu ? plan.total() - plan.context() : plan.tensorBytes();
+        // Replicas on the CPU each hold their own tensors in the one process.
+        long planned = gpu ? plan.total() - plan.context() : plan.tensorBytes() * report.replicas();
         Long measured = gpu ? report.peakReservedBytes() : report.peakMemoryBytes();
         return String.format(Locale.ROOT, "memory plan: %s %s (peak phase: %s); measured %s%s", ByteSize.gib(planned),
-                gpu ? "above the CUDA context, allocator reserve included" : "of tensors",
+                gpu ? "above the CUDA context, allocator reserve included"
+                        : "of tensors" + (report.replicas() > 1 ? " (" + report.replicas() + " replicas)" : ""),
                 plan.peakPhase().name(), measured == null ? "unknown" : ByteSize.gib(measured),
                 measured == null ? "" : String.format(Locale.ROOT, ", measured / planned %.3f",
                         (double) measured / planned));

@@ -139,7 +139,8 @@ public final class FineTuneRun {
                         RunReports.metricsFile(reportDir), memory);
                 Published published = publish(inputs, state, observers);
                 RunSummary summary = summarize(trained, state, data, started, plan, memory);
-                log.println("Memory: planned " + ByteSize.gib(plan.total()) + ", measured "
+                log.println("Memory: planned " + ByteSize.gib(plan.total())
+                        + (state.replicas().size() > 1 ? " per replica" : "") + ", measured "
                         + ByteSize.gib(summary.measuredPeakBytes()) + " (" + memory.source() + ")");
                 report(summary, reports, observers);
                 return new Result(published.adapterUri(), published.mergedModelUri(), summary);

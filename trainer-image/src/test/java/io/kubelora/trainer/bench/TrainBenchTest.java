@@ -137,6 +137,7 @@ class TrainBenchTest {
                 "tokens of both replicas per step");
         assertTrue(run.err().contains("; 2 replicas)"), run.err());
         assertTrue(run.err().contains("2 replica(s): "), run.err());
+        assertTrue(run.err().contains(" of tensors (2 replicas) "), "each replica holds its tensors: " + run.err());
 
         Run none = bench("--config", tinyConfig.toString(), "--device", "cpu", "--replicas", "0");
         assertEquals(2, none.exit());
