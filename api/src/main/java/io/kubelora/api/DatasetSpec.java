@@ -1,5 +1,6 @@
 package io.kubelora.api;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Max;
@@ -7,9 +8,12 @@ import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
+import io.fabric8.generator.annotation.ValidationRule;
 
 /** The training data and how it becomes token sequences. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@ValidationRule(value = "!has(self.validationUri) || !has(self.validationSplit) || self.validationSplit == 0.0",
+        message = "spec.dataset: set validationSplit or validationUri, not both")
 public record DatasetSpec(
         @Required
         @Pattern(SourcePatterns.STORAGE_URI)
@@ -18,9 +22,11 @@ public record DatasetSpec(
                 + "s3://bucket/key, pvc://claim/path, file:///path or a local path.")
         String uri,
 
-        @JsonPropertyDescription("Record format: alpaca (instruction, input, output), chat (messages of role "
-                + "and content, rendered with the model's chat template), text (text), or auto (detected "
-                + "from the first record). Default auto.")
+        @JsonPropertyDescription("Record format: alpaca (instruction, input, output), dolly (instruction, "
+                + "context, response: the Databricks Dolly file as published, rendered like alpaca), chat (messages "
+                + "of role and content, rendered with the model's chat template), sharegpt (conversations of from "
+                + "and value with the roles system, human and gpt, rendered like chat), text (text), or auto "
+                + "(detected from the first record). Default auto.")
         DatasetFormat format,
 
         @Min(0.0)
@@ -28,6 +34,12 @@ public record DatasetSpec(
         @JsonPropertyDescription("Fraction of the examples held out to measure evaluation loss, 0 to 0.5. "
                 + "Default 0 (no evaluation).")
         Double validationSplit,
+
+        @Pattern(SourcePatterns.STORAGE_URI)
+        @Size(max = SpecLimits.URI_LENGTH)
+        @JsonPropertyDescription("A separate JSONL file of validation examples, in the same format as uri; "
+                + "instead of validationSplit. Same locations as uri.")
+        String validationUri,
 
         @Min(16)
         @Max(131072)
@@ -47,6 +59,12 @@ public record DatasetSpec(
     }
 
     public static DatasetSpec of(String uri) {
-        return new DatasetSpec(uri, null, null, null, null);
+        return new DatasetSpec(uri, null, null, null, null, null);
+    }
+
+    /** Whether the run measures evaluation loss: a validation share or a validation file. */
+    @JsonIgnore
+    public boolean hasValidation() {
+        return validationSplit > 0.0 || validationUri != null;
     }
 }

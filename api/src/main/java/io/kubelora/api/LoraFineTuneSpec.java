@@ -20,9 +20,21 @@ import io.fabric8.generator.annotation.ValidationRule;
 @ValidationRule(value = "!has(self.merge) || !has(self.merge.enabled) || !self.merge.enabled "
         + "|| (has(self.merge.output) && has(self.merge.output.uri))",
         message = "spec.merge.output.uri is required when spec.merge.enabled is true")
-@ValidationRule(value = "!has(self.training) || !has(self.training.evalEverySteps) || self.training.evalEverySteps == 0 "
+@ValidationRule(value = "!has(self.training) || !has(self.training.evalEverySteps) "
+        + "|| self.training.evalEverySteps == 0 || has(self.dataset.validationUri) "
         + "|| (has(self.dataset.validationSplit) && self.dataset.validationSplit > 0.0)",
-        message = "spec.training.evalEverySteps needs spec.dataset.validationSplit greater than 0")
+        message = "spec.training.evalEverySteps needs validation data: spec.dataset.validationSplit greater than 0 "
+                + "or spec.dataset.validationUri")
+@ValidationRule(value = "!has(self.training) || !has(self.training.earlyStopping) "
+        + "|| has(self.dataset.validationUri) "
+        + "|| (has(self.dataset.validationSplit) && self.dataset.validationSplit > 0.0)",
+        message = "spec.training.earlyStopping needs validation data: spec.dataset.validationSplit greater than 0 "
+                + "or spec.dataset.validationUri")
+@ValidationRule(value = "!has(self.training) || !has(self.training.keepBest) || !self.training.keepBest "
+        + "|| has(self.dataset.validationUri) "
+        + "|| (has(self.dataset.validationSplit) && self.dataset.validationSplit > 0.0)",
+        message = "spec.training.keepBest needs validation data: spec.dataset.validationSplit greater than 0 "
+                + "or spec.dataset.validationUri")
 @ValidationRule(value = "!self.output.uri.startsWith('hf://')",
         message = "spec.output.uri: hf:// is only supported for spec.merge.output.uri")
 public record LoraFineTuneSpec(
@@ -31,7 +43,7 @@ public record LoraFineTuneSpec(
         BaseModelSpec baseModel,
 
         @Required
-        @JsonPropertyDescription("The training data: a JSONL file in alpaca, chat or text format.")
+        @JsonPropertyDescription("The training data: a JSONL file in alpaca, dolly, chat, sharegpt or text format.")
         DatasetSpec dataset,
 
         @JsonPropertyDescription("LoRA adapter settings: rank, alpha, dropout and the modules to adapt.")
@@ -44,12 +56,17 @@ public record LoraFineTuneSpec(
         @JsonPropertyDescription("Settings of the nf4 quantization; only allowed with quantization: nf4.")
         QuantizationConfig quantizationConfig,
 
-        @JsonPropertyDescription("Optimizer, schedule, batch size, precision and checkpointing.")
+        @JsonPropertyDescription("Optimizer, schedule, batch size, precision, checkpointing, early stopping and "
+                + "which adapter is delivered.")
         TrainingSpec training,
 
+        @JsonPropertyDescription("Sample answers while training: prompts generated greedily at every evaluation and "
+                + "at the end (samples.jsonl, the log and summary.json).")
+        EvaluationSpec evaluation,
+
         @Required
-        @JsonPropertyDescription("Where results are written: adapter/ (PEFT format), metrics.jsonl, summary.json, "
-                + "loss.png and checkpoints/.")
+        @JsonPropertyDescription("Where results are written: adapter/ (PEFT format), metrics.jsonl, samples.jsonl, "
+                + "summary.json, loss.png and checkpoints/.")
         OutputSpec output,
 
         @JsonPropertyDescription("Optionally merge the trained adapter into the base weights and publish the "
@@ -101,6 +118,7 @@ public record LoraFineTuneSpec(
         quantizationConfig = quantizationConfig == null && quantization == Quantization.NF4
                 ? QuantizationConfig.defaults() : quantizationConfig;
         training = training == null ? TrainingSpec.defaults() : training;
+        evaluation = evaluation == null ? EvaluationSpec.defaults() : evaluation;
         merge = merge == null ? MergeSpec.disabled() : merge;
         resources = resources == null ? ResourcesSpec.defaults() : resources;
         suspend = suspend != null && suspend;
@@ -113,11 +131,21 @@ public record LoraFineTuneSpec(
                 .output(new OutputSpec(outputUri)).build();
     }
 
+    /**
+     * Whether the adapter of the best evaluation is delivered: training.keepBest, by default whenever there is
+     * validation data.
+     */
+    @JsonIgnore
+    public boolean keepsBest() {
+        return training.keepBest() != null ? training.keepBest() : dataset != null && dataset.hasValidation();
+    }
+
     /** A builder holding this spec's fields, to change some of them. */
     @JsonIgnore
     public Builder toBuilder() {
         return new Builder().baseModel(baseModel).dataset(dataset).lora(lora).quantization(quantization)
-                .quantizationConfig(quantizationConfig).training(training).output(output).merge(merge)
+                .quantizationConfig(quantizationConfig).training(training).evaluation(evaluation).output(output)
+                .merge(merge)
                 .resources(resources).image(image).serviceAccountName(serviceAccountName).suspend(suspend)
                 .credentials(credentials).backoffLimit(backoffLimit).activeDeadlineSeconds(activeDeadlineSeconds)
                 .ttlSecondsAfterFinished(ttlSecondsAfterFinished);
@@ -131,6 +159,7 @@ public record LoraFineTuneSpec(
         private Quantization quantization;
         private QuantizationConfig quantizationConfig;
         private TrainingSpec training;
+        private EvaluationSpec evaluation;
         private OutputSpec output;
         private MergeSpec merge;
         private ResourcesSpec resources;
@@ -169,6 +198,11 @@ public record LoraFineTuneSpec(
 
         public Builder training(TrainingSpec value) {
             training = value;
+            return this;
+        }
+
+        public Builder evaluation(EvaluationSpec value) {
+            evaluation = value;
             return this;
         }
 
@@ -223,8 +257,8 @@ public record LoraFineTuneSpec(
         }
 
         public LoraFineTuneSpec build() {
-            return new LoraFineTuneSpec(baseModel, dataset, lora, quantization, quantizationConfig, training, output,
-                    merge, resources, image, serviceAccountName, suspend, credentials, backoffLimit,
+            return new LoraFineTuneSpec(baseModel, dataset, lora, quantization, quantizationConfig, training,
+                    evaluation, output, merge, resources, image, serviceAccountName, suspend, credentials, backoffLimit,
                     activeDeadlineSeconds, ttlSecondsAfterFinished);
         }
     }

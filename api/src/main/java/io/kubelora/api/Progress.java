@@ -26,6 +26,13 @@ public record Progress(
         @JsonPropertyDescription("Last measured evaluation loss, to three decimals.")
         Double evalLoss,
 
+        @JsonPropertyDescription("Lowest evaluation loss so far, to three decimals.")
+        Double bestEvalLoss,
+
+        @JsonPropertyDescription("Step of the lowest evaluation loss: the adapter delivered when training.keepBest "
+                + "is on.")
+        Long bestEvalStep,
+
         @JsonPropertyDescription("Trained tokens per second, averaged over recent steps.")
         Double tokensPerSecond,
 
@@ -44,6 +51,7 @@ public record Progress(
         }
         loss = roundLoss(loss);
         evalLoss = roundLoss(evalLoss);
+        bestEvalLoss = roundLoss(bestEvalLoss);
     }
 
     /** A loss as the status shows it: 1.48216412345 becomes 1.482. */
@@ -56,20 +64,27 @@ public record Progress(
 
     /** Nothing measured yet. */
     public static Progress empty() {
-        return new Progress(null, null, null, null, null, null, null, null, null);
+        return new Progress(null, null, null, null, null, null, null, null, null, null, null);
     }
 
     /**
-     * The numbers of a run that finished after {@code stepsDone} steps with {@code finalLoss} (null: keep the
-     * last loss): the total is the steps done unless known, no time is left.
+     * The numbers of a run that finished as {@code result} says (steps done, final and evaluation losses; a value
+     * the result lacks keeps the last one read): the total is the steps done unless known, no time is left.
      */
-    public Progress finished(long stepsDone, Double finalLoss) {
+    public Progress finished(TrainerResult result) {
+        long stepsDone = result.steps();
         return new Progress(stepsDone, totalSteps != null ? totalSteps : stepsDone, null, epoch,
-                finalLoss != null ? finalLoss : loss, evalLoss, tokensPerSecond, null, null);
+                or(result.finalLoss(), loss), or(result.evalLoss(), evalLoss), or(result.bestEvalLoss(), bestEvalLoss),
+                or(result.bestStep(), bestEvalStep), tokensPerSecond, null, null);
+    }
+
+    private static <T> T or(T value, T fallback) {
+        return value != null ? value : fallback;
     }
 
     /** The same numbers, taken at {@code time} (RFC 3339). */
     public Progress at(String time) {
-        return new Progress(step, totalSteps, null, epoch, loss, evalLoss, tokensPerSecond, eta, time);
+        return new Progress(step, totalSteps, null, epoch, loss, evalLoss, bestEvalLoss, bestEvalStep,
+                tokensPerSecond, eta, time);
     }
 }

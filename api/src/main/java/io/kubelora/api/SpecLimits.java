@@ -28,6 +28,12 @@ public final class SpecLimits {
     public static final int NODE_SELECTOR_ENTRIES = 64;
     /** Entries of spec.resources.tolerations. */
     public static final int TOLERATIONS = 64;
+    /** Entries of spec.evaluation.prompts (each answered at every evaluation). */
+    public static final int EVALUATION_PROMPTS = 32;
+    /** Characters of one evaluation prompt, or of one message of a chat prompt. */
+    public static final int PROMPT_LENGTH = 16384;
+    /** Messages of one chat prompt of spec.evaluation.prompts. */
+    public static final int PROMPT_MESSAGES = 64;
 
     private SpecLimits() {
     }

@@ -1,5 +1,6 @@
 package io.kubelora.api;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.fabric8.kubernetes.api.model.Quantity;
 import java.net.URI;
 import java.util.ArrayList;
@@ -17,6 +18,9 @@ public final class SpecValidator {
 
     private static final Set<String> READ_SCHEMES = Set.of("s3", "hf", "pvc", "file");
     private static final Set<String> WRITE_SCHEMES = Set.of("s3", "pvc", "file");
+    private static final Set<String> PROMPT_ROLES = Set.of("system", "user", "assistant", "tool");
+    private static final String NEEDS_VALIDATION = "needs validation data: spec.dataset.validationSplit greater than 0 "
+            + "or spec.dataset.validationUri";
 
     private final List<Violation> violations = new ArrayList<>();
 
@@ -55,6 +59,7 @@ public final class SpecValidator {
                     + spec.quantization().name().toLowerCase() + ")");
         }
         checkTraining(spec.training(), spec.dataset());
+        checkEvaluation(spec.evaluation());
         if (spec.output() == null) {
             fail("spec.output", "is required");
         } else {
@@ -87,6 +92,12 @@ public final class SpecValidator {
         uri("spec.dataset.uri", dataset.uri(), READ_SCHEMES);
         range("spec.dataset.validationSplit", dataset.validationSplit(), 0.0, 0.5);
         range("spec.dataset.maxSeqLength", dataset.maxSeqLength(), 16, 131072);
+        if (dataset.validationUri() != null) {
+            uri("spec.dataset.validationUri", dataset.validationUri(), READ_SCHEMES);
+            if (dataset.validationSplit() > 0.0) {
+                fail("spec.dataset", "set validationSplit or validationUri, not both");
+            }
+        }
     }
 
     private void checkLora(LoraSpec lora) {
@@ -131,12 +142,71 @@ public final class SpecValidator {
         range("spec.training.evalEverySteps", t.evalEverySteps(), 0, Integer.MAX_VALUE);
         range("spec.training.checkpointEverySteps", t.checkpointEverySteps(), 0, Integer.MAX_VALUE);
         range("spec.training.checkpointsToKeep", t.checkpointsToKeep(), 1, Integer.MAX_VALUE);
-        if (t.evalEverySteps() > 0 && dataset != null && dataset.validationSplit() == 0.0) {
-            fail("spec.training.evalEverySteps", "needs spec.dataset.validationSplit greater than 0");
+        boolean validation = dataset == null || dataset.hasValidation();
+        if (t.evalEverySteps() > 0 && !validation) {
+            fail("spec.training.evalEverySteps", NEEDS_VALIDATION);
+        }
+        if (t.earlyStopping() != null) {
+            range("spec.training.earlyStopping.patience", t.earlyStopping().patience(), 1, 1000);
+            range("spec.training.earlyStopping.minDelta", t.earlyStopping().minDelta(), 0.0, Double.MAX_VALUE);
+            if (!validation) {
+                fail("spec.training.earlyStopping", NEEDS_VALIDATION);
+            }
+        }
+        if (Boolean.TRUE.equals(t.keepBest()) && !validation) {
+            fail("spec.training.keepBest", NEEDS_VALIDATION);
         }
         if (t.offloadActivations() && !t.gradientCheckpointing()) {
             fail("spec.training.offloadActivations", "needs spec.training.gradientCheckpointing (the layer inputs it "
                     + "keeps are what is offloaded)");
+        }
+    }
+
+    private void checkEvaluation(EvaluationSpec evaluation) {
+        range("spec.evaluation.maxNewTokens", evaluation.maxNewTokens(), 1, 4096);
+        List<JsonNode> prompts = evaluation.prompts();
+        if (prompts == null) {
+            return;
+        }
+        count("spec.evaluation.prompts", prompts.size(), SpecLimits.EVALUATION_PROMPTS, "items");
+        for (int i = 0; i < prompts.size(); i++) {
+            String field = "spec.evaluation.prompts[" + i + "]";
+            JsonNode prompt = prompts.get(i);
+            if (prompt != null && prompt.isTextual()) {
+                if (prompt.asText().isBlank()) {
+                    fail(field, "is empty");
+                } else {
+                    length(field, prompt.asText(), SpecLimits.PROMPT_LENGTH);
+                }
+            } else if (prompt != null && prompt.isArray()) {
+                checkMessages(field, prompt);
+            } else {
+                fail(field, "must be a string or a list of {role, content} messages");
+            }
+        }
+    }
+
+    private void checkMessages(String field, JsonNode messages) {
+        if (messages.isEmpty()) {
+            fail(field, "is an empty list of messages");
+            return;
+        }
+        count(field, messages.size(), SpecLimits.PROMPT_MESSAGES, "messages");
+        for (int m = 0; m < messages.size(); m++) {
+            String at = field + "[" + m + "]";
+            JsonNode message = messages.get(m);
+            if (!message.isObject() || !message.path("role").isTextual() || !message.path("content").isTextual()
+                    || message.size() != 2) {
+                fail(at, "must be a message {role, content} with two strings and nothing else");
+            } else if (!PROMPT_ROLES.contains(message.get("role").asText())) {
+                fail(at + ".role", "must be one of system, user, assistant or tool (was '"
+                        + message.get("role").asText() + "')");
+            } else {
+                length(at + ".content", message.get("content").asText(), SpecLimits.PROMPT_LENGTH);
+            }
+        }
+        if ("assistant".equals(messages.get(messages.size() - 1).path("role").asText())) {
+            fail(field, "ends with an assistant message: the last message is the one the model answers");
         }
     }
 

@@ -17,9 +17,38 @@ import java.util.Optional;
  * @param mergedModelUri where the merged model was published, null without merge
  * @param finalLoss      training loss of the last logged step
  * @param steps          optimizer steps done
+ * @param evalLoss       the last evaluation loss, null without validation data
+ * @param bestEvalLoss   the lowest evaluation loss, null without validation data
+ * @param bestStep       the step of the lowest evaluation loss, null without validation data
+ * @param adapterStep    the step whose adapter was delivered (bestStep with training.keepBest), null: the last
+ * @param stoppedEarly   why training stopped before its last step (early stopping), null when it did not
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record TrainerResult(String adapterUri, String mergedModelUri, Double finalLoss, Long steps) {
+public record TrainerResult(String adapterUri, String mergedModelUri, Double finalLoss, Long steps, Double evalLoss,
+                            Double bestEvalLoss, Long bestStep, Long adapterStep, String stoppedEarly) {
+
+    /** A result without evaluation: the adapter of the last step. */
+    public static TrainerResult trained(String adapterUri, String mergedModelUri, Double finalLoss, Long steps) {
+        return new TrainerResult(adapterUri, mergedModelUri, finalLoss, steps, null, null, null, null, null);
+    }
+
+    /**
+     * One sentence for the status: where the adapter is, which step it is when that is not the last one, the best
+     * evaluation loss, and why training stopped early.
+     */
+    public String describe() {
+        StringBuilder s = new StringBuilder("training finished; adapter at ").append(adapterUri);
+        if (adapterStep != null && steps != null && !adapterStep.equals(steps)) {
+            s.append(" (the best evaluation, step ").append(adapterStep).append(" of ").append(steps).append(')');
+        }
+        if (bestEvalLoss != null && bestStep != null) {
+            s.append(String.format(java.util.Locale.ROOT, "; best eval loss %.4f at step %d", bestEvalLoss, bestStep));
+        }
+        if (stoppedEarly != null) {
+            s.append("; stopped early: ").append(stoppedEarly);
+        }
+        return s.toString();
+    }
 
     private static final ObjectMapper JSON = JsonMapper.builder()
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)

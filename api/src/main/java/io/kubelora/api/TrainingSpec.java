@@ -82,8 +82,9 @@ public record TrainingSpec(
 
         @Min(0)
         @Max(Integer.MAX_VALUE)
-        @JsonPropertyDescription("Measure evaluation loss every this many steps (needs dataset.validationSplit "
-                + "> 0); 0 evaluates only at the end. Default 0.")
+        @JsonPropertyDescription("Evaluate (loss, perplexity, next-token accuracy, sample answers) every this many "
+                + "steps; needs validation data (dataset.validationSplit > 0 or dataset.validationUri). 0 evaluates "
+                + "only at the end. Default 0.")
         Integer evalEverySteps,
 
         @Min(0)
@@ -100,6 +101,15 @@ public record TrainingSpec(
         @JsonPropertyDescription("auto: resume from the newest checkpoint of the same configuration in the "
                 + "output; never: always start from step 0. Default auto.")
         ResumePolicy resume,
+
+        @JsonPropertyDescription("Stop training when the evaluation loss stops improving (needs validation data); "
+                + "the run still succeeds, naming the reason. Default: off.")
+        EarlyStoppingSpec earlyStopping,
+
+        @JsonPropertyDescription("Deliver the adapter of the lowest evaluation loss instead of the last one: "
+                + "adapter/ (and a merged model) hold the best evaluation's weights, whose checkpoint is kept until "
+                + "the run ends. Default: true when there is validation data, else false.")
+        Boolean keepBest,
 
         @JsonPropertyDescription("Before the weights are downloaded the trainer plans the run's GPU memory from the "
                 + "model's config.json and compares it with the GPU's: enforce stops a run that cannot fit (status "
@@ -141,6 +151,6 @@ public record TrainingSpec(
 
     public static TrainingSpec defaults() {
         return new TrainingSpec(null, null, null, null, null, null, null, null, null, null, null, null, null,
-                null, null, null, null, null, null, null);
+                null, null, null, null, null, null, null, null, null);
     }
 }

@@ -62,9 +62,9 @@ class LoraFineTuneYamlTest {
 
     @Test
     void unknownEnumValueListsTheAllowedOnes() {
-        String message = error(GOOD.replace("format: chat", "format: sharegpt"));
-        assertTrue(message.contains("spec.dataset.format: invalid value 'sharegpt'"), message);
-        assertTrue(message.contains("one of alpaca, chat, text, auto"), message);
+        String message = error(GOOD.replace("format: chat", "format: openai"));
+        assertTrue(message.contains("spec.dataset.format: invalid value 'openai'"), message);
+        assertTrue(message.contains("one of alpaca, dolly, chat, sharegpt, text, auto"), message);
     }
 
     @Test

@@ -72,6 +72,22 @@ class SpecValidatorTest {
                 Arguments.of("  training:\n    epochs: 0\n", "spec.training.epochs", "at least 1"),
                 Arguments.of("  training:\n    evalEverySteps: 10\n", "spec.training.evalEverySteps",
                         "validationSplit"),
+                Arguments.of("  training:\n    earlyStopping: {patience: 2}\n", "spec.training.earlyStopping",
+                        "needs validation data"),
+                Arguments.of("  training:\n    keepBest: true\n", "spec.training.keepBest", "needs validation data"),
+                Arguments.of("  training:\n    earlyStopping: {patience: 0}\n",
+                        "spec.training.earlyStopping.patience", "at least 1"),
+                Arguments.of("  evaluation:\n    maxNewTokens: 0\n", "spec.evaluation.maxNewTokens", "at least 1"),
+                Arguments.of("  evaluation:\n    prompts: [42]\n", "spec.evaluation.prompts[0]",
+                        "a string or a list of {role, content} messages"),
+                Arguments.of("  evaluation:\n    prompts: ['']\n", "spec.evaluation.prompts[0]", "is empty"),
+                Arguments.of("  evaluation:\n    prompts: [[]]\n", "spec.evaluation.prompts[0]", "empty list"),
+                Arguments.of("  evaluation:\n    prompts:\n    - [{role: user}]\n", "spec.evaluation.prompts[0][0]",
+                        "two strings"),
+                Arguments.of("  evaluation:\n    prompts:\n    - [{role: bot, content: hi}]\n",
+                        "spec.evaluation.prompts[0][0].role", "one of system, user, assistant or tool"),
+                Arguments.of("  evaluation:\n    prompts:\n    - [{role: user, content: hi}, {role: assistant, "
+                        + "content: hello}]\n", "spec.evaluation.prompts[0]", "ends with an assistant message"),
                 Arguments.of("  quantizationConfig:\n    doubleQuant: false\n", "spec.quantizationConfig",
                         "only allowed with spec.quantization: nf4"),
                 Arguments.of("  merge:\n    enabled: true\n", "spec.merge.output.uri", "required"),
@@ -88,6 +104,46 @@ class SpecValidatorTest {
                 .orElseThrow(() -> new AssertionError("no violation of " + field + " in " + e.getMessage()));
         assertTrue(v.message().contains(message), v.message());
         assertTrue(e.getMessage().startsWith("bad.yaml: "), e.getMessage());
+    }
+
+    @Test
+    void keepBestDefaultsToTrueWithValidationDataOnly() {
+        assertTrue(!LoraFineTuneYaml.parse(HEAD, "t.yaml").getSpec().keepsBest());
+        String split = HEAD.replace("    uri: s3://data/train.jsonl\n", "    uri: s3://data/train.jsonl\n"
+                + "    validationSplit: 0.1\n");
+        assertTrue(LoraFineTuneYaml.parse(split, "t.yaml").getSpec().keepsBest());
+        String file = HEAD.replace("    uri: s3://data/train.jsonl\n", "    uri: s3://data/train.jsonl\n"
+                + "    validationUri: s3://data/valid.jsonl\n");
+        assertTrue(LoraFineTuneYaml.parse(file, "t.yaml").getSpec().keepsBest());
+        assertTrue(!LoraFineTuneYaml.parse(file + "  training:\n    keepBest: false\n", "t.yaml").getSpec()
+                .keepsBest());
+    }
+
+    @Test
+    void promptsAreStringsOrMessageLists() {
+        String yaml = HEAD + """
+                  evaluation:
+                    maxNewTokens: 32
+                    prompts:
+                    - What is the capital of France?
+                    - - {role: system, content: Answer in French.}
+                      - {role: user, content: 'What is the capital of France?'}
+                """;
+        EvaluationSpec evaluation = LoraFineTuneYaml.parse(yaml, "t.yaml").getSpec().evaluation();
+        assertEquals(32, evaluation.maxNewTokens());
+        assertEquals("What is the capital of France?", evaluation.prompts().get(0).asText());
+        assertEquals("system", evaluation.prompts().get(1).get(0).get("role").asText());
+    }
+
+    @Test
+    void validationSplitAndValidationFileExcludeEachOther() {
+        String yaml = HEAD.replace("    uri: s3://data/train.jsonl\n", "    uri: s3://data/train.jsonl\n"
+                + "    validationSplit: 0.1\n    validationUri: ftp://data/valid.jsonl\n");
+        InvalidSpecException e = org.junit.jupiter.api.Assertions.assertThrows(InvalidSpecException.class,
+                () -> LoraFineTuneYaml.parse(yaml, "bad.yaml"));
+        assertTrue(e.getMessage().contains("spec.dataset: set validationSplit or validationUri, not both"),
+                e.getMessage());
+        assertTrue(e.getMessage().contains("spec.dataset.validationUri: scheme 'ftp://'"), e.getMessage());
     }
 
     @Test

@@ -354,8 +354,8 @@ class LoraFineTuneReconcilerTest extends OperatorTestSupport {
             r.setSpec(s.toBuilder().training(new TrainingSpec(t.epochs() + 2, t.maxSteps(), t.learningRate(),
                     t.batchSize(), t.gradientAccumulationSteps(), t.warmupRatio(), t.lrScheduler(), t.weightDecay(),
                     t.maxGradNorm(), t.seed(), t.precision(), t.gradientCheckpointing(), t.logEverySteps(),
-                    t.evalEverySteps(), t.checkpointEverySteps(), t.checkpointsToKeep(), t.resume(), t.memoryCheck(),
-                    t.offloadActivations(), t.optimizerOffload())).build());
+                    t.evalEverySteps(), t.checkpointEverySteps(), t.checkpointsToKeep(), t.resume(), t.earlyStopping(),
+                    t.keepBest(), t.memoryCheck(), t.offloadActivations(), t.optimizerOffload())).build());
             return r;
         });
         LoraFineTuneStatus status = awaitStatus("edited",

@@ -38,7 +38,7 @@ public final class Runs {
         LoraFineTuneSpec spec = new LoraFineTuneSpec(
                 new BaseModelSpec("pvc://models/llama-3.2-1b"),
                 DatasetSpec.of("s3://data/alpaca.jsonl"),
-                null, null, null, null,
+                null, null, null, null, null,
                 new OutputSpec("pvc://results/" + name),
                 new MergeSpec(true, new OutputSpec("s3://merged/" + name), null, null),
                 resources,

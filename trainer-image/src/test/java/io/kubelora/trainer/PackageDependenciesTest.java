@@ -27,8 +27,8 @@ import org.junit.jupiter.api.Test;
 class PackageDependenciesTest {
 
     private static final Set<String> MAY_USE_THE_API = Set.of("cli", "train", "storage");
-    private static final Set<String> DOMAIN = Set.of("data", "data.template", "lora", "memory", "merge", "model",
-            "quant", "safetensors", "script", "storage");
+    private static final Set<String> DOMAIN = Set.of("data", "data.template", "generate", "lora", "memory", "merge",
+            "model", "quant", "safetensors", "script", "storage");
     private static final Pattern EDGE =
             Pattern.compile("^\\s+io\\.kubelora\\.(\\S+)\\s+->\\s+io\\.kubelora\\.(\\S+)\\s");
 

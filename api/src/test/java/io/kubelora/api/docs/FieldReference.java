@@ -125,7 +125,7 @@ public final class FieldReference {
             return "map of string to " + type(schema.path("additionalProperties"));
         }
         if (type.isEmpty()) {
-            return schema.path("x-kubernetes-preserve-unknown-fields").asBoolean(false) ? "object (free-form)" : "any";
+            return schema.path("x-kubernetes-preserve-unknown-fields").asBoolean(false) ? "any JSON value" : "any";
         }
         return type;
     }

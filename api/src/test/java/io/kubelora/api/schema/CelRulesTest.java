@@ -58,9 +58,21 @@ class CelRulesTest {
         CASES.put("spec.merge.output.uri is required when spec.merge.enabled is true", new Case(
                 "merge: {enabled: true, dtype: fp16}",
                 "merge: {enabled: true, output: {uri: 's3://bucket/merged'}}"));
-        CASES.put("spec.training.evalEverySteps needs spec.dataset.validationSplit greater than 0", new Case(
+        CASES.put("spec.training.evalEverySteps needs validation data: spec.dataset.validationSplit greater than 0 "
+                + "or spec.dataset.validationUri", new Case(
                 "training: {evalEverySteps: 20}",
-                "{training: {evalEverySteps: 20}, dataset: {validationSplit: 0.1}}"));
+                "{training: {evalEverySteps: 20}, dataset: {validationUri: 's3://bucket/valid.jsonl'}}"));
+        CASES.put("spec.training.earlyStopping needs validation data: spec.dataset.validationSplit greater than 0 "
+                + "or spec.dataset.validationUri", new Case(
+                "training: {earlyStopping: {patience: 2}}",
+                "{training: {earlyStopping: {patience: 2}}, dataset: {validationSplit: 0.1}}"));
+        CASES.put("spec.training.keepBest needs validation data: spec.dataset.validationSplit greater than 0 "
+                + "or spec.dataset.validationUri", new Case(
+                "training: {keepBest: true}",
+                "{training: {keepBest: false}}"));
+        CASES.put("spec.dataset: set validationSplit or validationUri, not both", new Case(
+                "dataset: {validationSplit: 0.1, validationUri: 's3://bucket/valid.jsonl'}",
+                "dataset: {validationSplit: 0.0, validationUri: 's3://bucket/valid.jsonl'}"));
     }
 
     private static final CrdSchema CRD = CrdSchema.load();

@@ -60,7 +60,7 @@ class ExamplesTest {
     void theDocumentedExamplesExist() throws IOException {
         List<String> names = examples().stream().map(e -> e.file().getFileName().toString()).toList();
         assertTrue(names.containsAll(List.of("quickstart.yaml", "llama-3.2-1b-lora-dolly.yaml",
-                "llama-3.1-8b-qlora.yaml")), "examples found: " + names);
+                "llama-3.1-8b-qlora.yaml", "smollm2-135m-cpu.yaml")), "examples found: " + names);
     }
 
     @ParameterizedTest(name = "{0}")

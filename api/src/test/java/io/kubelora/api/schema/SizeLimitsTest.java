@@ -43,6 +43,9 @@ class SizeLimitsTest {
         OVERSIZE.put("spec.baseModel.uri", "baseModel: {uri: " + uri + "}");
         OVERSIZE.put("spec.dataset.uri", "dataset: {uri: " + uri + "}");
         OVERSIZE.put("spec.output.uri", "output: {uri: " + uri + "}");
+        OVERSIZE.put("spec.dataset.validationUri", "dataset: {validationUri: " + uri + "}");
+        OVERSIZE.put("spec.evaluation.prompts", "evaluation: {prompts: [" + IntStream.range(0, 33)
+                .mapToObj(i -> "p" + i).collect(Collectors.joining(", ")) + "]}");
         OVERSIZE.put("spec.merge.output.uri", "merge: {output: {uri: " + uri + "}}");
         OVERSIZE.put("spec.merge.maxShardSize", "merge: {maxShardSize: '" + "1".repeat(63) + "GB'}");
         OVERSIZE.put("spec.lora.targetModules", "lora: {targetModules: [q_proj, k_proj, v_proj, o_proj, gate_proj, "

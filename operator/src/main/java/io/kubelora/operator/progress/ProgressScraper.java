@@ -1,5 +1,7 @@
 package io.kubelora.operator.progress;
 
+import static io.kubelora.api.TrainerMetric.BEST_EVAL_LOSS;
+import static io.kubelora.api.TrainerMetric.BEST_EVAL_STEP;
 import static io.kubelora.api.TrainerMetric.EPOCH;
 import static io.kubelora.api.TrainerMetric.ETA_SECONDS;
 import static io.kubelora.api.TrainerMetric.EVAL_LOSS;
@@ -123,7 +125,8 @@ public class ProgressScraper {
         }
         Progress progress = new Progress(step.longValue(), asLong(samples.get(TOTAL_STEPS.metricName())), null,
                 finite(samples.get(EPOCH.metricName())), finite(samples.get(LOSS.metricName())),
-                finite(samples.get(EVAL_LOSS.metricName())), finite(samples.get(TOKENS_PER_SECOND.metricName())),
+                finite(samples.get(EVAL_LOSS.metricName())), finite(samples.get(BEST_EVAL_LOSS.metricName())),
+                asLong(samples.get(BEST_EVAL_STEP.metricName())), finite(samples.get(TOKENS_PER_SECOND.metricName())),
                 eta(samples.get(ETA_SECONDS.metricName())), null);
         Double merging = samples.get(MERGING.metricName());
         return new TrainerSnapshot(progress, merging != null && merging >= 1.0);

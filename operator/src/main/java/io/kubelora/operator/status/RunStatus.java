@@ -93,7 +93,7 @@ public final class RunStatus {
         }
         if (jobCondition(job, "Complete") != null) {
             return new Verdict(Phase.Succeeded, "Succeeded", message != null && message.isSuccess()
-                    ? "training finished; adapter at " + message.result().adapterUri()
+                    ? message.result().describe()
                     : "training finished; the trainer reported no adapter location", false);
         }
         PodDiagnosis problem = PodDiagnosis.of(o.pod());
@@ -225,7 +225,7 @@ public final class RunStatus {
             next = o.snapshot().progress();
         }
         if (result != null && result.steps() != null) {
-            next = (next != null ? next : Progress.empty()).finished(result.steps(), result.finalLoss());
+            next = (next != null ? next : Progress.empty()).finished(result);
         }
         if (next == null || next == prev || sameNumbers(next, prev)) {
             return prev;
@@ -236,7 +236,8 @@ public final class RunStatus {
     private static boolean sameNumbers(Progress a, Progress b) {
         return b != null && Objects.equals(a.step(), b.step()) && Objects.equals(a.totalSteps(), b.totalSteps())
                 && Objects.equals(a.epoch(), b.epoch()) && Objects.equals(a.loss(), b.loss())
-                && Objects.equals(a.evalLoss(), b.evalLoss())
+                && Objects.equals(a.evalLoss(), b.evalLoss()) && Objects.equals(a.bestEvalLoss(), b.bestEvalLoss())
+                && Objects.equals(a.bestEvalStep(), b.bestEvalStep())
                 && Objects.equals(a.tokensPerSecond(), b.tokensPerSecond()) && Objects.equals(a.eta(), b.eta());
     }
 

@@ -100,6 +100,18 @@ class ProgressScraperTest {
     }
 
     @Test
+    void readsTheEvaluationGaugesOnceMeasured() {
+        body.set(EXPOSITION.replace("kubelora_eval_loss NaN", """
+                kubelora_eval_loss 1.75
+                kubelora_best_eval_loss 1.5
+                kubelora_best_eval_step 100"""));
+        TrainerSnapshot s = scraper().scrape("uid", pod(), Instant.EPOCH);
+        assertEquals(1.75, s.progress().evalLoss());
+        assertEquals(1.5, s.progress().bestEvalLoss());
+        assertEquals(100L, s.progress().bestEvalStep());
+    }
+
+    @Test
     void readsEachRunAtMostOncePerInterval() {
         ProgressScraper scraper = scraper();
         assertNotNull(scraper.scrape("uid", pod(), Instant.EPOCH));

@@ -16,7 +16,7 @@ class PvcMountsTest {
     @Test
     void oneMountPerClaimWritableWhenAnyOutputUsesIt() {
         LoraFineTuneSpec spec = new LoraFineTuneSpec(new BaseModelSpec("pvc://shared/models/llama"),
-                DatasetSpec.of("pvc://data/train.jsonl"), null, null, null, null,
+                DatasetSpec.of("pvc://data/train.jsonl"), null, null, null, null, null,
                 new OutputSpec("pvc://shared/runs/a"), new MergeSpec(true, new OutputSpec("s3://b/merged"), null,
                         null), null, null, null, null, null, null, null, null);
         assertEquals(List.of(

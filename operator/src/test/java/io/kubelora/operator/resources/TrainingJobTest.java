@@ -119,7 +119,7 @@ class TrainingJobTest {
     void zeroGpusAsksForNoGpuResource() {
         LoraFineTune run = Runs.minimal("cpu");
         run.setSpec(new io.kubelora.api.LoraFineTuneSpec(run.getSpec().baseModel(), run.getSpec().dataset(), null,
-                null, null, null, run.getSpec().output(), null,
+                null, null, null, null, run.getSpec().output(), null,
                 new io.kubelora.api.ResourcesSpec(0, null, null, null, null, null, null, null, null, null),
                 null, null, null, null, null, null, null));
         Container c = TrainingJob.desired(run, TestSettings.defaults(), HASH)

@@ -17,6 +17,7 @@ import io.kubelora.api.LoraFineTuneStatus;
 import io.kubelora.api.Phase;
 import io.kubelora.api.Progress;
 import io.kubelora.api.TrainerExitCode;
+import io.kubelora.api.TrainerResult;
 import io.kubelora.api.Violation;
 import io.kubelora.operator.ClusterFixtures;
 import io.kubelora.operator.Runs;
@@ -139,7 +140,7 @@ class RunStatusTest {
     @Test
     void progressIsStampedOnlyWhenItsNumbersChange() {
         Pod pod = ClusterFixtures.running(job, "10.0.0.7");
-        Progress read = new Progress(120L, 900L, null, 0.4, 1.8, null, 2100.0, "1h02m", null);
+        Progress read = new Progress(120L, 900L, null, 0.4, 1.8, null, null, null, 2100.0, "1h02m", null);
         LoraFineTuneStatus first = RunStatus.compute(new RunObservation(run, List.of(), job, pod, false,
                 new TrainerSnapshot(read, false), NOW), null);
         assertEquals("120/900", first.progress().steps());
@@ -147,7 +148,7 @@ class RunStatusTest {
         LoraFineTuneStatus same = RunStatus.compute(new RunObservation(run, List.of(), job, pod, false,
                 new TrainerSnapshot(read, false), LATER), first);
         assertEquals(first, same, "same numbers: nothing to patch");
-        Progress moved = new Progress(130L, 900L, null, 0.43, 1.7, null, 2100.0, "1h00m", null);
+        Progress moved = new Progress(130L, 900L, null, 0.43, 1.7, null, null, null, 2100.0, "1h00m", null);
         LoraFineTuneStatus next = RunStatus.compute(new RunObservation(run, List.of(), job, pod, false,
                 new TrainerSnapshot(moved, false), LATER), first);
         assertEquals(130L, next.progress().step());
@@ -160,7 +161,8 @@ class RunStatusTest {
     void mergingIsReportedFromTheTrainerAndKeptBetweenReads() {
         Pod pod = ClusterFixtures.running(job, "10.0.0.7");
         LoraFineTuneStatus merging = RunStatus.compute(new RunObservation(run, List.of(), job, pod, false,
-                new TrainerSnapshot(new Progress(900L, 900L, null, 1.0, 1.2, null, null, null, null), true), NOW),
+                new TrainerSnapshot(new Progress(900L, 900L, null, 1.0, 1.2, null, null, null, null, null, null),
+                        true), NOW),
                 null);
         assertEquals(Phase.Merging, merging.phase());
         assertCondition(merging, Conditions.MERGED, "False", "Merging");
@@ -170,7 +172,7 @@ class RunStatusTest {
     @Test
     void mergingLastsUntilTheRunEndsOnceTrainingIsOver() {
         Pod pod = ClusterFixtures.running(job, "10.0.0.7");
-        Progress last = new Progress(900L, 900L, null, 1.0, 1.2, null, null, null, null);
+        Progress last = new Progress(900L, 900L, null, 1.0, 1.2, null, null, null, null, null, null);
         LoraFineTuneStatus merging = RunStatus.compute(new RunObservation(run, List.of(), job, pod, false,
                 new TrainerSnapshot(last, true), NOW), null);
         LoraFineTuneStatus uploading = RunStatus.compute(new RunObservation(run, List.of(), job, pod, false,
@@ -182,7 +184,7 @@ class RunStatusTest {
         assertEquals(Phase.Merging, exited.phase(), "the pod ended, the Job is not Complete yet");
         assertCondition(exited, Conditions.READY, "False", "Finishing");
 
-        Progress resumed = new Progress(300L, 900L, null, 0.3, 1.6, null, null, null, null);
+        Progress resumed = new Progress(300L, 900L, null, 0.3, 1.6, null, null, null, null, null, null);
         LoraFineTuneStatus retried = RunStatus.compute(new RunObservation(run, List.of(), job, pod, false,
                 new TrainerSnapshot(resumed, false), LATER), merging);
         assertEquals(Phase.Running, retried.phase(), "a retried pod trains again");
@@ -202,7 +204,8 @@ class RunStatusTest {
         Job done = ClusterFixtures.finished(job, "Complete", "CompletionsReached", "Reached expected number");
         LoraFineTuneStatus previous = RunStatus.compute(new RunObservation(run, List.of(), job,
                 ClusterFixtures.running(job, "10.0.0.7"), false,
-                new TrainerSnapshot(new Progress(880L, 900L, null, 0.98, 1.3, null, 2000.0, "10s", null), false),
+                new TrainerSnapshot(new Progress(880L, 900L, null, 0.98, 1.3, null, null, null, 2000.0, "10s", null),
+                        false),
                 NOW), null);
         LoraFineTuneStatus s = RunStatus.compute(new RunObservation(run, List.of(), done,
                 ClusterFixtures.terminated(done, "Succeeded", "Completed", 0, SUCCESS), false, null, LATER), previous);
@@ -220,6 +223,27 @@ class RunStatusTest {
         assertCondition(s, Conditions.STALLED, "False", "Succeeded");
         assertCondition(s, Conditions.RECONCILING, "False", "Succeeded");
         assertTrue(RunStatus.finishedAndCleanedUp(s));
+    }
+
+    @Test
+    void anEarlyStoppedRunSaysWhichAdapterItDeliveredAndWhy() {
+        Job done = ClusterFixtures.finished(job, "Complete", "CompletionsReached", "done");
+        String result = new TrainerResult("s3://merged/x/adapter", null, 0.8, 600L, 1.4, 1.25, 400L, 400L,
+                "eval loss did not improve by more than 0 for 2 evaluations").toJson();
+        LoraFineTuneStatus previous = RunStatus.compute(new RunObservation(run, List.of(), job,
+                ClusterFixtures.running(job, "10.0.0.7"), false, new TrainerSnapshot(new Progress(600L, 900L, null,
+                        0.6, 0.9, 1.4, 1.25, 400L, 2000.0, "5m", null), false), NOW), null);
+        LoraFineTuneStatus s = RunStatus.compute(new RunObservation(run, List.of(), done,
+                ClusterFixtures.terminated(done, "Succeeded", "Completed", 0, result), false, null, LATER), previous);
+        assertEquals(Phase.Succeeded, s.phase());
+        assertEquals("training finished; adapter at s3://merged/x/adapter (the best evaluation, step 400 of 600); "
+                + "best eval loss 1.2500 at step 400; stopped early: eval loss did not improve by more than 0 for 2 "
+                + "evaluations", s.message());
+        assertEquals("600/900", s.progress().steps(), "stopped early: the planned total stays");
+        assertEquals(1.4, s.progress().evalLoss());
+        assertEquals(1.25, s.progress().bestEvalLoss());
+        assertEquals(400L, s.progress().bestEvalStep());
+        assertCondition(s, Conditions.READY, "True", "Succeeded");
     }
 
     @Test

@@ -16,7 +16,8 @@ import picocli.CommandLine.Option;
 final class InitModelCommand implements Callable<Integer> {
 
     enum Arch {
-        llama(Architecture.LLAMA, "llama3"), mistral(Architecture.MISTRAL, "llama3"), qwen2(Architecture.QWEN2, "qwen");
+        llama(Architecture.LLAMA, "llama3"), mistral(Architecture.MISTRAL, "mistral"),
+        qwen2(Architecture.QWEN2, "qwen");
 
         final Architecture architecture;
         final String tokenizer;

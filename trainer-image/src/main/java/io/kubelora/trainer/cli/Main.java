@@ -3,6 +3,7 @@ package io.kubelora.trainer.cli;
 import io.kubelora.trainer.bench.LoadBench;
 import io.kubelora.trainer.bench.Nf4Bench;
 import io.kubelora.trainer.bench.TrainBench;
+import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -20,9 +21,17 @@ public final class Main {
 
     /** Runs a command line and returns its exit code; errors are reported as one clear message. */
     public static int run(String... args) {
+        return commandLine().execute(args);
+    }
+
+    /** Runs a command line whose commands print to {@code out} and {@code err}; returns its exit code. */
+    public static int run(PrintWriter out, PrintWriter err, String... args) {
+        return commandLine().setOut(out).setErr(err).execute(args);
+    }
+
+    private static CommandLine commandLine() {
         return new CommandLine(new Main())
                 .setExecutionExceptionHandler(new ErrorReporter())
-                .setCaseInsensitiveEnumValuesAllowed(true)
-                .execute(args);
+                .setCaseInsensitiveEnumValuesAllowed(true);
     }
 }

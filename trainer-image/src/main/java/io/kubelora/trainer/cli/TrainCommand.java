@@ -2,7 +2,6 @@ package io.kubelora.trainer.cli;
 
 import io.kubelora.api.LoraFineTune;
 import io.kubelora.api.LoraFineTuneYaml;
-import io.kubelora.api.TrainerResult;
 import io.kubelora.trainer.device.DeviceRequest;
 import io.kubelora.trainer.memory.ByteSize;
 import io.kubelora.trainer.storage.Storage;
@@ -74,8 +73,7 @@ final class TrainCommand implements Callable<Integer> {
             }
             FineTuneRun.Result result = new FineTuneRun(resource, storage, work, System.err, observers, request,
                     gpuMemoryBytes()).execute();
-            TerminationMessage.write(new TrainerResult(result.adapterUri(), result.mergedModelUri(),
-                    result.summary().finalLoss(), (long) result.summary().steps()).toJson());
+            TerminationMessage.write(result.trainerResult().toJson());
             System.out.println(result.mergedModelUri() == null ? result.adapterUri()
                     : result.adapterUri() + "\n" + result.mergedModelUri());
             return 0;

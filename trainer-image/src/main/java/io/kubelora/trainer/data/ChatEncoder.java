@@ -16,13 +16,12 @@ import java.util.Set;
  * <p>Finding the assistant turns in the rendered text: the conversation is rendered once in full.
  * An assistant turn at message i starts where {@code render(messages[0..i), add_generation_prompt)}
  * ends (that render must be a prefix of the full one, which holds for prefix-stable templates such as
- * Llama 3's and Qwen's) and ends after the first special token that follows (the turn's
- * {@code <|eot_id|>} / {@code <|im_end|>}), so the model learns to close its turns. Tokens are then
- * labelled by where they start in the text: a token that starts inside a turn is trained. Everything
- * the template adds inside the turn (for example Qwen 3's empty think block on the last turn) is
+ * Llama 3's and Qwen's). It ends after the first special token that follows the reply's own text (the
+ * turn's {@code <|eot_id|>} / {@code <|im_end|>}), found by its character offset in the rendered text: a reply
+ * that quotes special-token text is trained up to its real end of turn, so the model learns to close its turns.
+ * Tokens are then labelled by where they start in the text: a token that starts inside a turn is trained.
+ * Everything the template adds inside the turn (for example Qwen 3's empty think block on the last turn) is
  * trained with it, as the model would produce it after the generation prompt.
- *
- * <p>An assistant message whose content holds a special token's text ends its turn there.
  */
 final class ChatEncoder implements RecordEncoder {
 
@@ -43,7 +42,25 @@ final class ChatEncoder implements RecordEncoder {
 
     @Override
     public Example encode(JsonNode record) {
-        List<Map<String, Object>> messages = messages(record);
+        return encode(messages(record));
+    }
+
+    /** The conversation up to its last assistant turn (all of it when it has none). */
+    @Override
+    public Prompt prompt(JsonNode record) {
+        return promptOf(messages(record));
+    }
+
+    static Prompt promptOf(List<Map<String, Object>> messages) {
+        int end = messages.size();
+        while (end > 1 && "assistant".equals(messages.get(end - 1).get("role"))) {
+            end--;
+        }
+        return new Prompt.Conversation(messages.subList(0, end));
+    }
+
+    /** A conversation of {role, content} maps, checked: loss on its assistant turns. */
+    Example encode(List<Map<String, Object>> messages) {
         String full = render(messages, false);
         List<int[]> spans = new ArrayList<>();
         for (int i = 0; i < messages.size(); i++) {
@@ -51,7 +68,7 @@ final class ChatEncoder implements RecordEncoder {
                 spans.add(assistantSpan(messages, i, full));
             }
         }
-        TextTokenizer.TokenSpans encoded = tokenizer.encodeWithOffsets(full);
+        TextTokenizer.TokenSpans encoded = tokenizer.encodeWithOffsets(full, false);
         long[] tokens = encoded.ids();
         boolean[] trainable = new boolean[tokens.length];
         int span = 0;
@@ -78,20 +95,41 @@ final class ChatEncoder implements RecordEncoder {
                     + "] cannot be located");
         }
         int start = prompt.length();
-        int first = -1;
-        int end = -1;
-        for (String special : tokenizer.specialTokens()) {
-            int at = full.indexOf(special, start);
-            if (at >= 0 && (first < 0 || at < first || at == first && at + special.length() > end)) {
-                first = at;
-                end = at + special.length();
+        String reply = String.valueOf(messages.get(index).get("content")).strip();
+        int replyEnd = start;
+        if (!reply.isEmpty()) {
+            int at = full.indexOf(reply, start);
+            if (at >= 0) {
+                replyEnd = at + reply.length();
+            } else {
+                String quoted = firstSpecialToken(tokenizer.specialTokens(), reply, 0);
+                if (quoted != null) {
+                    throw new InvalidRecordException("messages[" + index + "] quotes the special token " + quoted
+                            + " and the chat template rewrites the reply, so where its turn ends cannot be found: "
+                            + "remove the token's text from the reply");
+                }
             }
         }
-        if (end < 0) {
+        String closing = firstSpecialToken(tokenizer.specialTokens(), full, replyEnd);
+        if (closing == null) {
             throw new InvalidRecordException("the chat template writes no special token after assistant turn "
                     + "messages[" + index + "], so its end cannot be found");
         }
-        return new int[] {start, end};
+        return new int[] {start, full.indexOf(closing, replyEnd) + closing.length()};
+    }
+
+    /** The special token that occurs first in {@code text} from {@code from} (the longest at a tie), or null. */
+    static String firstSpecialToken(Set<String> specialTokens, String text, int from) {
+        String first = null;
+        int firstAt = -1;
+        for (String special : specialTokens) {
+            int at = text.indexOf(special, from);
+            if (at >= 0 && (first == null || at < firstAt || at == firstAt && special.length() > first.length())) {
+                first = special;
+                firstAt = at;
+            }
+        }
+        return first;
     }
 
     private String render(List<Map<String, Object>> messages, boolean addGenerationPrompt) {
@@ -118,7 +156,8 @@ final class ChatEncoder implements RecordEncoder {
             JsonNode message = list.get(i);
             String where = "messages[" + i + "] ";
             if (!message.isObject()) {
-                throw new InvalidRecordException(where + "must be an object, not " + InvalidRecordException.kind(message));
+                throw new InvalidRecordException(where + "must be an object, not "
+                        + InvalidRecordException.kind(message));
             }
             String role = InvalidRecordException.requiredString(message, "role", where);
             if (!ROLES.contains(role)) {

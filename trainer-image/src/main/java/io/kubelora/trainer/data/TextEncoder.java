@@ -25,4 +25,10 @@ final class TextEncoder implements RecordEncoder {
         Arrays.fill(trainable, true);
         return Example.of(tokens, trainable);
     }
+
+    /** Plain text asks nothing: it is continued, not answered. */
+    @Override
+    public Prompt prompt(JsonNode record) {
+        return null;
+    }
 }

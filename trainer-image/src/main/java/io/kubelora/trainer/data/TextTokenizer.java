@@ -68,8 +68,7 @@ public final class TextTokenizer implements AutoCloseable {
     /** Token ids of {@code text}; with {@code addSpecialTokens}, as the model expects a fresh sequence. */
     public long[] encode(String text, boolean addSpecialTokens) {
         long[] ids = tokenizer.encode(text, addSpecialTokens, false).getIds();
-        if (addSpecialTokens && config.addBosToken() && bosId.isPresent()
-                && (ids.length == 0 || ids[0] != bosId.getAsLong())) {
+        if (addSpecialTokens && needsBos(ids)) {
             long[] withBos = new long[ids.length + 1];
             withBos[0] = bosId.getAsLong();
             System.arraycopy(ids, 0, withBos, 1, ids.length);
@@ -79,11 +78,12 @@ public final class TextTokenizer implements AutoCloseable {
     }
 
     /**
-     * Token ids of {@code text} (no special tokens added: the text carries them, as a rendered chat
-     * does) with the offset at which each token starts, in Java {@code char} indexes of {@code text}.
+     * Token ids of {@code text} with the offset at which each token starts, in Java {@code char} indexes of
+     * {@code text}. Without special tokens the text carries its own (as a rendered chat does); with them, the
+     * tokens the tokenizer adds (BOS) start at 0.
      */
-    TokenSpans encodeWithOffsets(String text) {
-        Encoding encoding = tokenizer.encode(text, false, false);
+    TokenSpans encodeWithOffsets(String text, boolean addSpecialTokens) {
+        Encoding encoding = tokenizer.encode(text, addSpecialTokens, false);
         CharSpan[] spans = encoding.getCharTokenSpans();
         long[] ids = encoding.getIds();
         // The library counts offsets in Unicode code points; Java strings index UTF-16 units.
@@ -91,7 +91,7 @@ public final class TextTokenizer implements AutoCloseable {
         int codePoint = 0;
         int index = 0;
         for (int t = 0; t < ids.length; t++) {
-            int target = spans[t].getStart();
+            int target = spans[t] == null ? 0 : spans[t].getStart();
             if (target < codePoint) {
                 codePoint = 0;
                 index = 0;
@@ -102,7 +102,20 @@ public final class TextTokenizer implements AutoCloseable {
             }
             starts[t] = index;
         }
+        if (addSpecialTokens && needsBos(ids)) {
+            long[] withBos = new long[ids.length + 1];
+            int[] startsWithBos = new int[ids.length + 1];
+            withBos[0] = bosId.getAsLong();
+            System.arraycopy(ids, 0, withBos, 1, ids.length);
+            System.arraycopy(starts, 0, startsWithBos, 1, ids.length);
+            return new TokenSpans(withBos, startsWithBos);
+        }
         return new TokenSpans(ids, starts);
+    }
+
+    /** Whether add_bos_token asks for a BOS that the post-processor did not add. */
+    private boolean needsBos(long[] ids) {
+        return config.addBosToken() && bosId.isPresent() && (ids.length == 0 || ids[0] != bosId.getAsLong());
     }
 
     /** Token ids and where each token starts in the encoded text. */

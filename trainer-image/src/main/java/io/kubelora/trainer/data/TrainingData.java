@@ -2,14 +2,18 @@ package io.kubelora.trainer.data;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
+import java.util.Objects;
 import java.util.SplittableRandom;
 
 /**
  * A JSONL dataset read into tokenised examples: the format resolved ({@code auto} from the first
  * record), each record encoded and truncated to {@code maxSeqLength}, examples without a trainable
- * token skipped and counted, a validation share held out (chosen by the seed alone), and both parts
- * served as {@link Batches} (packed into full rows when {@code packing} is on).
+ * token skipped and counted, a validation share held out (chosen by the seed alone) or a separate validation
+ * file read in the same format, and both parts served as {@link Batches} (packed into full rows when
+ * {@code packing} is on). What the validation examples ask ({@link Prompt}s) is kept, for sample answers.
  */
 public final class TrainingData {
 
@@ -24,10 +28,12 @@ public final class TrainingData {
     private final int maxSeqLength;
     private final Batches train;
     private final Batches validation;
+    private final List<Prompt> validationPrompts;
 
-    private TrainingData(DatasetFormat format, TokenRows train, TokenRows validation, int skipped,
-                         int truncated, DataOptions options, TextTokenizer tokenizer, long seed) {
+    private TrainingData(DatasetFormat format, TokenRows train, TokenRows validation, List<Prompt> validationPrompts,
+                         int skipped, int truncated, DataOptions options, TextTokenizer tokenizer, long seed) {
         this.format = format;
+        this.validationPrompts = List.copyOf(validationPrompts);
         this.trainExamples = train.size();
         this.validationExamples = validation.size();
         this.skippedExamples = skipped;
@@ -47,23 +53,44 @@ public final class TrainingData {
     }
 
     /**
-     * Reads and tokenises {@code jsonl}.
+     * Reads and tokenises {@code jsonl}, holding out {@code options.validationSplit()} of it.
      *
      * @throws DatasetException naming {@code file:line} for a malformed or unfit record, or the file when
      *                          it holds no usable example
      */
     public static TrainingData load(Path jsonl, DataOptions options, TextTokenizer tokenizer, long seed) {
-        Collector collected = new Collector(jsonl, options, tokenizer);
-        JsonlRecords.forEach(jsonl, collected);
-        if (collected.examples.isEmpty()) {
-            throw DatasetException.inFile(jsonl, collected.skipped == 0 ? "holds no records"
-                    : "no usable example: all " + collected.skipped + " records have no trainable token within "
-                    + options.maxSeqLength() + " tokens", null);
+        return load(jsonl, null, options, tokenizer, seed);
+    }
+
+    /**
+     * Reads and tokenises {@code jsonl}; the validation examples are those of {@code validationJsonl} (read in the
+     * training file's format) when it is given, else {@code options.validationSplit()} of {@code jsonl}.
+     *
+     * @throws DatasetException naming {@code file:line} for a malformed or unfit record, or the file when
+     *                          it holds no usable example
+     */
+    public static TrainingData load(Path jsonl, Path validationJsonl, DataOptions options, TextTokenizer tokenizer,
+                                    long seed) {
+        Collector train = Collector.read(jsonl, options.format(), options, tokenizer);
+        if (validationJsonl != null) {
+            Collector held = Collector.read(validationJsonl, train.format, options, tokenizer);
+            return new TrainingData(train.format, train.examples, held.examples, nonNull(held.prompts),
+                    train.skipped + held.skipped, train.truncated + held.truncated, options, tokenizer, seed);
         }
-        TokenRows examples = collected.examples;
+        TokenRows examples = train.examples;
         boolean[] held = validationMask(examples.size(), options.validationSplit(), seed);
-        return new TrainingData(collected.format, examples.select(held, false), examples.select(held, true),
-                collected.skipped, collected.truncated, options, tokenizer, seed);
+        List<Prompt> heldPrompts = new ArrayList<>();
+        for (int i = 0; i < held.length; i++) {
+            if (held[i]) {
+                heldPrompts.add(train.prompts.get(i));
+            }
+        }
+        return new TrainingData(train.format, examples.select(held, false), examples.select(held, true),
+                nonNull(heldPrompts), train.skipped, train.truncated, options, tokenizer, seed);
+    }
+
+    private static List<Prompt> nonNull(List<Prompt> prompts) {
+        return prompts.stream().filter(Objects::nonNull).toList();
     }
 
     /** Encodes records as they are read, resolving {@code auto} on the first one. */
@@ -72,16 +99,30 @@ public final class TrainingData {
         private final TextTokenizer tokenizer;
         private final int maxLength;
         private final TokenRows examples = new TokenRows();
+        /** What each kept example asks, null for plain text; parallel to {@link #examples}. */
+        private final List<Prompt> prompts = new ArrayList<>();
         private DatasetFormat format;
         private RecordEncoder encoder;
         private int skipped;
         private int truncated;
 
-        Collector(Path file, DataOptions options, TextTokenizer tokenizer) {
+        private Collector(Path file, DatasetFormat format, DataOptions options, TextTokenizer tokenizer) {
             this.file = file;
             this.tokenizer = tokenizer;
             this.maxLength = options.maxSeqLength();
-            this.format = options.format();
+            this.format = format;
+        }
+
+        /** Every record of {@code file}; at least one usable example or a {@link DatasetException}. */
+        static Collector read(Path file, DatasetFormat format, DataOptions options, TextTokenizer tokenizer) {
+            Collector collected = new Collector(file, format, options, tokenizer);
+            JsonlRecords.forEach(file, collected);
+            if (collected.examples.isEmpty()) {
+                throw DatasetException.inFile(file, collected.skipped == 0 ? "holds no records"
+                        : "no usable example: all " + collected.skipped + " records have no trainable token within "
+                        + options.maxSeqLength() + " tokens", null);
+            }
+            return collected;
         }
 
         @Override
@@ -102,6 +143,7 @@ public final class TrainingData {
                     skipped++;
                 } else {
                     examples.add(example);
+                    prompts.add(encoder.prompt(record));
                 }
             } catch (InvalidRecordException e) {
                 String what = format == DatasetFormat.AUTO ? "" : format.name().toLowerCase(Locale.ROOT) + " record ";
@@ -147,6 +189,16 @@ public final class TrainingData {
     /** The format records were read in ({@code auto} resolved). */
     public DatasetFormat format() {
         return format;
+    }
+
+    /** How prompts are written for the model trained on this data. */
+    public PromptTemplate promptTemplate() {
+        return PromptTemplate.of(format);
+    }
+
+    /** What the first {@code count} validation examples ask, in validation order (none for plain text). */
+    public List<Prompt> validationPrompts(int count) {
+        return validationPrompts.subList(0, Math.min(count, validationPrompts.size()));
     }
 
     public int trainExamples() {

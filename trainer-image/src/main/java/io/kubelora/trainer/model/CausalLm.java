@@ -206,7 +206,7 @@ public final class CausalLm implements AutoCloseable {
         }
         Targets targets = Targets.of(batch, config.vocabSize());
         if (targets.count() == 0) {
-            return new LossSum(0, 0);
+            return LossSum.ZERO;
         }
         try (NDManager stepManager = manager.newSubManager();
              NDScope scope = new NDScope();
@@ -225,11 +225,11 @@ public final class CausalLm implements AutoCloseable {
         }
     }
 
-    /** Summed loss of a batch, without gradients or dropout. */
+    /** Summed loss and correct next-token predictions of a batch, without gradients or dropout. */
     public LossSum loss(Batch batch) {
         Targets targets = Targets.of(batch, config.vocabSize());
         if (targets.count() == 0) {
-            return new LossSum(0, 0);
+            return LossSum.ZERO;
         }
         try (NDManager stepManager = manager.newSubManager();
              NDScope scope = new NDScope();

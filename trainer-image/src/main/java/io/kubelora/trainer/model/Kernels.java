@@ -82,6 +82,11 @@ final class Kernels implements AutoCloseable {
                         drawn = torch.rand([length, d], generator=g, dtype=None, layout=None, device=x.device, pin_memory=None)
                         mask[lo:hi] = torch.lt(drawn[lo - start:hi - start], q)
                     return torch.mul(torch.where(mask.view(x.size()), x, 0.), 1. / q)
+                  def head_evaluation(self: S, x: Tensor, norm: Tensor, w: Tensor, ids: Tensor) -> Tensor:
+                    logits = self.logits(x, norm, w)
+                    loss = torch.cross_entropy_loss(logits, ids, None, 2, -100, 0.)
+                    correct = torch.sum(torch.eq(torch.argmax(logits, -1), ids))
+                    return torch.stack([loss, self.result(correct)])
                   def hold(self: S, w: Tensor) -> Tensor:
                     return self.compute(w)
                   def allocate(self: S, shape: Tensor, anchor: Tensor) -> Tensor:
@@ -162,6 +167,14 @@ final class Kernels implements AutoCloseable {
      */
     NDArray rowDropout(NDArray x, NDArray rows, NDArray keep) {
         return script.call("row_dropout", x, rows, keep);
+    }
+
+    /**
+     * {@link #headLoss} and, from the same logits, how many rows' argmax is their id: [loss sum, correct count] as
+     * fp32 [2], for evaluation (no gradient).
+     */
+    NDArray headEvaluation(NDArray x, NDArray norm, NDArray weight, NDArray ids) {
+        return script.call("head_evaluation", x, norm, weight, ids);
     }
 
     /** The array to keep for a frozen fp32 weight: the same array, or a bf16 copy (closing the fp32 one). */

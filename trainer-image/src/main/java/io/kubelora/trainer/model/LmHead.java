@@ -49,24 +49,31 @@ final class LmHead {
     /**
      * Sum over target tokens of -log softmax(logits)[target], from the last hidden state x [B, T, D], each
      * chunk in its own scope. With {@code upstream} non-null each chunk's loss is backpropagated right away
-     * (scaled by it), so that only one chunk's logits and their graph exist at a time.
+     * (scaled by it), so that only one chunk's logits and their graph exist at a time. Without it (an evaluation)
+     * the targets that are the argmax of their logits are counted too, from the same logits.
      */
     LossSum lossSum(NDArray x, Targets targets, StepContext s, NDArray upstream) {
         double sum = 0;
+        long correct = 0;
         try (NDArray flat = x.reshape(s.tokens(), x.getShape().get(2))) {              // [B*T, D]
             for (Targets chunk : targets.chunks(chunkRows)) {
                 try (NDScope chunkScope = new NDScope()) {
                     NDArray positions = s.manager.create(chunk.positions());           // [n]
                     NDArray ids = s.manager.create(chunk.ids());                       // [n]
-                    NDArray loss = kernels.headLoss(flat.get(positions), finalNorm, weight, ids); // []
-                    sum += loss.getFloat();
-                    if (upstream != null) {
+                    if (upstream == null) {
+                        float[] both = kernels.headEvaluation(flat.get(positions), finalNorm, weight, ids)
+                                .toFloatArray();                                       // [loss sum, correct]
+                        sum += both[0];
+                        correct += (long) both[1];
+                    } else {
+                        NDArray loss = kernels.headLoss(flat.get(positions), finalNorm, weight, ids); // []
+                        sum += loss.getFloat();
                         TensorOps.backward(loss, upstream);
                     }
                 }
             }
         }
-        return new LossSum(sum, targets.count());
+        return new LossSum(sum, targets.count(), correct);
     }
 
     /** Logits [N, V] of last hidden states [N, D]. */

@@ -110,9 +110,9 @@ public final class Replicas implements AutoCloseable {
         if (batches.size() != count) {
             throw new IllegalArgumentException(batches.size() + " shares of batches for " + count + " replicas");
         }
-        LossSum total = new LossSum(0, 0);
+        LossSum total = LossSum.ZERO;
         for (LossSum sum : values(run(r -> {
-            LossSum own = new LossSum(0, 0);
+            LossSum own = LossSum.ZERO;
             for (Batch batch : batches.get(r)) {
                 own = own.plus(replicas.get(r).model().forwardBackward(batch, lossScale));
             }

@@ -1,8 +1,10 @@
 package io.kubelora.trainer.train;
 
 import ai.djl.ndarray.NDArray;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.kubelora.trainer.lora.AdapterNotes;
 import io.kubelora.trainer.lora.LoraAdapters;
 import io.kubelora.trainer.model.InPlace;
 import io.kubelora.trainer.model.TrainableParameter;
@@ -25,10 +27,12 @@ import java.util.regex.Pattern;
 
 /**
  * Resumable checkpoints under {@code <output>/checkpoints/step-N}: the adapter (PEFT files), the AdamW moments
- * (optimizer.safetensors), trainer_state.json (step, fingerprint, rows per micro-batch) and the metrics logged so
- * far. Data order is a function of (seed, step) and dropout masks of the rows, so the step and the rows per
- * micro-batch are the whole position: a resumed run continues the same sequence of batches and masks, with any
- * number of replicas. Each checkpoint is published atomically, so a kill mid-write leaves the previous one usable.
+ * (optimizer.safetensors), trainer_state.json (step, fingerprint, rows per micro-batch, the best evaluation so far
+ * and the early stopping count) and the metrics logged so far. Data order is a function of (seed, step) and dropout
+ * masks of the rows, so the step and the rows per micro-batch are the whole position: a resumed run continues the
+ * same sequence of batches and masks, with any number of replicas. Each checkpoint is published atomically, so a
+ * kill mid-write leaves the previous one usable. The checkpoint of the best evaluation can be protected from
+ * rotation until the run ends (training.keepBest delivers its adapter).
  */
 public final class Checkpoints {
 
@@ -36,12 +40,16 @@ public final class Checkpoints {
     private static final ObjectMapper JSON = new ObjectMapper();
     static final String STATE_FILE = "trainer_state.json";
     static final String OPTIMIZER_FILE = "optimizer.safetensors";
+    /** The reports written while training, saved with each checkpoint so a resumed run continues them. */
+    private static final List<String> REPORTS = List.of(RunReports.METRICS_FILE, SamplesJsonl.FILE);
 
     private final Storage storage;
     private final String folderUri;
     private final String fingerprint;
     private final int keep;
     private final Path staging;
+    /** A step whose checkpoint rotation keeps (the best evaluation's), or -1. */
+    private int protectedStep = -1;
 
     public Checkpoints(Storage storage, String outputUri, String fingerprint, int keep, Path staging) {
         this.storage = storage;
@@ -52,17 +60,28 @@ public final class Checkpoints {
     }
 
     /**
-     * What trainer_state.json holds.
+     * What trainer_state.json holds; the evaluation fields are absent in checkpoints of runs without them.
      *
      * @param microBatchRows rows of one micro-batch over all replicas (training.batchSize x replicas when the run
      *                       started); null in checkpoints written before replicas existed, which had batchSize
      * @param replicas       replicas of the run that wrote it; null in those older checkpoints (one)
      */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
     public record State(@JsonProperty("step") int step, @JsonProperty("total_steps") int totalSteps,
                         @JsonProperty("fingerprint") String fingerprint,
                         @JsonProperty("optimizer_steps") long optimizerSteps,
                         @JsonProperty("micro_batch_rows") Integer microBatchRows,
-                        @JsonProperty("replicas") Integer replicas) {
+                        @JsonProperty("replicas") Integer replicas,
+                        @JsonProperty("best_eval_loss") Double bestEvalLoss,
+                        @JsonProperty("best_step") Integer bestStep,
+                        @JsonProperty("evals_without_improvement") Integer evalsWithoutImprovement) {
+
+        /** The evaluations the checkpointed run had made. */
+        public EvalHistory.State evalHistory() {
+            return bestStep == null || bestEvalLoss == null ? EvalHistory.State.EMPTY
+                    : new EvalHistory.State(bestEvalLoss, bestStep,
+                    evalsWithoutImprovement == null ? 0 : evalsWithoutImprovement);
+        }
     }
 
     /** A checkpoint found in the output, fetched to a local folder. */
@@ -92,29 +111,46 @@ public final class Checkpoints {
      */
     public Optional<Found> latest() throws IOException {
         for (int step : steps()) {
-            Path folder;
-            try {
-                folder = storage.fetchDirectory(storage.resolve(folderUri, "step-" + step));
-            } catch (RuntimeException incomplete) {
-                continue; // an interrupted upload: fall back to an older checkpoint
+            Optional<Found> found = fetch(step);
+            if (found.isPresent()) {
+                return found;
             }
-            Path stateFile = folder.resolve(STATE_FILE);
-            if (!Files.exists(stateFile)) {
-                continue;
-            }
-            State state = JSON.readValue(stateFile.toFile(), State.class);
-            if (!fingerprint.equals(state.fingerprint())) {
-                throw new IllegalStateException(folderUri + " holds checkpoints of a different configuration ("
-                        + state.fingerprint() + ", this run is " + fingerprint + "): use a new output.uri, delete "
-                        + folderUri + ", or set training.resume: never");
-            }
-            return Optional.of(new Found(state, folder));
         }
         return Optional.empty();
     }
 
-    /** Restores adapter weights and optimizer moments; returns the step to continue from. */
-    public int restore(Found found, LoraAdapters adapters, AdamW optimizer, Path metricsFile) throws IOException {
+    /** Checkpoint step-N of this configuration, fetched; empty when it is missing or incomplete. */
+    public Optional<Found> fetch(int step) throws IOException {
+        Path folder;
+        try {
+            folder = storage.fetchDirectory(storage.resolve(folderUri, "step-" + step));
+        } catch (RuntimeException incomplete) {
+            return Optional.empty(); // an interrupted upload: the caller falls back to an older checkpoint
+        }
+        Path stateFile = folder.resolve(STATE_FILE);
+        if (!Files.exists(stateFile)) {
+            return Optional.empty();
+        }
+        State state = JSON.readValue(stateFile.toFile(), State.class);
+        if (!fingerprint.equals(state.fingerprint())) {
+            throw new IllegalStateException(folderUri + " holds checkpoints of a different configuration ("
+                    + state.fingerprint() + ", this run is " + fingerprint + "): use a new output.uri, delete "
+                    + folderUri + ", or set training.resume: never");
+        }
+        return Optional.of(new Found(state, folder));
+    }
+
+    /** Keeps step-N (the best evaluation's) through rotation until {@link #prune()}; -1 protects none. */
+    public void protect(int step) {
+        protectedStep = step;
+    }
+
+    /**
+     * Restores adapter weights and optimizer moments, and the reports (metrics.jsonl, samples.jsonl) of the steps
+     * before it into {@code reportDir}; returns the step to continue from.
+     */
+    public int restore(Found found, LoraAdapters adapters, AdamW optimizer, Path reportDir) throws IOException {
+        protectedStep = found.state().evalHistory().bestStep();
         adapters.loadWeights(found.folder().resolve("adapter"));
         try (SafetensorsFile file = SafetensorsFile.open(found.folder().resolve(OPTIMIZER_FILE))) {
             List<TrainableParameter> params = adapters.parameters();
@@ -125,37 +161,61 @@ public final class Checkpoints {
             }
         }
         optimizer.restoreSteps(found.state().optimizerSteps());
-        Path metrics = found.folder().resolve(RunReports.METRICS_FILE);
-        if (Files.exists(metrics)) {
-            Files.copy(metrics, metricsFile, StandardCopyOption.REPLACE_EXISTING);
+        for (String report : REPORTS) {
+            Path saved = found.folder().resolve(report);
+            if (Files.exists(saved)) {
+                Files.copy(saved, reportDir.resolve(report), StandardCopyOption.REPLACE_EXISTING);
+            } else {
+                Files.deleteIfExists(reportDir.resolve(report));
+            }
         }
         return found.state().step();
     }
 
     /**
-     * Writes step-N and deletes all but the newest {@code keep} checkpoints.
+     * Writes step-N and deletes all but the newest {@code keep} checkpoints (and the protected one).
      *
+     * @param adapterNotes   what the adapter folder carries besides the PEFT files (how it was trained)
      * @param microBatchRows rows of one micro-batch over all replicas, kept so that a resumed run shares the same
      *                       micro-batches among however many replicas it has
      */
     public void save(int step, int totalSteps, LoraAdapters adapters, AdamW optimizer, String baseModel,
-                     Path metricsFile, int microBatchRows, int replicas) throws IOException {
+                     Path reportDir, EvalHistory.State evals, AdapterNotes adapterNotes, int microBatchRows,
+                     int replicas) throws IOException {
         Path dir = staging.resolve("step-" + step);
         LocalFiles.deleteTree(dir);
         Files.createDirectories(dir);
         adapters.save(dir.resolve("adapter"), baseModel);
+        adapterNotes.write(dir.resolve("adapter"));
         writeOptimizer(dir.resolve(OPTIMIZER_FILE), adapters.parameters(), optimizer);
+        boolean evaluated = evals.bestStep() >= 0;
         JSON.writeValue(dir.resolve(STATE_FILE).toFile(), new State(step, totalSteps, fingerprint, optimizer.steps(),
-                microBatchRows, replicas));
-        if (Files.exists(metricsFile)) {
-            Files.copy(metricsFile, dir.resolve(RunReports.METRICS_FILE));
+                microBatchRows, replicas, evaluated ? evals.bestLoss() : null, evaluated ? evals.bestStep() : null,
+                evaluated ? evals.evalsWithoutImprovement() : null));
+        for (String report : REPORTS) {
+            if (Files.exists(reportDir.resolve(report))) {
+                Files.copy(reportDir.resolve(report), dir.resolve(report));
+            }
         }
         storage.publishDirectory(folderUri, "step-" + step, dir);
         LocalFiles.deleteTree(dir);
+        rotate();
+    }
+
+    /** Deletes all but the newest {@code keep} checkpoints, sparing the protected one. */
+    private void rotate() {
         List<Integer> steps = steps();
         for (int old : steps.subList(Math.min(keep, steps.size()), steps.size())) {
-            storage.delete(storage.resolve(folderUri, "step-" + old));
+            if (old != protectedStep) {
+                storage.delete(storage.resolve(folderUri, "step-" + old));
+            }
         }
+    }
+
+    /** At the end of a run: the protected checkpoint is no longer needed beyond the newest {@code keep}. */
+    public void prune() {
+        protectedStep = -1;
+        rotate();
     }
 
     /** Removes every checkpoint (training.resume: never starts over). */

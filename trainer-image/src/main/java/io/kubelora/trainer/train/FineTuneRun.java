@@ -4,9 +4,13 @@ import ai.djl.Device;
 import ai.djl.engine.Engine;
 import io.kubelora.api.LoraFineTune;
 import io.kubelora.api.LoraFineTuneSpec;
+import io.kubelora.api.EvaluationSpec;
 import io.kubelora.api.ResumePolicy;
+import io.kubelora.api.TrainerResult;
+import io.kubelora.trainer.data.Prompt;
 import io.kubelora.trainer.data.TextTokenizer;
 import io.kubelora.trainer.data.TrainingData;
+import io.kubelora.trainer.lora.AdapterNotes;
 import io.kubelora.trainer.device.ComputeDevice;
 import io.kubelora.trainer.device.DeviceRequest;
 import io.kubelora.trainer.memory.ByteSize;
@@ -29,9 +33,10 @@ import java.util.Optional;
 
 /**
  * One fine-tuning run from a LoraFineTune: read the model's config.json alone and check the run's memory plan
- * against the GPU ({@link FitCheck}), then fetch model and data, train the adapter, deliver the adapter and the
- * run's reports (metrics.jsonl, summary.json, loss.png) to spec.output.uri. Running out of memory is reported as
- * such, with the plan.
+ * against the GPU ({@link FitCheck}), then fetch model and data, train the adapter (evaluating, answering the
+ * evaluation prompts, stopping early when asked), deliver the adapter (the best evaluation's with training.keepBest)
+ * and the run's reports (metrics.jsonl, samples.jsonl, summary.json, loss.png) to spec.output.uri. Running out of
+ * memory is reported as such, with the plan.
  */
 public final class FineTuneRun {
 
@@ -85,10 +90,22 @@ public final class FineTuneRun {
 
     /** What a finished run delivered. */
     public record Result(String adapterUri, String mergedModelUri, RunSummary summary) {
+
+        /** The result as the operator reads it from the termination message. */
+        public TrainerResult trainerResult() {
+            return new TrainerResult(adapterUri, mergedModelUri, summary.finalLoss(), (long) summary.steps(),
+                    summary.finalEvalLoss(), summary.bestEvalLoss(),
+                    summary.bestStep() == null ? null : summary.bestStep().longValue(), (long) summary.adapterStep(),
+                    summary.stoppedEarly());
+        }
     }
 
-    /** The local copies of the run's inputs. */
-    private record Inputs(Path modelDir, Path datasetFile) {
+    /** The local copies of the run's inputs; validationFile is null without dataset.validationUri. */
+    private record Inputs(Path modelDir, Path datasetFile, Path validationFile) {
+    }
+
+    /** The adapter delivered: the weights of {@code step}, evaluated at {@code evalLoss} (null: not evaluated). */
+    private record Delivered(int step, Double evalLoss, List<Sample> samples) {
     }
 
     /** Where training starts: the step, and the rows of one micro-batch over all replicas. */
@@ -123,27 +140,37 @@ public final class FineTuneRun {
     private Result trainAndDeliver(List<Device> devices, MemoryPlan plan, long started) throws IOException {
         Inputs inputs = fetchInputs();
         Engine.getInstance().setRandomSeed((int) (long) spec.training().seed());
-        TrainingData data = loadData(inputs);
         Path reportDir = reportDir();
         DeviceMemory memory = new DeviceMemory(devices);
-        try (TrainingState state = TrainingState.load(inputs.modelDir(), spec, devices);
-             GracefulStop stop = new GracefulStop(GRACE_SECONDS)) {
-            memory.sample();
-            log.println(parameterLine(state.model().trainableParameterCount(), state.model().parameterCount()));
-            Checkpoints checkpoints = new Checkpoints(storage, spec.output().uri(), RunFingerprint.of(spec),
-                    spec.training().checkpointsToKeep(), stagingDir());
-            Start start = resume(checkpoints, state, RunReports.metricsFile(reportDir));
-            try (RunReports reports = RunReports.open(reportDir, start.step() > 0)) {
-                Observers observers = observers(reports);
-                TrainingLoop.LoopResult trained = train(state, data, checkpoints, start, stop, observers,
-                        RunReports.metricsFile(reportDir), memory);
-                Published published = publish(inputs, state, observers);
-                RunSummary summary = summarize(trained, state, data, started, plan, memory);
-                log.println("Memory: planned " + ByteSize.gib(plan.total())
-                        + (state.replicas().size() > 1 ? " per replica" : "") + ", measured "
-                        + ByteSize.gib(summary.measuredPeakBytes()) + " (" + memory.source() + ")");
-                report(summary, reports, observers);
-                return new Result(published.adapterUri(), published.mergedModelUri(), summary);
+        try (TextTokenizer tokenizer = TextTokenizer.load(inputs.modelDir())) {
+            TrainingData data = loadData(inputs, tokenizer);
+            try (TrainingState state = TrainingState.load(inputs.modelDir(), spec, devices);
+                 GracefulStop stop = new GracefulStop(GRACE_SECONDS)) {
+                memory.sample();
+                log.println(parameterLine(state.model().trainableParameterCount(), state.model().parameterCount()));
+                Checkpoints checkpoints = new Checkpoints(storage, spec.output().uri(), RunFingerprint.of(spec),
+                        spec.training().checkpointsToKeep(), stagingDir());
+                Checkpoints.State resumed = resume(checkpoints, state, reportDir);
+                Start start = start(resumed, state.replicas().size());
+                EvalHistory history = SpecTranslation.evalHistory(spec.training(),
+                        resumed == null ? EvalHistory.State.EMPTY : resumed.evalHistory());
+                SampleAnswers samples = sampleAnswers(state, tokenizer, data);
+                try (RunReports reports = RunReports.open(reportDir, start.step() > 0)) {
+                    Observers observers = observers(reports);
+                    TrainingLoop.LoopResult trained = train(state, data, checkpoints, start, stop, observers,
+                            reportDir, history, samples, memory);
+                    Delivered delivered = deliver(trained, history, checkpoints, state, samples, observers);
+                    Published published = publish(inputs, state, observers, AdapterNotes.of(data.promptTemplate(),
+                            delivered.step(), delivered.evalLoss()));
+                    checkpoints.prune();
+                    RunSummary summary = summarize(trained, history, delivered, state, data, started, plan,
+                            memory);
+                    log.println("Memory: planned " + ByteSize.gib(plan.total())
+                            + (state.replicas().size() > 1 ? " per replica" : "") + ", measured "
+                            + ByteSize.gib(summary.measuredPeakBytes()) + " (" + memory.source() + ")");
+                    report(summary, reports, observers);
+                    return new Result(published.adapterUri(), published.mergedModelUri(), summary);
+                }
             }
         }
     }
@@ -154,26 +181,41 @@ public final class FineTuneRun {
         return ModelConfig.read(storage.fetchModelConfig(spec.baseModel().uri()).getParent());
     }
 
-    /** Model folder and dataset file on this machine; a merge destination is checked now, not after training. */
+    /** Model folder and dataset files on this machine; a merge destination is checked now, not after training. */
     private Inputs fetchInputs() {
         log.println("Fetching base model " + spec.baseModel().uri());
         Path modelDir = storage.fetchDirectory(spec.baseModel().uri());
         log.println("Fetching dataset " + spec.dataset().uri());
         Path datasetFile = storage.fetchFile(spec.dataset().uri());
+        Path validationFile = null;
+        if (spec.dataset().validationUri() != null) {
+            log.println("Fetching validation data " + spec.dataset().validationUri());
+            validationFile = storage.fetchFile(spec.dataset().validationUri());
+        }
         if (spec.merge().enabled()) {
             merger.checkDestination(spec.merge().output().uri());
         }
-        return new Inputs(modelDir, datasetFile);
+        return new Inputs(modelDir, datasetFile, validationFile);
     }
 
-    /** The dataset tokenised with the model's tokenizer, a validation share held out. */
-    private TrainingData loadData(Inputs inputs) {
-        try (TextTokenizer tokenizer = TextTokenizer.load(inputs.modelDir())) {
-            TrainingData data = TrainingData.load(inputs.datasetFile(), SpecTranslation.dataOptions(spec.dataset()),
-                    tokenizer, spec.training().seed());
-            log.println(data.describe());
-            return data;
-        }
+    /** The dataset tokenised with the model's tokenizer, a validation share held out or read from its own file. */
+    private TrainingData loadData(Inputs inputs, TextTokenizer tokenizer) {
+        TrainingData data = TrainingData.load(inputs.datasetFile(), inputs.validationFile(),
+                SpecTranslation.dataOptions(spec.dataset()), tokenizer, spec.training().seed());
+        log.println(data.describe());
+        return data;
+    }
+
+    /**
+     * The prompts answered at every evaluation and at the end: spec.evaluation.prompts, or the first validation
+     * examples' prompts; written as the training data is.
+     */
+    private SampleAnswers sampleAnswers(TrainingState state, TextTokenizer tokenizer, TrainingData data) {
+        List<Prompt> given = SpecTranslation.prompts(spec.evaluation());
+        List<Prompt> prompts = given != null ? given : data.validationPrompts(EvaluationSpec.DEFAULT_PROMPTS);
+        String what = given != null ? "spec.evaluation.prompts" : "the validation example prompts";
+        return SampleAnswers.of(state.model(), tokenizer, data.promptTemplate(), prompts,
+                spec.evaluation().maxNewTokens(), what);
     }
 
     /** Reports go straight into a local output; for a remote one they are kept here and uploaded at the end. */
@@ -187,37 +229,46 @@ public final class FineTuneRun {
     }
 
     /**
-     * Where to start: at the newest checkpoint of this configuration, restored into every replica, with the rows
-     * per micro-batch it was written with (whatever the replica count now); else at step 0 with batchSize rows
-     * per replica.
+     * The newest checkpoint of this configuration, restored (with the reports it carried) into every replica, or
+     * null.
      */
-    private Start resume(Checkpoints checkpoints, TrainingState state, Path metricsFile) throws IOException {
-        int replicas = state.replicas().size();
-        Start fresh = new Start(0, spec.training().batchSize() * replicas);
+    private Checkpoints.State resume(Checkpoints checkpoints, TrainingState state, Path reportDir)
+            throws IOException {
         if (spec.training().resume() == ResumePolicy.NEVER) {
             checkpoints.clear();
-            return fresh;
+            return null;
         }
         long begin = System.nanoTime();
         Optional<Checkpoints.Found> found = checkpoints.latest();
         if (found.isEmpty()) {
-            return fresh;
+            return null;
         }
-        int step = checkpoints.restore(found.get(), state.adapters(), state.optimizer(), metricsFile);
+        int step = checkpoints.restore(found.get(), state.adapters(), state.optimizer(), reportDir);
         state.replicas().copyWeightsFromFirst();
         log.printf(Locale.ROOT, "Resumed from checkpoint step-%d of %s in %.1f s%n", step, checkpoints.folderUri(),
                 (System.nanoTime() - begin) / 1e9);
-        Checkpoints.State saved = found.get().state();
+        return found.get().state();
+    }
+
+    /**
+     * Where training starts: at the {@code resumed} checkpoint's step with the rows per micro-batch it was written
+     * with (whatever the replica count now), else at step 0 with training.batchSize rows per replica.
+     */
+    private Start start(Checkpoints.State resumed, int replicas) {
+        Start fresh = new Start(0, spec.training().batchSize() * replicas);
+        if (resumed == null) {
+            return fresh;
+        }
         // Checkpoints from before data parallelism were written by one replica of batchSize rows.
-        int rows = saved.microBatchRows() != null ? saved.microBatchRows() : spec.training().batchSize();
-        int writtenBy = saved.replicas() != null ? saved.replicas() : 1;
+        int rows = resumed.microBatchRows() != null ? resumed.microBatchRows() : spec.training().batchSize();
+        int writtenBy = resumed.replicas() != null ? resumed.replicas() : 1;
         if (rows != fresh.microBatchRows()) {
             log.printf(Locale.ROOT, "The checkpoint was written by %d replica(s), this run has %d: micro-batches keep "
                             + "their %d rows, so the run goes on with the same batches, schedule and step count; each "
                             + "replica takes up to %d of them, in passes of at most %d (training.batchSize)%n",
                     writtenBy, replicas, rows, (rows + replicas - 1) / replicas, spec.training().batchSize());
         }
-        return new Start(step, rows);
+        return new Start(resumed.step(), rows);
     }
 
     /** The reports, the console progress and the caller's observers (e.g. the Prometheus endpoint). */
@@ -229,66 +280,123 @@ public final class FineTuneRun {
     }
 
     /**
-     * Runs the optimizer steps from {@code startStep}, writing a checkpoint every checkpointEverySteps and on
-     * SIGTERM (which then ends the run with an error a restart resumes from).
+     * Runs the optimizer steps from {@code startStep}, writing a checkpoint every checkpointEverySteps, at every new
+     * best evaluation when the best adapter is delivered (kept until the end), and on SIGTERM (which then ends the
+     * run with an error a restart resumes from). Early stopping ends it successfully.
      */
     private TrainingLoop.LoopResult train(TrainingState state, TrainingData data, Checkpoints checkpoints,
                                           Start start, GracefulStop stop, TrainingObserver observers,
-                                          Path metricsFile, DeviceMemory memory) {
+                                          Path reportDir, EvalHistory history, SampleAnswers samples,
+                                          DeviceMemory memory) {
         TrainingLoop loop = new TrainingLoop(state.replicas(), data, spec.training(), start.microBatchRows(),
-                observers);
+                observers, history, samples);
         int total = loop.totalSteps();
         log.println(effectiveBatchLine(start.microBatchRows(), spec.training().gradientAccumulationSteps(),
                 state.replicas().size(), total));
         observers.onStart(new RunStart(start.step(), total, state.devices()));
         int every = spec.training().checkpointEverySteps();
-        TrainingLoop.LoopResult result = loop.run(start.step(), state.optimizer(), done -> {
+        boolean keepBest = spec.keepsBest();
+        TrainingLoop.LoopResult result = loop.run(start.step(), state.optimizer(), (done, newBest) -> {
             memory.sample();
             boolean stopping = stop.requested();
-            if (stopping || (every > 0 && done % every == 0 && done < total)) {
-                saveCheckpoint(checkpoints, done, total, state, metricsFile, start.microBatchRows());
+            boolean best = keepBest && newBest && done < total;
+            if (stopping || best || (every > 0 && done % every == 0 && done < total)) {
+                Double evalLoss = newBest ? history.bestLoss() : null;
+                saveCheckpoint(checkpoints, done, total, state, reportDir, history,
+                        AdapterNotes.of(data.promptTemplate(), done, evalLoss), best, start.microBatchRows());
             }
             if (stopping) {
                 stop.saved();
             }
             return stopping;
         });
-        if (result.stepsDone() < total) {
+        if (result.stopReason() != null) {
+            log.println("Stopped early after step " + result.stepsDone() + "/" + total + ": " + result.stopReason());
+        } else if (result.stepsDone() < total) {
             throw new IllegalStateException("stopped by SIGTERM after step " + result.stepsDone() + "/" + total
                     + "; a checkpoint was written and a restart resumes from it");
         }
         return result;
     }
 
-    private void saveCheckpoint(Checkpoints checkpoints, int step, int total, TrainingState state, Path metricsFile,
-                                int microBatchRows) {
+    private void saveCheckpoint(Checkpoints checkpoints, int step, int total, TrainingState state, Path reportDir,
+                                EvalHistory history, AdapterNotes notes, boolean best, int microBatchRows) {
         try {
-            checkpoints.save(step, total, state.adapters(), state.optimizer(), spec.baseModel().uri(), metricsFile,
-                    microBatchRows, state.replicas().size());
+            if (best) {
+                checkpoints.protect(step);
+            }
+            checkpoints.save(step, total, state.adapters(), state.optimizer(), spec.baseModel().uri(), reportDir,
+                    history.state(), notes, microBatchRows, state.replicas().size());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write checkpoint step-" + step + ": " + e.getMessage(), e);
         }
     }
 
-    private RunSummary summarize(TrainingLoop.LoopResult trained, TrainingState state, TrainingData data,
-                                 long started, MemoryPlan plan, DeviceMemory memory) {
+    /**
+     * Chooses the weights to deliver: the best evaluation's when training.keepBest is on (read back from its
+     * checkpoint when training went on past it), else the last step's; and the answers to the evaluation prompts
+     * with those weights (reported at the end).
+     */
+    private Delivered deliver(TrainingLoop.LoopResult trained, EvalHistory history, Checkpoints checkpoints,
+                              TrainingState state, SampleAnswers samples, TrainingObserver observers)
+            throws IOException {
+        int step = trained.stepsDone();
+        // The loop's last evaluation is of its last step (it evaluates there, and early stopping stops there).
+        Double evalLoss = trained.finalEval() == null ? null : trained.finalEval().loss();
+        if (spec.keepsBest() && history.any()) {
+            evalLoss = history.bestLoss();
+            if (history.bestStep() != step) {
+                int best = history.bestStep();
+                Checkpoints.Found found = checkpoints.fetch(best).orElseThrow(() -> new IllegalStateException(
+                        "the checkpoint of the best evaluation, step-" + best + ", is missing from "
+                                + checkpoints.folderUri() + "; set training.keepBest: false to deliver the last "
+                                + "adapter"));
+                state.adapters().loadWeights(found.folder().resolve("adapter"));
+                log.printf(Locale.ROOT, "Delivering the adapter of step %d (best eval loss %.4f), not of the last "
+                        + "step %d%n", best, history.bestLoss(), step);
+                step = best;
+            }
+        }
+        List<Sample> answers = List.of();
+        if (!samples.isEmpty()) {
+            answers = samples.answeredAt(step);
+            if (answers == null) {
+                answers = samples.answer(step);
+                observers.onSamples(answers);
+            }
+        }
+        return new Delivered(step, evalLoss, answers);
+    }
+
+    private RunSummary summarize(TrainingLoop.LoopResult trained, EvalHistory history, Delivered delivered,
+                                 TrainingState state, TrainingData data, long started, MemoryPlan plan,
+                                 DeviceMemory memory) {
+        Evaluation last = trained.finalEval();
         CausalLm model = state.model();
         Double nf4Bits = plan.settings().options().nf4()
                 ? 8.0 * model.decoderLinearBytes() / WeightBytes.decoderLinearParameters(model.config()) : null;
         return new RunSummary(trained.stepsDone(), trained.epochs(), trained.finalLoss(),
-                Double.isNaN(trained.finalEvalLoss()) ? null : trained.finalEvalLoss(), trained.trainedTokens(),
-                trained.lossTokens(), (System.nanoTime() - started) / 1e9,
+                last == null ? null : last.loss(), last == null ? null : last.perplexity(),
+                last == null ? null : last.accuracy(), history.any() ? history.bestLoss() : null,
+                history.any() ? history.bestStep() : null, delivered.step(), trained.stopReason(),
+                trained.trainedTokens(), trained.lossTokens(), (System.nanoTime() - started) / 1e9,
                 trained.trainedTokens() / trained.seconds(), ProcessMemory.peakResidentBytes(),
                 model.trainableParameterCount(), model.parameterCount(), data.trainExamples(),
                 data.validationExamples(), data.skippedExamples(), state.devices().get(0).toString(),
-                state.replicas().size(), plan.total(), memory.peak(), memory.source(), model.baseWeightBytes(), nf4Bits);
+                state.replicas().size(), plan.total(), memory.peak(), memory.source(), model.baseWeightBytes(), nf4Bits,
+                data.promptTemplate().label(), delivered.samples());
     }
 
-    /** Publishes the adapter to output.uri/adapter and, when merge is enabled, the merged model. */
-    private Published publish(Inputs inputs, TrainingState state, TrainingObserver observers) throws IOException {
+    /**
+     * Publishes the adapter to output.uri/adapter (with {@code notes}: how it was trained) and, when merge is
+     * enabled, the merged model of the same weights.
+     */
+    private Published publish(Inputs inputs, TrainingState state, TrainingObserver observers, AdapterNotes notes)
+            throws IOException {
         Path staged = stagingDir().resolve("adapter");
         LocalFiles.deleteTree(staged);
         state.adapters().save(staged, spec.baseModel().uri());
+        notes.write(staged);
         String adapterUri = storage.publishDirectory(spec.output().uri(), "adapter", staged);
         log.println("Adapter written to " + adapterUri);
         String mergedUri = spec.merge().enabled() ? merge(inputs.modelDir(), staged, observers) : null;

@@ -15,7 +15,10 @@ import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 
-/** Collects training and evaluation loss per step and draws them as loss.png. */
+/**
+ * Collects training and evaluation loss per step and draws them as loss.png; the lowest evaluation loss is marked
+ * (the adapter training.keepBest delivers).
+ */
 public final class LossPlot implements TrainingObserver {
 
     private final List<Double> steps = new ArrayList<>();
@@ -43,9 +46,21 @@ public final class LossPlot implements TrainingObserver {
                 continue;
             }
             JsonNode n = json.readTree(line);
-            double eval = n.has("eval_loss") ? n.get("eval_loss").asDouble() : Double.NaN;
-            onReport(new StepReport(n.get("step").asInt(), 0, 0, n.get("loss").asDouble(), eval, 0, 0, 0, 0, 0));
+            Evaluation eval = n.has("eval_loss") ? new Evaluation(n.get("eval_loss").asDouble(),
+                    n.path("eval_accuracy").asDouble(Double.NaN), 0) : null;
+            onReport(new StepReport(n.get("step").asInt(), 0, 0, n.get("loss").asDouble(), eval, null, 0, 0, 0, 0, 0));
         }
+    }
+
+    /** Index of the lowest evaluation loss (the first of equals). */
+    private int bestIndex() {
+        int best = 0;
+        for (int i = 1; i < evalLosses.size(); i++) {
+            if (evalLosses.get(i) < evalLosses.get(best)) {
+                best = i;
+            }
+        }
+        return best;
     }
 
     /** Writes the chart as a PNG; nothing when no step was logged. */
@@ -53,6 +68,13 @@ public final class LossPlot implements TrainingObserver {
         if (steps.isEmpty()) {
             return;
         }
+        String file = png.toString();
+        BitmapEncoder.saveBitmap(chart(title), file.endsWith(".png") ? file.substring(0, file.length() - 4) : file,
+                BitmapEncoder.BitmapFormat.PNG);
+    }
+
+    /** The chart: training loss, evaluation loss and, marked, the best evaluation. */
+    XYChart chart(String title) {
         XYChart chart = new XYChartBuilder().width(900).height(500).title(title).xAxisTitle("step")
                 .yAxisTitle("loss").build();
         chart.getStyler().setChartBackgroundColor(Color.WHITE);
@@ -67,9 +89,13 @@ public final class LossPlot implements TrainingObserver {
             eval.setMarker(SeriesMarkers.CIRCLE);
             eval.setLineColor(new Color(255, 127, 14));
             eval.setMarkerColor(new Color(255, 127, 14));
+            int best = bestIndex();
+            XYSeries bestPoint = chart.addSeries(String.format(java.util.Locale.ROOT, "best evaluation (step %d)",
+                    evalSteps.get(best).intValue()), List.of(evalSteps.get(best)), List.of(evalLosses.get(best)));
+            bestPoint.setMarker(SeriesMarkers.DIAMOND);
+            bestPoint.setMarkerColor(new Color(44, 160, 44));
+            bestPoint.setLineStyle(new BasicStroke(0f));
         }
-        String file = png.toString();
-        BitmapEncoder.saveBitmap(chart, file.endsWith(".png") ? file.substring(0, file.length() - 4) : file,
-                BitmapEncoder.BitmapFormat.PNG);
+        return chart;
     }
 }

@@ -11,8 +11,9 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
 /**
- * metrics.jsonl: one JSON object per report (step, epoch, loss, eval_loss when measured, learning_rate,
- * grad_norm, tokens_per_second), flushed at once so it can be followed while training runs.
+ * metrics.jsonl: one JSON object per report (step, epoch, loss; when evaluated eval_loss, eval_perplexity,
+ * eval_accuracy, best_eval_loss and best_step; learning_rate, grad_norm, tokens_per_second), flushed at once so it
+ * can be followed while training runs.
  */
 public final class MetricsJsonl implements TrainingObserver, AutoCloseable {
 
@@ -35,6 +36,12 @@ public final class MetricsJsonl implements TrainingObserver, AutoCloseable {
         line.put("loss", round(r.loss(), 6));
         if (r.hasEvalLoss()) {
             line.put("eval_loss", round(r.evalLoss(), 6));
+            line.put("eval_perplexity", round(r.eval().perplexity(), 4));
+            line.put("eval_accuracy", round(r.eval().accuracy(), 6));
+            if (r.best() != null) {
+                line.put("best_eval_loss", round(r.best().loss(), 6));
+                line.put("best_step", r.best().step());
+            }
         }
         line.put("learning_rate", r.learningRate());
         line.put("grad_norm", round(r.gradNorm(), 6));

@@ -22,6 +22,11 @@ final class Observers implements TrainingObserver {
     }
 
     @Override
+    public void onSamples(List<Sample> samples) {
+        observers.forEach(o -> o.onSamples(samples));
+    }
+
+    @Override
     public void onPhase(RunPhase phase) {
         observers.forEach(o -> o.onPhase(phase));
     }

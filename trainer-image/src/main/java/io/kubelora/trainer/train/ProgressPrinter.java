@@ -1,7 +1,9 @@
 package io.kubelora.trainer.train;
 
 import java.io.PrintStream;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -9,6 +11,8 @@ import java.util.Locale;
  * CI, pipes).
  */
 public final class ProgressPrinter implements TrainingObserver {
+
+    private static final ObjectMapper QUOTE = new ObjectMapper();
 
     private final PrintStream out;
     private final boolean terminal;
@@ -26,7 +30,8 @@ public final class ProgressPrinter implements TrainingObserver {
 
     @Override
     public void onReport(StepReport r) {
-        String eval = r.hasEvalLoss() ? String.format(Locale.ROOT, " eval_loss %.4f", r.evalLoss()) : "";
+        String eval = r.hasEvalLoss() ? String.format(Locale.ROOT, " eval_loss %.4f (ppl %.2f, acc %.1f%%)",
+                r.evalLoss(), r.eval().perplexity(), 100 * r.eval().accuracy()) : "";
         String line = String.format(Locale.ROOT, "step %d/%d  epoch %.2f  loss %.4f%s  lr %.2e  %,.0f tok/s  ETA %s",
                 r.step(), r.totalSteps(), r.epoch(), r.loss(), eval, r.learningRate(), r.tokensPerSecond(),
                 formatDuration(r.etaSeconds()));
@@ -42,6 +47,30 @@ public final class ProgressPrinter implements TrainingObserver {
             out.println(line);
         }
         out.flush();
+    }
+
+    /** Each answer on a line of its own: what was asked and the completion, as JSON strings. */
+    @Override
+    public void onSamples(List<Sample> samples) {
+        if (lineOpen) {
+            out.println();
+            lineOpen = false;
+        }
+        for (int i = 0; i < samples.size(); i++) {
+            Sample s = samples.get(i);
+            out.printf(Locale.ROOT, "sample %d/%d at step %d: %s -> %s%n", i + 1, samples.size(), s.step(),
+                    quoted(s.question()), s.completion().isEmpty() ? "(empty: the model ended at once)"
+                            : quoted(s.completion()));
+        }
+        out.flush();
+    }
+
+    private static String quoted(String text) {
+        try {
+            return QUOTE.writeValueAsString(text);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     @Override

@@ -8,8 +8,8 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * A run's reports in one folder: metrics.jsonl written as training goes, then summary.json and loss.png at the
- * end. A resumed run appends to the metrics its checkpoint carried and plots them too.
+ * A run's reports in one folder: metrics.jsonl and samples.jsonl written as training goes, then summary.json and
+ * loss.png at the end. A resumed run appends to the metrics its checkpoint carried and plots them too.
  */
 final class RunReports implements AutoCloseable {
 
@@ -18,11 +18,13 @@ final class RunReports implements AutoCloseable {
 
     private final Path folder;
     private final MetricsJsonl metrics;
+    private final SamplesJsonl samples;
     private final LossPlot plot;
 
-    private RunReports(Path folder, MetricsJsonl metrics, LossPlot plot) {
+    private RunReports(Path folder, MetricsJsonl metrics, SamplesJsonl samples, LossPlot plot) {
         this.folder = folder;
         this.metrics = metrics;
+        this.samples = samples;
         this.plot = plot;
     }
 
@@ -38,7 +40,8 @@ final class RunReports implements AutoCloseable {
         if (resumed) {
             plot.addHistory(metricsFile(folder));
         }
-        return new RunReports(folder, new MetricsJsonl(metricsFile(folder), resumed), plot);
+        return new RunReports(folder, new MetricsJsonl(metricsFile(folder), resumed),
+                new SamplesJsonl(folder.resolve(SamplesJsonl.FILE), resumed), plot);
     }
 
     Path folder() {
@@ -47,7 +50,7 @@ final class RunReports implements AutoCloseable {
 
     /** The observers that record the loop's reports. */
     List<TrainingObserver> observers() {
-        return List.of(metrics, plot);
+        return List.of(metrics, samples, plot);
     }
 
     /** Writes summary.json and loss.png (titled {@code title}). */
@@ -58,6 +61,7 @@ final class RunReports implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
+        samples.close();
         metrics.close();
     }
 }

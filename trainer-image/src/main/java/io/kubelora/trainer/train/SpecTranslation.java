@@ -1,7 +1,11 @@
 package io.kubelora.trainer.train;
 
 import ai.djl.Device;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.kubelora.api.DatasetSpec;
+import io.kubelora.api.EvaluationSpec;
 import io.kubelora.api.LoraFineTuneSpec;
 import io.kubelora.api.LoraSpec;
 import io.kubelora.api.MergeDtype;
@@ -9,14 +13,18 @@ import io.kubelora.api.MergeSpec;
 import io.kubelora.api.Precision;
 import io.kubelora.api.Quantization;
 import io.kubelora.api.TrainerEnvironment;
+import io.kubelora.api.TrainingSpec;
 import io.kubelora.trainer.data.DataOptions;
 import io.kubelora.trainer.data.DatasetFormat;
+import io.kubelora.trainer.data.Prompt;
 import io.kubelora.trainer.device.DeviceRequest;
 import io.kubelora.trainer.lora.PeftAdapterConfig;
 import io.kubelora.trainer.memory.PlanSettings;
 import io.kubelora.trainer.merge.MergeOptions;
 import io.kubelora.trainer.model.ModelOptions;
 import io.kubelora.trainer.safetensors.DType;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
@@ -25,6 +33,10 @@ import java.util.Map;
  * The only place where the CRD's settings meet them, so none of those packages depends on the CRD.
  */
 public final class SpecTranslation {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final TypeReference<List<Map<String, Object>>> MESSAGES = new TypeReference<>() {
+    };
 
     private SpecTranslation() {
     }
@@ -111,6 +123,28 @@ public final class SpecTranslation {
     public static DataOptions dataOptions(DatasetSpec dataset) {
         return new DataOptions(DatasetFormat.valueOf(dataset.format().name()), dataset.validationSplit(),
                 dataset.maxSeqLength(), dataset.packing());
+    }
+
+    /**
+     * The evaluation prompts as given (a string is text the data's template writes, a list is a conversation); null
+     * when none are given, so the validation examples' prompts are asked.
+     */
+    public static List<Prompt> prompts(EvaluationSpec evaluation) {
+        if (evaluation.prompts() == null) {
+            return null;
+        }
+        List<Prompt> prompts = new ArrayList<>();
+        for (JsonNode prompt : evaluation.prompts()) {
+            prompts.add(prompt.isTextual() ? new Prompt.Text(prompt.asText())
+                    : new Prompt.Conversation(JSON.convertValue(prompt, MESSAGES)));
+        }
+        return prompts;
+    }
+
+    /** Best-evaluation tracking and training.earlyStopping, continuing from {@code resumed}. */
+    public static EvalHistory evalHistory(TrainingSpec training, EvalHistory.State resumed) {
+        return training.earlyStopping() == null ? new EvalHistory(null, 0, resumed)
+                : new EvalHistory(training.earlyStopping().patience(), training.earlyStopping().minDelta(), resumed);
     }
 
     /** How the merged model is written. */

@@ -26,6 +26,10 @@ public final class TrainerMetrics implements TrainingObserver, AutoCloseable {
     private final Gauge epoch = gauge(TrainerMetric.EPOCH);
     private final Gauge loss = gauge(TrainerMetric.LOSS);
     private final Gauge evalLoss = gauge(TrainerMetric.EVAL_LOSS);
+    private final Gauge evalPerplexity = gauge(TrainerMetric.EVAL_PERPLEXITY);
+    private final Gauge evalAccuracy = gauge(TrainerMetric.EVAL_ACCURACY);
+    private final Gauge bestEvalLoss = gauge(TrainerMetric.BEST_EVAL_LOSS);
+    private final Gauge bestEvalStep = gauge(TrainerMetric.BEST_EVAL_STEP);
     private final Gauge learningRate = gauge(TrainerMetric.LEARNING_RATE);
     private final Gauge gradNorm = gauge(TrainerMetric.GRAD_NORM);
     private final Gauge tokensPerSecond = gauge(TrainerMetric.TOKENS_PER_SECOND);
@@ -60,7 +64,9 @@ public final class TrainerMetrics implements TrainingObserver, AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot serve metrics on port " + port + ": " + e.getMessage(), e);
         }
-        evalLoss.set(Double.NaN);
+        for (Gauge unmeasured : new Gauge[] {evalLoss, evalPerplexity, evalAccuracy, bestEvalLoss, bestEvalStep}) {
+            unmeasured.set(Double.NaN);
+        }
     }
 
     private Gauge gauge(TrainerMetric metric) {
@@ -79,6 +85,12 @@ public final class TrainerMetrics implements TrainingObserver, AutoCloseable {
         loss.set(r.loss());
         if (r.hasEvalLoss()) {
             evalLoss.set(r.evalLoss());
+            evalPerplexity.set(r.eval().perplexity());
+            evalAccuracy.set(r.eval().accuracy());
+        }
+        if (r.best() != null) {
+            bestEvalLoss.set(r.best().loss());
+            bestEvalStep.set(r.best().step());
         }
         learningRate.set(r.learningRate());
         gradNorm.set(r.gradNorm());

@@ -11,7 +11,8 @@ import java.util.List;
 
 /**
  * The optimizer loop: gradient accumulation over micro-batches, data parallelism over replicas, global-norm
- * clipping, AdamW with a warmup schedule, periodic evaluation, and reports to the observers.
+ * clipping, AdamW with a warmup schedule, periodic evaluation (loss, perplexity, next-token accuracy, sample
+ * answers; early stopping), and reports to the observers.
  *
  * <p>A micro-batch is {@code microBatchRows} consecutive rows of an epoch's order (training.batchSize on each of
  * the run's replicas), shared among the replicas by {@link RowShares}; each replica runs its share forward and
@@ -33,18 +34,25 @@ public final class TrainingLoop {
     private final int batchesPerEpoch;
     private final int totalSteps;
     private final LrSchedule schedule;
+    private final EvalHistory history;
+    private final SampleAnswers samples;
 
     /**
      * @param microBatchRows rows of one micro-batch over all replicas: batchSize x replicas for a fresh run, the
      *                       checkpoint's for a resumed one
+     * @param history        the evaluations so far (restored from a checkpoint when resuming) and the early stopping
+     *                       rule
+     * @param samples        the prompts answered at every evaluation
      */
     public TrainingLoop(Replicas replicas, TrainingData data, TrainingSpec spec, int microBatchRows,
-                        TrainingObserver observer) {
+                        TrainingObserver observer, EvalHistory history, SampleAnswers samples) {
         this.replicas = replicas;
         this.data = data;
         this.spec = spec;
         this.observer = observer;
         this.microBatchRows = microBatchRows;
+        this.history = history;
+        this.samples = samples;
         this.batchesPerEpoch = data.train().batchesPerEpoch(microBatchRows);
         if (batchesPerEpoch == 0) {
             throw new IllegalArgumentException("the dataset has no trainable example");
@@ -70,8 +78,11 @@ public final class TrainingLoop {
     /** Called after every optimizer step, e.g. to checkpoint. */
     @FunctionalInterface
     public interface StepListener {
-        /** @return true to stop training after this step (a graceful shutdown) */
-        boolean afterStep(int stepsDone);
+        /**
+         * @param newBest whether this step's evaluation is the best so far (its adapter may be delivered)
+         * @return true to stop training after this step (a graceful shutdown)
+         */
+        boolean afterStep(int stepsDone, boolean newBest);
     }
 
     /**
@@ -81,15 +92,19 @@ public final class TrainingLoop {
      */
     public LoopResult run(int startStep, AdamW optimizer, StepListener listener) {
         long started = System.nanoTime();
-        long windowStart = started;
         double windowLoss = 0;
         long windowLossTokens = 0;
         long windowTokens = 0;
         long trainedTokens = 0;
         long lossTokens = 0;
         double lastLoss = Double.NaN;
-        double lastEval = Double.NaN;
+        Evaluation lastEval = null;
+        String stopReason = null;
         int stepsRun = 0;
+        if (startStep == 0 && !samples.isEmpty()) {
+            observer.onSamples(samples.answer(0)); // the base model's answers: the adapter starts as a no-op
+        }
+        long windowStart = System.nanoTime();
         for (int step = startStep; step < totalSteps; step++) {
             List<List<Batch>> shares = shares(step);                                     // per replica
             long stepTargets = 0;
@@ -119,8 +134,11 @@ public final class TrainingLoop {
             int done = step + 1;
             boolean evalNow = data.hasValidation()
                     && ((spec.evalEverySteps() > 0 && done % spec.evalEverySteps() == 0) || done == totalSteps);
+            boolean newBest = false;
             if (evalNow) {
                 lastEval = evaluate();
+                newBest = history.record(done, lastEval.loss());
+                stopReason = done < totalSteps ? history.stopReason() : null;
             }
             if (done % spec.logEverySteps() == 0 || done == totalSteps || evalNow) {
                 long now = System.nanoTime();
@@ -129,32 +147,44 @@ public final class TrainingLoop {
                 lastLoss = windowLoss / Math.max(1, windowLossTokens);
                 double eta = elapsed / stepsRun * (totalSteps - done);
                 StepReport report = new StepReport(done, totalSteps, epochAt(done), lastLoss,
-                        evalNow ? lastEval : Double.NaN, lr, gradNorm, windowTokens / Math.max(1e-9, windowSeconds),
-                        trainedTokens, eta);
+                        evalNow ? lastEval : null, best(), lr, gradNorm,
+                        windowTokens / Math.max(1e-9, windowSeconds), trainedTokens, eta);
                 observer.onReport(report);
                 windowStart = now;
                 windowLoss = 0;
                 windowLossTokens = 0;
                 windowTokens = 0;
             }
-            if (listener.afterStep(done)) {
+            if (evalNow && !samples.isEmpty()) {
+                long begin = System.nanoTime();
+                observer.onSamples(samples.answer(done));
+                windowStart += System.nanoTime() - begin; // answering is not training: keep it out of tok/s
+            }
+            boolean stopRequested = listener.afterStep(done, newBest);
+            if (stopRequested || stopReason != null) {
                 break;
             }
         }
         return new LoopResult(startStep + stepsRun, lastLoss, lastEval, trainedTokens, lossTokens,
-                (System.nanoTime() - started) / 1e9, epochAt(startStep + stepsRun));
+                (System.nanoTime() - started) / 1e9, epochAt(startStep + stepsRun), stopReason);
     }
 
-    /** Mean token loss over the validation examples, without gradients, the batches shared among the replicas. */
-    public double evaluate() {
-        double sum = 0;
-        long tokens = 0;
+    /** The best evaluation so far, or null. */
+    private StepReport.Best best() {
+        return history.any() ? new StepReport.Best(history.bestLoss(), history.bestStep()) : null;
+    }
+
+    /**
+     * Loss, perplexity and next-token accuracy over the validation examples' loss tokens, without gradients, the
+     * batches shared among the replicas.
+     */
+    public Evaluation evaluate() {
+        LossSum total = LossSum.ZERO;
         int n = data.validation().batchesPerEpoch(spec.batchSize());
         for (LossSum loss : replicas.losses(n, i -> data.validation().batch(0, i, spec.batchSize()))) {
-            sum += loss.sum();
-            tokens += loss.tokens();
+            total = total.plus(loss);
         }
-        return sum / Math.max(1, tokens);
+        return new Evaluation(total.mean(), total.accuracy(), total.tokens());
     }
 
     /** The batches each replica runs for optimizer step {@code step}: its share of every micro-batch of the step. */
@@ -189,8 +219,13 @@ public final class TrainingLoop {
         return spec.maxSteps() == null ? Math.min(epochs, spec.epochs()) : epochs;
     }
 
-    /** What a call of {@link #run} did; {@code stepsDone} counts steps before a resume too. */
-    public record LoopResult(int stepsDone, double finalLoss, double finalEvalLoss, long trainedTokens,
-                             long lossTokens, double seconds, double epochs) {
+    /**
+     * What a call of {@link #run} did; {@code stepsDone} counts steps before a resume too.
+     *
+     * @param finalEval  the last evaluation of this call, or null
+     * @param stopReason why early stopping ended training, or null
+     */
+    public record LoopResult(int stepsDone, double finalLoss, Evaluation finalEval, long trainedTokens,
+                             long lossTokens, double seconds, double epochs, String stopReason) {
     }
 }

@@ -13,6 +13,10 @@ public interface TrainingObserver {
     /** Called every logEverySteps steps, at the last step, and whenever evaluation loss was measured. */
     void onReport(StepReport report);
 
+    /** Called with the model's answers to the evaluation prompts, at every evaluation and once at the end. */
+    default void onSamples(java.util.List<Sample> samples) {
+    }
+
     /** Called when the run moves on to {@code phase} after training. */
     default void onPhase(RunPhase phase) {
     }

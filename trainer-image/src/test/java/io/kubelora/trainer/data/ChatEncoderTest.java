@@ -73,6 +73,37 @@ class ChatEncoderTest {
     }
 
     @Test
+    void chatmlRendersTheDefaultSystemPromptAndTrainsOnlyAssistantTurns() throws Exception {
+        TextTokenizer tok = TestTokenizers.chatml();
+        String chat = "{\"messages\": [{\"role\": \"user\", \"content\": \"Capital of France?\"}, "
+                + "{\"role\": \"assistant\", \"content\": \"Paris.\"}, {\"role\": \"user\", \"content\": "
+                + "\"And of Peru?\"}, {\"role\": \"assistant\", \"content\": \"Lima.\"}]}";
+        Example example = new ChatEncoder(tok).encode(JSON.readTree(chat));
+        assertEquals("<|im_start|>system\nYou are a helpful assistant<|im_end|>\n"
+                + "<|im_start|>user\nCapital of France?<|im_end|>\n<|im_start|>assistant\nParis.<|im_end|>\n"
+                + "<|im_start|>user\nAnd of Peru?<|im_end|>\n<|im_start|>assistant\nLima.<|im_end|>\n",
+                tok.decode(example.tokens()));
+        assertEquals(List.of("Paris.<|im_end|>", "Lima.<|im_end|>"), trainedSegments(tok, example));
+        assertEquals(151646, tok.vocabSize());
+    }
+
+    @Test
+    void mistralRendersInstTurnsAndTrainsTheRepliesWithTheirEos() throws Exception {
+        TextTokenizer tok = TestTokenizers.mistral();
+        String chat = "{\"messages\": [{\"role\": \"system\", \"content\": \"Be brief.\"}, "
+                + "{\"role\": \"user\", \"content\": \"Capital of France?\"}, {\"role\": \"assistant\", "
+                + "\"content\": \"Paris.\"}, {\"role\": \"user\", \"content\": \"And of Peru?\"}, "
+                + "{\"role\": \"assistant\", \"content\": \"Lima.\"}]}";
+        Example example = new ChatEncoder(tok).encode(JSON.readTree(chat));
+        assertEquals("<s> [INST] Be brief.\n\nCapital of France? [/INST] Paris.</s> [INST] And of Peru? [/INST] "
+                + "Lima.</s>", renderText(tok, chat));
+        assertEquals(1L, example.tokens()[0], "one BOS, written by the template");
+        assertEquals(List.of("Paris.</s>", "Lima.</s>"), trainedSegments(tok, example).stream()
+                .map(String::strip).toList());
+        assertEquals(32000, tok.vocabSize());
+    }
+
+    @Test
     void qwen3ToolCallsRenderThroughTheTemplateAndAreTrained() throws Exception {
         TextTokenizer tok = TestTokenizers.qwen();
         String chat = """
@@ -111,6 +142,10 @@ class ChatEncoderTest {
         Example example = new ChatEncoder(TestTokenizers.qwen()).encode(
                 JSON.readTree("{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]}"));
         assertEquals(0, example.trainableTokens());
+    }
+
+    private static String renderText(TextTokenizer tok, String record) throws Exception {
+        return render(tok, JSON.readTree(record).get("messages"), false);
     }
 
     private static String renderDirectly(TextTokenizer tok, boolean addGenerationPrompt) throws Exception {

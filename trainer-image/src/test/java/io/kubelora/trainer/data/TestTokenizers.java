@@ -25,6 +25,16 @@ final class TestTokenizers {
         return get("qwen");
     }
 
+    /** Qwen 1.5's GPT-2 style byte-level BPE with the plain ChatML template. */
+    static TextTokenizer chatml() {
+        return get("chatml");
+    }
+
+    /** The Llama 2 SentencePiece BPE with Mistral's [INST] template. */
+    static TextTokenizer mistral() {
+        return get("mistral");
+    }
+
     private static TextTokenizer get(String family) {
         return LOADED.computeIfAbsent(family, f -> TextTokenizer.load(modelDir(f)));
     }

@@ -51,7 +51,7 @@ class TextTokenizerTest {
     void offsetsAreJavaIndexesEvenAfterSurrogatePairs() {
         TextTokenizer tok = TestTokenizers.llama3();
         String text = "😀😀 end<|eot_id|>x";
-        TextTokenizer.TokenSpans spans = tok.encodeWithOffsets(text);
+        TextTokenizer.TokenSpans spans = tok.encodeWithOffsets(text, false);
         int eot = -1;
         for (int t = 0; t < spans.ids().length; t++) {
             if (spans.ids()[t] == 128009) {

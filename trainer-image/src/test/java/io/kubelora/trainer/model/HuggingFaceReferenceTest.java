@@ -33,7 +33,7 @@ class HuggingFaceReferenceTest {
     private static final Map<String, Architecture> ARCHITECTURES = Map.of("llama", Architecture.LLAMA,
             "mistral", Architecture.MISTRAL, "qwen2", Architecture.QWEN2);
     /** The tokenizer `init-model --arch` gives each architecture (its size is the vocabulary). */
-    private static final Map<String, String> TOKENIZERS = Map.of("llama", "llama3", "mistral", "llama3",
+    private static final Map<String, String> TOKENIZERS = Map.of("llama", "llama3", "mistral", "mistral",
             "qwen2", "qwen");
 
     @ParameterizedTest

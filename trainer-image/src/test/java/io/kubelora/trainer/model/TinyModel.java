@@ -59,6 +59,21 @@ final class TinyModel {
         return new TinyModel(config, weights, dir);
     }
 
+    /** A copy of this model in {@code copyDir} with the tensors of {@code changed} replaced. */
+    TinyModel with(Map<String, float[]> changed, Path copyDir) throws IOException {
+        Map<String, float[]> weights = new LinkedHashMap<>(this.weights);
+        weights.putAll(changed);
+        List<SafetensorsWriter.Entry> entries = new ArrayList<>();
+        ModelInitializer.tensorShapes(config).forEach((n, s) -> entries.add(new SafetensorsWriter.Entry(n, DType.F32, s)));
+        config.write(copyDir);
+        try (SafetensorsWriter w = SafetensorsWriter.create(copyDir.resolve("model.safetensors"), entries, Map.of())) {
+            for (SafetensorsWriter.Entry e : entries) {
+                w.write(e.name(), weights.get(e.name()));
+            }
+        }
+        return new TinyModel(config, weights, copyDir);
+    }
+
     /** Writes a PEFT adapter folder with random A and B (std 0.1) for {@code targets}; returns its tensors. */
     Map<String, float[]> writeRandomAdapter(Path adapterDir, int rank, int alpha, List<String> targets, long seed)
             throws IOException {

@@ -22,13 +22,13 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * server (X-Linked-Etag = sha256, X-Linked-Size), Range requests on the CDN, 401 for gated repositories
  * without the token, and 404 with X-Error-Code.
  */
-final class HubFixture implements AutoCloseable {
+public final class HubFixture implements AutoCloseable {
 
-    static final String COMMIT = "0123456789abcdef0123456789abcdef01234567";
+    public static final String COMMIT = "0123456789abcdef0123456789abcdef01234567";
     static final String TOKEN = "hf_test_token";
 
     /** One file of a repository; {@code served} differs from {@code content} to simulate corruption. */
-    record RepoFile(byte[] content, byte[] served, boolean lfs) {
+    public record RepoFile(byte[] content, byte[] served, boolean lfs) {
     }
 
     private final HttpServer hub;
@@ -38,12 +38,12 @@ final class HubFixture implements AutoCloseable {
     private final Map<String, byte[]> blobs = new ConcurrentHashMap<>();
     /** Blobs whose next full download breaks off halfway (a dropped connection). */
     final java.util.Set<String> breakOnce = ConcurrentHashMap.newKeySet();
-    final List<String> hubRequests = new CopyOnWriteArrayList<>();
+    public final List<String> hubRequests = new CopyOnWriteArrayList<>();
     final List<String> cdnRequests = new CopyOnWriteArrayList<>();
     /** How long the CDN takes before it answers a blob request (a slow download). */
     volatile long cdnDelayMillis;
 
-    HubFixture() throws IOException {
+    public HubFixture() throws IOException {
         hub = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         cdn = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         hub.createContext("/", this::handleHub);
@@ -58,23 +58,23 @@ final class HubFixture implements AutoCloseable {
         cdn.start();
     }
 
-    URI endpoint() {
+    public URI endpoint() {
         return URI.create("http://127.0.0.1:" + hub.getAddress().getPort());
     }
 
     /** Adds a repository ("org/name" for models, "datasets/org/name" for datasets). */
-    void addRepo(String repo, boolean isGated, Map<String, RepoFile> files) {
+    public void addRepo(String repo, boolean isGated, Map<String, RepoFile> files) {
         repos.put(repo, new LinkedHashMap<>(files));
         gated.put(repo, isGated);
         files.values().stream().filter(RepoFile::lfs).forEach(f -> blobs.put(sha256(f.content()), f.served()));
     }
 
-    static RepoFile regular(String text) {
+    public static RepoFile regular(String text) {
         byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
         return new RepoFile(bytes, bytes, false);
     }
 
-    static RepoFile lfs(byte[] bytes) {
+    public static RepoFile lfs(byte[] bytes) {
         return new RepoFile(bytes, bytes, true);
     }
 

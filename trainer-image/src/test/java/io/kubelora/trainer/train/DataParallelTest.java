@@ -96,13 +96,16 @@ class DataParallelTest {
         LoraFineTuneSpec spec = spec(batchSize, accumulation);
         List<Double> losses = new ArrayList<>();
         List<Double> gradNorms = new ArrayList<>();
-        try (TrainingState state = TrainingState.load(model, spec, Collections.nCopies(replicas, Device.cpu()))) {
+        try (TrainingState state = TrainingState.load(model, spec, Collections.nCopies(replicas, Device.cpu()));
+             TextTokenizer tokenizer = TextTokenizer.load(model)) {
+            SampleAnswers noPrompts = SampleAnswers.of(state.model(), tokenizer, rows.promptTemplate(), List.of(), 1,
+                    "prompts");
             TrainingLoop loop = new TrainingLoop(state.replicas(), rows, spec.training(), batchSize * replicas,
                     report -> {
                         losses.add(report.loss());
                         gradNorms.add(report.gradNorm());
-                    });
-            TrainingLoop.LoopResult result = loop.run(0, state.optimizer(), done -> {
+                    }, EvalHistory.withoutEarlyStopping(), noPrompts);
+            TrainingLoop.LoopResult result = loop.run(0, state.optimizer(), (done, newBest) -> {
                 assertReplicasIdentical(state.replicas(), done);
                 return false;
             });

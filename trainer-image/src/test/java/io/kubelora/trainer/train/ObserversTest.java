@@ -1,7 +1,9 @@
 package io.kubelora.trainer.train;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
@@ -21,11 +23,14 @@ import java.util.List;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.knowm.xchart.XYSeries;
 
 class ObserversTest {
 
-    private static final StepReport PLAIN = new StepReport(10, 40, 0.25, 2.5, Double.NaN, 1e-4, 0.8, 1234.5, 5120, 95);
-    private static final StepReport WITH_EVAL = new StepReport(20, 40, 0.5, 2.0, 2.2, 2e-4, 0.5, 1500, 10240, 40);
+    private static final StepReport PLAIN = new StepReport(10, 40, 0.25, 2.5, null, null, 1e-4, 0.8, 1234.5, 5120,
+            95);
+    private static final StepReport WITH_EVAL = new StepReport(20, 40, 0.5, 2.0, new Evaluation(2.2, 0.375, 64),
+            new StepReport.Best(2.1, 10), 2e-4, 0.5, 1500, 10240, 40);
 
     @Test
     void metricsJsonlHasOneObjectPerReportAndEvalLossOnlyWhenMeasured(@TempDir Path dir) throws Exception {
@@ -44,7 +49,29 @@ class ObserversTest {
         assertEquals(0.8, first.get("grad_norm").asDouble());
         assertEquals(1234.5, first.get("tokens_per_second").asDouble());
         assertFalse(first.has("eval_loss"));
-        assertEquals(2.2, new ObjectMapper().readTree(lines.get(1)).get("eval_loss").asDouble());
+        JsonNode second = new ObjectMapper().readTree(lines.get(1));
+        assertEquals(2.2, second.get("eval_loss").asDouble());
+        assertEquals(9.025, second.get("eval_perplexity").asDouble(), "exp(2.2)");
+        assertEquals(0.375, second.get("eval_accuracy").asDouble());
+        assertEquals(2.1, second.get("best_eval_loss").asDouble());
+        assertEquals(10, second.get("best_step").asInt());
+    }
+
+    @Test
+    void samplesGoToSamplesJsonlAndTheLog(@TempDir Path dir) throws Exception {
+        List<Sample> samples = List.of(new Sample(20, "### Instruction:\nSay hi.\n\n### Response:\n", "Hi!", "Say hi."),
+                new Sample(20, "Q: 1+1?\nA:", "", "Q: 1+1?"));
+        Path file = dir.resolve("samples.jsonl");
+        try (SamplesJsonl jsonl = new SamplesJsonl(file, false)) {
+            jsonl.onSamples(samples);
+        }
+        assertEquals(List.of("{\"step\":20,\"prompt\":\"### Instruction:\\nSay hi.\\n\\n### Response:\\n\",\"completion\":"
+                + "\"Hi!\"}", "{\"step\":20,\"prompt\":\"Q: 1+1?\\nA:\",\"completion\":\"\"}"), Files.readAllLines(file));
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        new ProgressPrinter(new PrintStream(bytes, true, StandardCharsets.UTF_8), false).onSamples(samples);
+        assertEquals("sample 1/2 at step 20: \"Say hi.\" -> \"Hi!\"\n"
+                + "sample 2/2 at step 20: \"Q: 1+1?\" -> (empty: the model ended at once)\n",
+                bytes.toString(StandardCharsets.UTF_8));
     }
 
     @Test
@@ -65,6 +92,10 @@ class ObserversTest {
         new ProgressPrinter(new PrintStream(bytes, true, StandardCharsets.UTF_8), false).onReport(PLAIN);
         String line = bytes.toString(StandardCharsets.UTF_8);
         assertEquals("step 10/40  epoch 0.25  loss 2.5000  lr 1.00e-04  1,235 tok/s  ETA 1m35s\n", line);
+        ByteArrayOutputStream evaluated = new ByteArrayOutputStream();
+        new ProgressPrinter(new PrintStream(evaluated, true, StandardCharsets.UTF_8), false).onReport(WITH_EVAL);
+        assertEquals("step 20/40  epoch 0.50  loss 2.0000 eval_loss 2.2000 (ppl 9.03, acc 37.5%)  lr 2.00e-04  "
+                + "1,500 tok/s  ETA 40s\n", evaluated.toString(StandardCharsets.UTF_8));
     }
 
     @Test
@@ -114,6 +145,10 @@ class ObserversTest {
             assertTrue(body.contains("kubelora_total_steps 40.0"), body);
             assertTrue(body.contains("kubelora_loss 2.0"), body);
             assertTrue(body.contains("kubelora_eval_loss 2.2"), body);
+            assertTrue(body.contains("kubelora_eval_accuracy 0.375"), body);
+            assertTrue(body.contains("kubelora_eval_perplexity 9.025"), body);
+            assertTrue(body.contains("kubelora_best_eval_loss 2.1"), body);
+            assertTrue(body.contains("kubelora_best_eval_step 10.0"), body);
             assertTrue(body.contains("kubelora_eta_seconds 40.0"), body);
             assertTrue(body.contains("kubelora_trained_tokens_total 10240.0"), body);
             assertTrue(body.contains("process_resident_memory_bytes"), body);
@@ -124,8 +159,9 @@ class ObserversTest {
     void theFinalMetricsHoldTheRunsMemoryFigures() throws Exception {
         try (TrainerMetrics metrics = new TrainerMetrics(0)) {
             metrics.onStart(new RunStart(0, 40, Device.cpu()));
-            metrics.onFinished(new RunSummary(40, 1, 2, null, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, "cpu()", 1, 7_000_000_000L,
-                    6_500_000_000L, "GPU memory in use", 4_400_000_000L, 4.127));
+            metrics.onFinished(new RunSummary(40, 1, 2, null, null, null, null, null, 40, null, 0, 0, 0, 0, 0, 0, 0,
+                    0, 0, 0, "cpu()", 1, 7_000_000_000L, 6_500_000_000L, "GPU memory in use", 4_400_000_000L, 4.127,
+                    "none", null));
             String body = scrape(metrics);
             assertTrue(body.contains("kubelora_planned_peak_bytes 7.0E9"), body);
             assertTrue(body.contains("kubelora_peak_memory_bytes 6.5E9"), body);
@@ -161,6 +197,11 @@ class ObserversTest {
             }
 
             @Override
+            public void onSamples(List<Sample> samples) {
+                heard.add("samples " + samples.size());
+            }
+
+            @Override
             public void onPhase(RunPhase phase) {
                 heard.add(phase.name());
             }
@@ -173,9 +214,11 @@ class ObserversTest {
         Observers observers = new Observers(List.of(recorder, r -> heard.add("lambda " + r.step())));
         observers.onStart(new RunStart(10, 40, Device.cpu()));
         observers.onReport(PLAIN);
+        observers.onSamples(List.of());
         observers.onPhase(RunPhase.MERGING);
-        observers.onFinished(new RunSummary(40, 1, 2, null, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, "cpu()", 1, 0, 0, "", 0, null));
-        assertEquals(List.of("start 10/40", "report 10", "lambda 10", "MERGING", "finished 40"), heard);
+        observers.onFinished(new RunSummary(40, 1, 2, null, null, null, null, null, 40, null, 0, 0, 0, 0, 0, 0, 0, 0,
+                0, 0, "cpu()", 1, 0, 0, "", 0, null, "alpaca", List.of()));
+        assertEquals(List.of("start 10/40", "report 10", "lambda 10", "samples 0", "MERGING", "finished 40"), heard);
     }
 
     private static String scrape(TrainerMetrics metrics) throws Exception {
@@ -192,6 +235,20 @@ class ObserversTest {
         Path png = dir.resolve("loss.png");
         plot.write(png, "test");
         assertEquals(900, ImageIO.read(png.toFile()).getWidth());
+    }
+
+    @Test
+    void lossPlotMarksTheLowestEvaluation() {
+        LossPlot plot = new LossPlot();
+        double[] evalLosses = {2.2, 1.9, 2.4};
+        for (int i = 0; i < evalLosses.length; i++) {
+            plot.onReport(new StepReport(10 * (i + 1), 30, 0, 2.0, new Evaluation(evalLosses[i], 0.5, 8),
+                    null, 1e-4, 0.5, 100, 100, 0));
+        }
+        XYSeries best = plot.chart("test").getSeriesMap().get("best evaluation (step 20)");
+        assertNotNull(best, plot.chart("test").getSeriesMap().keySet().toString());
+        assertArrayEquals(new double[] {20}, best.getXData());
+        assertArrayEquals(new double[] {1.9}, best.getYData());
     }
 
     @Test

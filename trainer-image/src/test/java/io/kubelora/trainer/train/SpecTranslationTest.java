@@ -113,7 +113,7 @@ class SpecTranslationTest {
 
     @Test
     void dataAndMergeOptions() {
-        DataOptions data = SpecTranslation.dataOptions(new DatasetSpec("/d.jsonl", DatasetFormat.CHAT, 0.25, 512, true));
+        DataOptions data = SpecTranslation.dataOptions(new DatasetSpec("/d.jsonl", DatasetFormat.CHAT, 0.25, null, 512, true));
         assertEquals(new DataOptions(io.kubelora.trainer.data.DatasetFormat.CHAT, 0.25, 512, true), data);
         assertEquals(DType.BF16, SpecTranslation.tensorDtype(MergeDtype.BF16));
         assertEquals(DType.F16, SpecTranslation.tensorDtype(MergeDtype.FP16));
