@@ -108,6 +108,10 @@ public final class FineTuneRun {
     private record Delivered(int step, Double evalLoss, List<Sample> samples) {
     }
 
+    /** Where training starts: the step, and the rows of one micro-batch over all replicas. */
+    private record Start(int step, int microBatchRows) {
+    }
+
     /** Where the adapter, and the merged model when merge is enabled (else null), were published. */
     private record Published(String adapterUri, String mergedModelUri) {
     }
@@ -120,9 +124,9 @@ public final class FineTuneRun {
         log.println(chosen.logLine(SpecTranslation.computeDescription(spec, SpecTranslation.modelOptions(spec, device))));
         // Then config.json alone: its problems, and a plan that cannot fit, stop the run before any download.
         ModelConfig config = fetchModelConfig();
-        MemoryPlan plan = FitCheck.run(config, spec, device, gpuMemory, log);
+        MemoryPlan plan = FitCheck.run(config, spec, device, chosen.replicas(), gpuMemory, log);
         try {
-            return trainAndDeliver(device, plan, started);
+            return trainAndDeliver(chosen.devices(), plan, started);
         } catch (RuntimeException | OutOfMemoryError e) {
             RuntimeException explained = OutOfMemoryReports.explain(e, plan);
             if (explained == null) {
@@ -133,27 +137,27 @@ public final class FineTuneRun {
         }
     }
 
-    private Result trainAndDeliver(Device device, MemoryPlan plan, long started) throws IOException {
+    private Result trainAndDeliver(List<Device> devices, MemoryPlan plan, long started) throws IOException {
         Inputs inputs = fetchInputs();
         Engine.getInstance().setRandomSeed((int) (long) spec.training().seed());
         Path reportDir = reportDir();
-        DeviceMemory memory = new DeviceMemory(device);
+        DeviceMemory memory = new DeviceMemory(devices);
         try (TextTokenizer tokenizer = TextTokenizer.load(inputs.modelDir())) {
             TrainingData data = loadData(inputs, tokenizer);
-            try (TrainingState state = TrainingState.load(inputs.modelDir(), spec, device);
+            try (TrainingState state = TrainingState.load(inputs.modelDir(), spec, devices);
                  GracefulStop stop = new GracefulStop(GRACE_SECONDS)) {
                 memory.sample();
                 log.println(parameterLine(state.model().trainableParameterCount(), state.model().parameterCount()));
                 Checkpoints checkpoints = new Checkpoints(storage, spec.output().uri(), RunFingerprint.of(spec),
                         spec.training().checkpointsToKeep(), stagingDir());
                 Checkpoints.State resumed = resume(checkpoints, state, reportDir);
-                int startStep = resumed == null ? 0 : resumed.step();
+                Start start = start(resumed, state.replicas().size());
                 EvalHistory history = SpecTranslation.evalHistory(spec.training(),
                         resumed == null ? EvalHistory.State.EMPTY : resumed.evalHistory());
                 SampleAnswers samples = sampleAnswers(state, tokenizer, data);
-                try (RunReports reports = RunReports.open(reportDir, startStep > 0)) {
+                try (RunReports reports = RunReports.open(reportDir, start.step() > 0)) {
                     Observers observers = observers(reports);
-                    TrainingLoop.LoopResult trained = train(state, data, checkpoints, startStep, stop, observers,
+                    TrainingLoop.LoopResult trained = train(state, data, checkpoints, start, stop, observers,
                             reportDir, history, samples, memory);
                     Delivered delivered = deliver(trained, history, checkpoints, state, samples, observers);
                     Published published = publish(inputs, state, observers, AdapterNotes.of(data.promptTemplate(),
@@ -161,7 +165,8 @@ public final class FineTuneRun {
                     checkpoints.prune();
                     RunSummary summary = summarize(trained, history, delivered, state, data, started, plan,
                             memory);
-                    log.println("Memory: planned " + ByteSize.gib(plan.total()) + ", measured "
+                    log.println("Memory: planned " + ByteSize.gib(plan.total())
+                            + (state.replicas().size() > 1 ? " per replica" : "") + ", measured "
                             + ByteSize.gib(summary.measuredPeakBytes()) + " (" + memory.source() + ")");
                     report(summary, reports, observers);
                     return new Result(published.adapterUri(), published.mergedModelUri(), summary);
@@ -223,7 +228,10 @@ public final class FineTuneRun {
         return workRoot.resolve("staging").resolve(name);
     }
 
-    /** The newest checkpoint of this configuration, restored (with the reports it carried), or null. */
+    /**
+     * The newest checkpoint of this configuration, restored (with the reports it carried) into every replica, or
+     * null.
+     */
     private Checkpoints.State resume(Checkpoints checkpoints, TrainingState state, Path reportDir)
             throws IOException {
         if (spec.training().resume() == ResumePolicy.NEVER) {
@@ -236,9 +244,31 @@ public final class FineTuneRun {
             return null;
         }
         int step = checkpoints.restore(found.get(), state.adapters(), state.optimizer(), reportDir);
+        state.replicas().copyWeightsFromFirst();
         log.printf(Locale.ROOT, "Resumed from checkpoint step-%d of %s in %.1f s%n", step, checkpoints.folderUri(),
                 (System.nanoTime() - begin) / 1e9);
         return found.get().state();
+    }
+
+    /**
+     * Where training starts: at the {@code resumed} checkpoint's step with the rows per micro-batch it was written
+     * with (whatever the replica count now), else at step 0 with training.batchSize rows per replica.
+     */
+    private Start start(Checkpoints.State resumed, int replicas) {
+        Start fresh = new Start(0, spec.training().batchSize() * replicas);
+        if (resumed == null) {
+            return fresh;
+        }
+        // Checkpoints from before data parallelism were written by one replica of batchSize rows.
+        int rows = resumed.microBatchRows() != null ? resumed.microBatchRows() : spec.training().batchSize();
+        int writtenBy = resumed.replicas() != null ? resumed.replicas() : 1;
+        if (rows != fresh.microBatchRows()) {
+            log.printf(Locale.ROOT, "The checkpoint was written by %d replica(s), this run has %d: micro-batches keep "
+                            + "their %d rows, so the run goes on with the same batches, schedule and step count; each "
+                            + "replica takes up to %d of them, in passes of at most %d (training.batchSize)%n",
+                    writtenBy, replicas, rows, (rows + replicas - 1) / replicas, spec.training().batchSize());
+        }
+        return new Start(resumed.step(), rows);
     }
 
     /** The reports, the console progress and the caller's observers (e.g. the Prometheus endpoint). */
@@ -255,22 +285,25 @@ public final class FineTuneRun {
      * run with an error a restart resumes from). Early stopping ends it successfully.
      */
     private TrainingLoop.LoopResult train(TrainingState state, TrainingData data, Checkpoints checkpoints,
-                                          int startStep, GracefulStop stop, TrainingObserver observers,
+                                          Start start, GracefulStop stop, TrainingObserver observers,
                                           Path reportDir, EvalHistory history, SampleAnswers samples,
                                           DeviceMemory memory) {
-        TrainingLoop loop = new TrainingLoop(state.model(), data, spec.training(), observers, history, samples);
+        TrainingLoop loop = new TrainingLoop(state.replicas(), data, spec.training(), start.microBatchRows(),
+                observers, history, samples);
         int total = loop.totalSteps();
-        observers.onStart(new RunStart(startStep, total, state.device()));
+        log.println(effectiveBatchLine(start.microBatchRows(), spec.training().gradientAccumulationSteps(),
+                state.replicas().size(), total));
+        observers.onStart(new RunStart(start.step(), total, state.devices()));
         int every = spec.training().checkpointEverySteps();
         boolean keepBest = spec.keepsBest();
-        TrainingLoop.LoopResult result = loop.run(startStep, state.optimizer(), (done, newBest) -> {
+        TrainingLoop.LoopResult result = loop.run(start.step(), state.optimizer(), (done, newBest) -> {
             memory.sample();
             boolean stopping = stop.requested();
             boolean best = keepBest && newBest && done < total;
             if (stopping || best || (every > 0 && done % every == 0 && done < total)) {
                 Double evalLoss = newBest ? history.bestLoss() : null;
                 saveCheckpoint(checkpoints, done, total, state, reportDir, history,
-                        AdapterNotes.of(data.promptTemplate(), done, evalLoss), best);
+                        AdapterNotes.of(data.promptTemplate(), done, evalLoss), best, start.microBatchRows());
             }
             if (stopping) {
                 stop.saved();
@@ -287,13 +320,13 @@ public final class FineTuneRun {
     }
 
     private void saveCheckpoint(Checkpoints checkpoints, int step, int total, TrainingState state, Path reportDir,
-                                EvalHistory history, AdapterNotes notes, boolean best) {
+                                EvalHistory history, AdapterNotes notes, boolean best, int microBatchRows) {
         try {
             if (best) {
                 checkpoints.protect(step);
             }
             checkpoints.save(step, total, state.adapters(), state.optimizer(), spec.baseModel().uri(), reportDir,
-                    history.state(), notes);
+                    history.state(), notes, microBatchRows, state.replicas().size());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write checkpoint step-" + step + ": " + e.getMessage(), e);
         }
@@ -349,9 +382,9 @@ public final class FineTuneRun {
                 trained.trainedTokens(), trained.lossTokens(), (System.nanoTime() - started) / 1e9,
                 trained.trainedTokens() / trained.seconds(), ProcessMemory.peakResidentBytes(),
                 model.trainableParameterCount(), model.parameterCount(), data.trainExamples(),
-                data.validationExamples(), data.skippedExamples(), state.device().toString(), plan.total(),
-                memory.peak(), memory.source(), model.baseWeightBytes(), nf4Bits, data.promptTemplate().label(),
-                delivered.samples());
+                data.validationExamples(), data.skippedExamples(), state.devices().get(0).toString(),
+                state.replicas().size(), plan.total(), memory.peak(), memory.source(), model.baseWeightBytes(), nf4Bits,
+                data.promptTemplate().label(), delivered.samples());
     }
 
     /**
@@ -395,6 +428,19 @@ public final class FineTuneRun {
         log.printf(Locale.ROOT, "Merged model written to %s (%d shard(s), %.1f s)%n", merged.uri(),
                 merged.result().shards(), (System.nanoTime() - begin) / 1e9);
         return merged.uri();
+    }
+
+    /**
+     * "Effective batch: 8 sequences per micro-batch (4 on each of 2 replicas) x 2 accumulation steps = 16 sequences
+     * per optimizer step; 30 steps".
+     */
+    static String effectiveBatchLine(int microBatchRows, int accumulation, int replicas, int totalSteps) {
+        int each = (microBatchRows + replicas - 1) / replicas;
+        String share = replicas == 1 ? "one replica"
+                : (microBatchRows % replicas == 0 ? "" : "up to ") + each + " on each of " + replicas + " replicas";
+        return String.format(Locale.ROOT, "Effective batch: %d sequences per micro-batch (%s) x %d accumulation "
+                        + "step(s) = %d sequences per optimizer step; %d steps", microBatchRows, share, accumulation,
+                (long) microBatchRows * accumulation, totalSteps);
     }
 
     /** The line peft users know: trainable params: 1,703,936 || all params: ... || trainable%: 0.1377 */

@@ -30,7 +30,9 @@ class LoadBenchTest {
         assertEquals(fileMib, mib(fp32, "weight files"), 0.05);
         // Only the decoder linears shrink: embeddings and norms stay fp32.
         assertTrue(mib(nf4, "base weight bytes held") < mib(fp32, "base weight bytes held"), fp32 + nf4);
-        assertTrue(mib(fp32, "peak RSS after load") >= mib(fp32, "peak RSS before load (baseline)"), fp32);
+        // Linux reports VmHWM as the larger of the recorded high-water mark and the current RSS, and records the mark
+        // only now and then: after an earlier, unrecorded peak it can read a little lower later in the same process.
+        assertTrue(mib(fp32, "peak RSS after load") >= mib(fp32, "peak RSS before load (baseline)") - 1.0, fp32);
         assertEquals(mib(fp32, "  planned"), mib(fp32, "base weight bytes held"), 0.0);
     }
 
