@@ -83,6 +83,18 @@ public final class LoraFineTuneYaml {
             throw invalid(source, new Violation("document", "not valid YAML" + location(e.getLocation()) + ": "
                     + e.getOriginalMessage()));
         }
+        return read(tree, yaml, source);
+    }
+
+    /**
+     * Reads and validates a LoraFineTune held as a tree (one built by merging others, which has no lines): every
+     * problem is an {@link InvalidSpecException} naming the field.
+     */
+    public static LoraFineTune fromTree(JsonNode document, String source) {
+        return read(document, null, source);
+    }
+
+    private static LoraFineTune read(JsonNode tree, String yaml, String source) {
         if (tree == null || !tree.isObject()) {
             throw invalid(source, new Violation("document", "must be a LoraFineTune mapping"));
         }
@@ -125,8 +137,8 @@ public final class LoraFineTuneYaml {
 
     private static Violation describe(JsonProcessingException e, String yaml, JsonNode tree) {
         List<Object> steps = e instanceof JsonMappingException m ? steps(m) : List.of();
-        String where = YamlLines.lineOf(yaml, steps).stream().mapToObj(n -> " (line " + n + ")").findFirst()
-                .orElse("");
+        String where = yaml == null ? "" : YamlLines.lineOf(yaml, steps).stream().mapToObj(n -> " (line " + n + ")")
+                .findFirst().orElse("");
         if (e instanceof UnrecognizedPropertyException u) {
             return new Violation(path(u), "unknown field" + where + "; known fields: " + known(u.getKnownPropertyIds()));
         }
@@ -160,6 +172,11 @@ public final class LoraFineTuneYaml {
         }
         return type.getSimpleName().replace("Integer", "an integer").replace("Long", "an integer")
                 .replace("Double", "a number").replace("Boolean", "true or false");
+    }
+
+    /** The field a mapping error is about, as spec.lora.rank or spec.env[0].name; "document" when none. */
+    public static String fieldPath(JsonMappingException e) {
+        return path(e);
     }
 
     private static String path(JsonMappingException e) {

@@ -2,6 +2,7 @@ package io.kubelora.trainer.cli;
 
 import io.kubelora.api.LoraFineTune;
 import io.kubelora.api.LoraFineTuneYaml;
+import io.kubelora.api.TrainerEnvironment;
 import io.kubelora.trainer.device.DeviceRequest;
 import io.kubelora.trainer.memory.ByteSize;
 import io.kubelora.trainer.storage.Storage;
@@ -50,14 +51,15 @@ final class TrainCommand implements Callable<Integer> {
 
     /** --gpu-memory, else KUBELORA_GPU_MEMORY, else null (the device's own). */
     private Long gpuMemoryBytes() {
-        String size = gpuMemory != null ? gpuMemory : System.getenv("KUBELORA_GPU_MEMORY");
+        String size = gpuMemory != null ? gpuMemory : System.getenv(TrainerEnvironment.GPU_MEMORY);
         return size == null || size.isBlank() ? null
-                : ByteSize.parse(size, gpuMemory != null ? "--gpu-memory" : "KUBELORA_GPU_MEMORY");
+                : ByteSize.parse(size, gpuMemory != null ? "--gpu-memory" : TrainerEnvironment.GPU_MEMORY);
     }
 
     @Override
     public Integer call() throws Exception {
         LoraFineTune resource = LoraFineTuneYaml.read(config);
+        ValidateCommand.refuseProfile(resource, config);
         Path work = workDir != null ? workDir
                 : Path.of(System.getenv().getOrDefault("KUBELORA_CACHE_DIR", ".kubelora"));
         List<TrainingObserver> observers = new ArrayList<>();
