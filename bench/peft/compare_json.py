@@ -9,7 +9,7 @@ import json
 import sys
 
 # Settings that must be equal for the two figures to be comparable.
-SETTINGS = ("shape", "precision", "quantization", "seq", "batch", "rank", "alpha", "targets",
+SETTINGS = ("shape", "precision", "quantization", "seq", "batch", "replicas", "rank", "alpha", "targets",
             "gradient_checkpointing", "steps")
 ROWS = ("tokens_per_second", "step_time_ms", "peak_memory_bytes", "peak_reserved_bytes", "achieved_tflops",
         "mfu", "parameters", "trainable_parameters", "loss_first", "loss_last")

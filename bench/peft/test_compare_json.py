@@ -10,7 +10,7 @@ from pathlib import Path
 import compare_json as c
 
 BASE = {"shape": "llama-3.2-1b", "device": "cuda:0", "device_name": "NVIDIA H200", "precision": "bf16",
-        "quantization": "none", "seq": 2048, "batch": 1, "rank": 16, "alpha": 32,
+        "quantization": "none", "seq": 2048, "batch": 1, "replicas": 1, "rank": 16, "alpha": 32,
         "targets": ["q_proj", "v_proj"], "gradient_checkpointing": True, "steps": 10}
 
 

@@ -125,7 +125,7 @@ class ArgumentsTest(unittest.TestCase):
         timing = t.throughput(shape("smollm2-135m"), args, [0.1], None)
         r = t.report("smollm2-135m", args, "cpu", "x", "none", timing, (1, None), (2, 1), [11.0, 10.5], {})
         self.assertEqual(["implementation", "shape", "device", "device_name", "precision", "quantization", "seq",
-                          "batch", "rank", "alpha", "targets", "gradient_checkpointing", "steps", "step_time_ms",
+                          "batch", "replicas", "rank", "alpha", "targets", "gradient_checkpointing", "steps", "step_time_ms",
                           "tokens_per_second", "peak_memory_bytes", "peak_reserved_bytes", "parameters",
                           "trainable_parameters", "flops_per_token", "achieved_tflops", "peak_tflops", "mfu",
                           "loss_first", "loss_last", "versions"], list(r))

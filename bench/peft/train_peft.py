@@ -202,7 +202,7 @@ def report(shape, args, device, device_name, quantization, timing, memory, count
     alpha = int(args.alpha) if float(args.alpha).is_integer() else args.alpha
     return {"implementation": "peft", "shape": shape, "device": device, "device_name": device_name,
             "precision": args.precision, "quantization": quantization, "seq": args.seq, "batch": args.batch,
-            "rank": args.rank, "alpha": alpha, "targets": list(args.targets),
+            "replicas": 1, "rank": args.rank, "alpha": alpha, "targets": list(args.targets),
             "gradient_checkpointing": args.checkpointing, "steps": args.steps,
             "step_time_ms": timing["step_time_ms"], "tokens_per_second": timing["tokens_per_second"],
             "peak_memory_bytes": memory[0], "peak_reserved_bytes": memory[1],

@@ -41,6 +41,19 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- printf "%s:%s" .Values.trainer.image.repository (default .Chart.AppVersion .Values.trainer.image.tag) }}
 {{- end }}
 
+{{/*
+"true" when the cluster serves admissionregistration.k8s.io/v1 ValidatingAdmissionPolicy. Installed in a cluster,
+Helm knows its API versions down to the kinds (v1/Pod among them) and the capability decides; rendered without one
+(helm template), the Kubernetes version does: GA and served from 1.30.
+*/}}
+{{- define "kubelora.validatingAdmissionPolicyServed" -}}
+{{- if .Capabilities.APIVersions.Has "v1/Pod" }}
+{{- .Capabilities.APIVersions.Has "admissionregistration.k8s.io/v1/ValidatingAdmissionPolicy" }}
+{{- else }}
+{{- semverCompare ">=1.30.0-0" .Capabilities.KubeVersion.Version }}
+{{- end }}
+{{- end }}
+
 {{/* The Lease the operator's replicas elect their leader with, in the release namespace. */}}
 {{- define "kubelora.leaseName" -}}
 {{- printf "%s-leader" (include "kubelora.fullname" .) | trunc 63 | trimSuffix "-" }}
@@ -57,7 +70,8 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 
 {{/*
 Everything the operator does, and nothing more: it reconciles LoraFineTunes, creates one training Job and
-one ConfigMap per run, reads the Job's pod to scrape its metrics, and records Events.
+one ConfigMap per run, reads the Job's pod to scrape its metrics, records Events, and reads the FineTunePolicies of
+a run's namespace before it starts the run (FineTuneProfiles: profile-reader-rbac.yaml).
 */}}
 {{- define "kubelora.rbacRules" -}}
 - apiGroups: ["kubelora.io"]
@@ -85,4 +99,7 @@ one ConfigMap per run, reads the Job's pod to scrape its metrics, and records Ev
 - apiGroups: ["events.k8s.io"]
   resources: ["events"]
   verbs: ["create", "patch"]
+- apiGroups: ["kubelora.io"]
+  resources: ["finetunepolicies"]
+  verbs: ["get", "list"]
 {{- end }}

@@ -6,44 +6,50 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
-import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
+import io.kubelora.api.crd.ListTypeMap;
+import java.util.List;
 
 /** What to fine-tune, on what data, how, on which hardware, and where the result goes. */
 @JsonClassDescription("What to fine-tune (baseModel), on which data (dataset), how (lora, quantization, training), "
         + "on which hardware (resources) and where the results go (output, merge). Only baseModel, dataset and output "
-        + "are required; every other field has the default its description names.")
+        + "are required (or come from the profile); every other field has the default its description names.")
 @JsonInclude(JsonInclude.Include.NON_NULL)
-@ValidationRule(value = "(has(self.quantization) && self.quantization == 'nf4') || !has(self.quantizationConfig)",
+// With a profile, the fields below may come from its template: the operator checks the effective spec.
+@ValidationRule(value = "has(self.baseModel) || has(self.profile)",
+        message = "spec.baseModel is required unless spec.profile names a FineTuneProfile that sets it")
+@ValidationRule(value = "has(self.dataset) || has(self.profile)",
+        message = "spec.dataset is required unless spec.profile names a FineTuneProfile that sets it")
+@ValidationRule(value = "has(self.output) || has(self.profile)",
+        message = "spec.output is required unless spec.profile names a FineTuneProfile that sets it")
+@ValidationRule(value = "has(self.profile) || (has(self.quantization) && self.quantization == 'nf4') "
+        + "|| !has(self.quantizationConfig)",
         message = "spec.quantizationConfig is only allowed with spec.quantization: nf4")
-@ValidationRule(value = "!has(self.merge) || !has(self.merge.enabled) || !self.merge.enabled "
+@ValidationRule(value = "has(self.profile) || !has(self.merge) || !has(self.merge.enabled) || !self.merge.enabled "
         + "|| (has(self.merge.output) && has(self.merge.output.uri))",
         message = "spec.merge.output.uri is required when spec.merge.enabled is true")
-@ValidationRule(value = "!has(self.training) || !has(self.training.evalEverySteps) "
-        + "|| self.training.evalEverySteps == 0 || has(self.dataset.validationUri) "
-        + "|| (has(self.dataset.validationSplit) && self.dataset.validationSplit > 0.0)",
+@ValidationRule(value = "has(self.profile) || !has(self.training) || !has(self.training.evalEverySteps) "
+        + "|| self.training.evalEverySteps == 0 || " + LoraFineTuneSpec.HAS_VALIDATION_DATA,
         message = "spec.training.evalEverySteps needs validation data: spec.dataset.validationSplit greater than 0 "
                 + "or spec.dataset.validationUri")
-@ValidationRule(value = "!has(self.training) || !has(self.training.earlyStopping) "
-        + "|| has(self.dataset.validationUri) "
-        + "|| (has(self.dataset.validationSplit) && self.dataset.validationSplit > 0.0)",
+@ValidationRule(value = "has(self.profile) || !has(self.training) || !has(self.training.earlyStopping) || "
+        + LoraFineTuneSpec.HAS_VALIDATION_DATA,
         message = "spec.training.earlyStopping needs validation data: spec.dataset.validationSplit greater than 0 "
                 + "or spec.dataset.validationUri")
-@ValidationRule(value = "!has(self.training) || !has(self.training.keepBest) || !self.training.keepBest "
-        + "|| has(self.dataset.validationUri) "
-        + "|| (has(self.dataset.validationSplit) && self.dataset.validationSplit > 0.0)",
+@ValidationRule(value = "has(self.profile) || !has(self.training) || !has(self.training.keepBest) "
+        + "|| !self.training.keepBest || " + LoraFineTuneSpec.HAS_VALIDATION_DATA,
         message = "spec.training.keepBest needs validation data: spec.dataset.validationSplit greater than 0 "
                 + "or spec.dataset.validationUri")
-@ValidationRule(value = "!self.output.uri.startsWith('hf://')",
+@ValidationRule(value = "!has(self.output) || !self.output.uri.startsWith('hf://')",
         message = "spec.output.uri: hf:// is only supported for spec.merge.output.uri")
 public record LoraFineTuneSpec(
-        @Required
-        @JsonPropertyDescription("The base model to fine-tune: a Hugging Face model folder.")
+        @JsonPropertyDescription("The base model to fine-tune: a Hugging Face model folder. Required unless the "
+                + "profile sets it.")
         BaseModelSpec baseModel,
 
-        @Required
-        @JsonPropertyDescription("The training data: a JSONL file in alpaca, dolly, chat, sharegpt or text format.")
+        @JsonPropertyDescription("The training data: a JSONL file in alpaca, dolly, chat, sharegpt or text format. "
+                + "Required unless the profile sets it.")
         DatasetSpec dataset,
 
         @JsonPropertyDescription("LoRA adapter settings: rank, alpha, dropout and the modules to adapt.")
@@ -64,9 +70,8 @@ public record LoraFineTuneSpec(
                 + "at the end (samples.jsonl, the log and summary.json).")
         EvaluationSpec evaluation,
 
-        @Required
         @JsonPropertyDescription("Where results are written: adapter/ (PEFT format), metrics.jsonl, samples.jsonl, "
-                + "summary.json, loss.png and checkpoints/.")
+                + "summary.json, loss.png and checkpoints/. Required unless the profile sets it.")
         OutputSpec output,
 
         @JsonPropertyDescription("Optionally merge the trained adapter into the base weights and publish the "
@@ -110,7 +115,25 @@ public record LoraFineTuneSpec(
         @Max(Integer.MAX_VALUE)
         @JsonPropertyDescription("Seconds after the run finishes before its Job and pods are deleted "
                 + "(the LoraFineTune and its status stay).")
-        Integer ttlSecondsAfterFinished) {
+        Integer ttlSecondsAfterFinished,
+
+        @Size(max = SpecLimits.ENV_ENTRIES)
+        @JsonInclude(JsonInclude.Include.NON_EMPTY) // no env: [] in documents written back, nor in the spec hash
+        @ListTypeMap(keys = "name")
+        @JsonPropertyDescription("Plain environment variables of the trainer, e.g. HTTPS_PROXY or HF_ENDPOINT. Secret "
+                + "values only through spec.credentials; names the trainer sets itself are refused. Entries of the "
+                + "profile's template and of the run are merged by name, the run's winning.")
+        List<EnvVarSpec> env,
+
+        @Size(max = SpecLimits.NAME_LENGTH)
+        @JsonPropertyDescription("Name of a FineTuneProfile (written by the cluster's administrators): its template "
+                + "gives every field this spec leaves out; the fields it locks may not be set here. The trainer "
+                + "runs the merged (effective) spec; status.profile records which profile version it was.")
+        String profile) {
+
+    /** CEL: the run has validation data (a spec without a dataset has none: another rule requires one). */
+    static final String HAS_VALIDATION_DATA = "(has(self.dataset) && (has(self.dataset.validationUri) "
+            + "|| (has(self.dataset.validationSplit) && self.dataset.validationSplit > 0.0)))";
 
     public LoraFineTuneSpec {
         lora = lora == null ? LoraSpec.defaults() : lora;
@@ -123,6 +146,7 @@ public record LoraFineTuneSpec(
         resources = resources == null ? ResourcesSpec.defaults() : resources;
         suspend = suspend != null && suspend;
         backoffLimit = backoffLimit == null ? 0 : backoffLimit;
+        env = env == null ? List.of() : List.copyOf(env);
     }
 
     /** A minimal spec: everything else takes its default. */
@@ -148,7 +172,7 @@ public record LoraFineTuneSpec(
                 .merge(merge)
                 .resources(resources).image(image).serviceAccountName(serviceAccountName).suspend(suspend)
                 .credentials(credentials).backoffLimit(backoffLimit).activeDeadlineSeconds(activeDeadlineSeconds)
-                .ttlSecondsAfterFinished(ttlSecondsAfterFinished);
+                .ttlSecondsAfterFinished(ttlSecondsAfterFinished).env(env).profile(profile);
     }
 
     /** Builds a spec field by field; a field left unset takes its default, as in a YAML file. */
@@ -170,6 +194,8 @@ public record LoraFineTuneSpec(
         private Integer backoffLimit;
         private Long activeDeadlineSeconds;
         private Integer ttlSecondsAfterFinished;
+        private List<EnvVarSpec> env;
+        private String profile;
 
         public Builder baseModel(BaseModelSpec value) {
             baseModel = value;
@@ -256,10 +282,20 @@ public record LoraFineTuneSpec(
             return this;
         }
 
+        public Builder env(List<EnvVarSpec> value) {
+            env = value;
+            return this;
+        }
+
+        public Builder profile(String value) {
+            profile = value;
+            return this;
+        }
+
         public LoraFineTuneSpec build() {
             return new LoraFineTuneSpec(baseModel, dataset, lora, quantization, quantizationConfig, training,
                     evaluation, output, merge, resources, image, serviceAccountName, suspend, credentials, backoffLimit,
-                    activeDeadlineSeconds, ttlSecondsAfterFinished);
+                    activeDeadlineSeconds, ttlSecondsAfterFinished, env, profile);
         }
     }
 }

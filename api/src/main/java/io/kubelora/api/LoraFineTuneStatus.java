@@ -40,7 +40,18 @@ public record LoraFineTuneStatus(
         String message,
 
         @JsonPropertyDescription("Live training progress.")
-        Progress progress) {
+        Progress progress,
+
+        @JsonPropertyDescription("The FineTuneProfile the effective spec was made from, when spec.profile names one.")
+        ProfileReference profile,
+
+        @JsonPropertyDescription("GPU time of the run: the GPUs of each training pod times the time it held them "
+                + "(from its start until its trainer ended), summed over every pod of the Job, retried ones "
+                + "included. Kept up to date about once a minute while a pod runs.")
+        Long gpuSeconds,
+
+        @JsonPropertyDescription("When gpuSeconds was last brought up to date (RFC 3339); it counts on from there.")
+        String gpuSecondsObservedAt) {
 
     public LoraFineTuneStatus {
         conditions = conditions == null ? List.of() : List.copyOf(conditions);
@@ -63,6 +74,9 @@ public record LoraFineTuneStatus(
         private String mergedModelUri;
         private String message;
         private Progress progress;
+        private ProfileReference profile;
+        private Long gpuSeconds;
+        private String gpuSecondsObservedAt;
 
         private Builder() {
         }
@@ -117,9 +131,24 @@ public record LoraFineTuneStatus(
             return this;
         }
 
+        public Builder profile(ProfileReference value) {
+            profile = value;
+            return this;
+        }
+
+        public Builder gpuSeconds(Long value) {
+            gpuSeconds = value;
+            return this;
+        }
+
+        public Builder gpuSecondsObservedAt(String value) {
+            gpuSecondsObservedAt = value;
+            return this;
+        }
+
         public LoraFineTuneStatus build() {
             return new LoraFineTuneStatus(phase, conditions, observedGeneration, jobName, startTime, completionTime,
-                    adapterUri, mergedModelUri, message, progress);
+                    adapterUri, mergedModelUri, message, progress, profile, gpuSeconds, gpuSecondsObservedAt);
         }
     }
 }

@@ -77,7 +77,18 @@ public final class LoraFineTuneYaml {
 
     /** Parses and validates one LoraFineTune document. */
     public static LoraFineTune parse(String yaml, String source) {
-        JsonNode tree = onlyDocument(yaml, source);
+        return read(onlyDocument(yaml, source), yaml, source);
+    }
+
+    /**
+     * Reads and validates a LoraFineTune held as a tree (one built by merging others, which has no lines): every
+     * problem is an {@link InvalidSpecException} naming the field.
+     */
+    public static LoraFineTune fromTree(JsonNode document, String source) {
+        return read(document, null, source);
+    }
+
+    private static LoraFineTune read(JsonNode tree, String yaml, String source) {
         if (tree == null || !tree.isObject()) {
             throw invalid(source, new Violation("document", "must be a LoraFineTune mapping"));
         }
@@ -170,9 +181,9 @@ public final class LoraFineTuneYaml {
         return new Violation("document", e.getOriginalMessage() + where);
     }
 
-    /** " (line N)" of the value at {@code steps}, or "" when it cannot be found. */
+    /** " (line N)" of the value at {@code steps}, or "" when it cannot be found (or there is no text: a tree). */
     private static String where(String yaml, List<Object> steps) {
-        return YamlLines.lineOf(yaml, steps).stream().mapToObj(n -> " (line " + n + ")").findFirst().orElse("");
+        return yaml == null ? "" : YamlLines.lineOf(yaml, steps).stream().mapToObj(n -> " (line " + n + ")").findFirst().orElse("");
     }
 
     /** spec.lora.targetModules[1] */
@@ -203,6 +214,11 @@ public final class LoraFineTuneYaml {
         }
         return type.getSimpleName().replace("Integer", "an integer").replace("Long", "an integer")
                 .replace("Double", "a number").replace("Boolean", "true or false");
+    }
+
+    /** The field a mapping error is about, as spec.lora.rank or spec.env[0].name; "document" when none. */
+    public static String fieldPath(JsonMappingException e) {
+        return path(e);
     }
 
     private static String path(JsonMappingException e) {

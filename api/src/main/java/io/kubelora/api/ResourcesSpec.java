@@ -28,7 +28,8 @@ import java.util.Map;
 public record ResourcesSpec(
         @Min(0)
         @Max(16)
-        @JsonPropertyDescription("GPUs of the training pod, 0 to 16 (0 trains on CPU). Default 1.")
+        @JsonPropertyDescription("GPUs of the training pod, 0 to 16 (0 trains on CPU). The trainer uses all of "
+                + "them: one data-parallel replica per GPU. Default 1.")
         Integer gpus,
 
         @Pattern(GPU_RESOURCE_PATTERN)

@@ -28,6 +28,20 @@ public final class SpecLimits {
     public static final int NODE_SELECTOR_ENTRIES = 64;
     /** Entries of spec.resources.tolerations. */
     public static final int TOLERATIONS = 64;
+    /** Entries of spec.env. */
+    public static final int ENV_ENTRIES = 64;
+    /** The name of an environment variable. */
+    public static final int ENV_NAME_LENGTH = 128;
+    /** The value of an environment variable. */
+    public static final int ENV_VALUE_LENGTH = 4096;
+    /** Entries of each list of a FineTunePolicy and of a FineTuneProfile's locked paths. */
+    public static final int POLICY_ENTRIES = 64;
+    /** A spec path such as spec.resources.gpus. */
+    public static final int SPEC_PATH_LENGTH = 128;
+    /** A FineTuneProfile's description. */
+    public static final int DESCRIPTION_LENGTH = 1024;
+    /** Image pull Secrets of a FineTuneProfile. */
+    public static final int IMAGE_PULL_SECRETS = 16;
     /** Entries of spec.evaluation.prompts (each answered at every evaluation). */
     public static final int EVALUATION_PROMPTS = 32;
     /** Characters of one evaluation prompt, or of one message of a chat prompt. */

@@ -22,19 +22,40 @@ public final class SpecValidator {
     private static final String NEEDS_VALIDATION = "needs validation data: spec.dataset.validationSplit greater than 0 "
             + "or spec.dataset.validationUri";
 
-    private final List<Violation> violations = new ArrayList<>();
+    /** How much of a spec is checked: a run's, one completed by its profile's template, or a template. */
+    private enum Scope {
+        /** A run's own spec: everything. */
+        WHOLE,
+        /** A run naming a profile: the template may give whole sections, so none is required at the top. */
+        PROFILED_RUN,
+        /** A FineTuneProfile's template: only the values it sets; the run completes it. */
+        TEMPLATE
+    }
 
-    private SpecValidator() {
+    private final List<Violation> violations = new ArrayList<>();
+    private final Scope scope;
+
+    private SpecValidator(Scope scope) {
+        this.scope = scope;
     }
 
     /** All violations of the spec; empty when it may run. */
     public static List<Violation> validate(LoraFineTuneSpec spec) {
-        SpecValidator v = new SpecValidator();
         if (spec == null) {
-            v.fail("spec", "is required");
-        } else {
-            v.check(spec);
+            return List.of(new Violation("spec", "is required"));
         }
+        SpecValidator v = new SpecValidator(spec.profile() == null ? Scope.WHOLE : Scope.PROFILED_RUN);
+        v.check(spec);
+        return List.copyOf(v.violations);
+    }
+
+    /**
+     * The violations of a part of a spec, a FineTuneProfile's template: each field it sets is checked, but none is
+     * required and no rule across fields applies (the run's own fields complete it).
+     */
+    public static List<Violation> validatePart(LoraFineTuneSpec part) {
+        SpecValidator v = new SpecValidator(Scope.TEMPLATE);
+        v.check(part);
         return List.copyOf(v.violations);
     }
 
@@ -47,25 +68,32 @@ public final class SpecValidator {
     }
 
     private void check(LoraFineTuneSpec spec) {
+        boolean whole = scope == Scope.WHOLE;
         if (spec.baseModel() == null) {
-            fail("spec.baseModel", "is required");
+            required("spec.baseModel", whole);
         } else {
             uri("spec.baseModel.uri", spec.baseModel().uri(), READ_SCHEMES);
         }
-        checkDataset(spec.dataset());
+        if (spec.dataset() == null) {
+            required("spec.dataset", whole);
+        } else {
+            checkDataset(spec.dataset());
+        }
         checkLora(spec.lora());
-        if (spec.quantizationConfig() != null && spec.quantization() != Quantization.NF4) {
+        if (whole && spec.quantizationConfig() != null && spec.quantization() != Quantization.NF4) {
             fail("spec.quantizationConfig", "is only allowed with spec.quantization: nf4 (quantization is "
                     + spec.quantization().name().toLowerCase() + ")");
         }
-        checkTraining(spec.training(), spec.dataset());
+        checkTraining(spec.training(), whole ? spec.dataset() : null);
         checkEvaluation(spec.evaluation());
         if (spec.output() == null) {
-            fail("spec.output", "is required");
+            required("spec.output", whole);
         } else {
             uri("spec.output.uri", spec.output().uri(), WRITE_SCHEMES);
         }
-        checkMerge(spec.merge());
+        checkMerge(spec.merge(), whole);
+        checkEnv(spec.env());
+        length("spec.profile", spec.profile(), SpecLimits.NAME_LENGTH);
         checkResources(spec.resources());
         length("spec.image", spec.image(), SpecLimits.IMAGE_LENGTH);
         length("spec.serviceAccountName", spec.serviceAccountName(), SpecLimits.NAME_LENGTH);
@@ -84,11 +112,18 @@ public final class SpecValidator {
         }
     }
 
-    private void checkDataset(DatasetSpec dataset) {
-        if (dataset == null) {
-            fail("spec.dataset", "is required");
-            return;
+    private void required(String field, boolean whole) {
+        if (whole) {
+            fail(field, "is required (or a spec.profile whose template sets it)");
         }
+    }
+
+    /** In a template nothing is required: the run gives the rest. */
+    private boolean partOfATemplate() {
+        return scope == Scope.TEMPLATE;
+    }
+
+    private void checkDataset(DatasetSpec dataset) {
         uri("spec.dataset.uri", dataset.uri(), READ_SCHEMES);
         range("spec.dataset.validationSplit", dataset.validationSplit(), 0.0, 0.5);
         range("spec.dataset.maxSeqLength", dataset.maxSeqLength(), 16, 131072);
@@ -210,9 +245,11 @@ public final class SpecValidator {
         }
     }
 
-    private void checkMerge(MergeSpec merge) {
+    private void checkMerge(MergeSpec merge, boolean whole) {
         if (merge.enabled() && (merge.output() == null || blank(merge.output().uri()))) {
-            fail("spec.merge.output.uri", "is required when spec.merge.enabled is true");
+            if (whole) {
+                fail("spec.merge.output.uri", "is required when spec.merge.enabled is true");
+            }
         } else if (merge.output() != null) {
             uri("spec.merge.output.uri", merge.output().uri(), Set.of("s3", "pvc", "file", "hf"));
         }
@@ -220,6 +257,33 @@ public final class SpecValidator {
                 && !merge.maxShardSize().matches(MergeSpec.SHARD_SIZE_PATTERN)) {
             fail("spec.merge.maxShardSize", "must be a size like 5GB, 500MB or 2GiB (was '"
                     + merge.maxShardSize() + "')");
+        }
+    }
+
+    private void checkEnv(List<EnvVarSpec> env) {
+        count("spec.env", env.size(), SpecLimits.ENV_ENTRIES, "items");
+        Set<String> seen = new HashSet<>();
+        for (int i = 0; i < env.size(); i++) {
+            EnvVarSpec variable = env.get(i);
+            String field = "spec.env[" + i + "]";
+            if (variable == null || blank(variable.name())) {
+                fail(field + ".name", "is required");
+                continue;
+            }
+            String name = variable.name();
+            if (!length(field + ".name", name, SpecLimits.ENV_NAME_LENGTH)) {
+                continue;
+            }
+            if (!name.matches(EnvVarSpec.NAME_PATTERN)) {
+                fail(field + ".name", "'" + name + "' is not a variable name: letters, digits and '_', not "
+                        + "starting with a digit");
+            } else if (EnvVarSpec.isReserved(name)) {
+                fail(field + ".name", name + " may not be set: the trainer sets it itself, or it would change "
+                        + "the code the trainer runs or the GPUs it sees (" + EnvVarSpec.RESERVED + ")");
+            } else if (!seen.add(name)) {
+                fail(field + ".name", "'" + name + "' is listed twice");
+            }
+            length(field + ".value", variable.value(), SpecLimits.ENV_VALUE_LENGTH);
         }
     }
 
@@ -282,7 +346,9 @@ public final class SpecValidator {
 
     private void uri(String field, String value, Set<String> schemes) {
         if (blank(value)) {
-            fail(field, "is required");
+            if (!partOfATemplate()) {
+                fail(field, "is required");
+            }
             return;
         }
         if (!length(field, value, SpecLimits.URI_LENGTH)) {

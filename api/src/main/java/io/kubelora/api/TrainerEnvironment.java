@@ -9,6 +9,12 @@ public final class TrainerEnvironment {
      */
     public static final String POD_GPUS = "KUBELORA_POD_GPUS";
 
+    /**
+     * The memory of one GPU of the pod's node (bytes, or a size such as 80Gi), from the run's FineTuneProfile: the
+     * trainer checks its memory plan against it before anything is downloaded, instead of the device's own.
+     */
+    public static final String GPU_MEMORY = "KUBELORA_GPU_MEMORY";
+
     private TrainerEnvironment() {
     }
 }

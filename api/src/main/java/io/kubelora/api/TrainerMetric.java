@@ -19,16 +19,21 @@ public enum TrainerMetric {
     TOKENS_PER_SECOND("kubelora_tokens_per_second", "Trained tokens per second."),
     ETA_SECONDS("kubelora_eta_seconds", "Estimated seconds until training ends."),
     MERGING("kubelora_merging", "1 while the adapter is merged into the base model."),
-    GPU_MEMORY_BYTES("kubelora_gpu_memory_bytes", "GPU memory in use by the trainer."),
+    /** One sample per GPU of the run, labelled {@link #DEVICE_LABEL}. */
+    GPU_MEMORY_BYTES("kubelora_gpu_memory_bytes", "GPU memory in use on each of the trainer's GPUs."),
     PLANNED_PEAK_BYTES("kubelora_planned_peak_bytes",
             "Peak memory the run's memory plan predicted: per GPU, or the host's tensors on a CPU run."),
     PEAK_MEMORY_BYTES("kubelora_peak_memory_bytes",
-            "Measured peak memory: GPU memory in use after any step, or the peak resident set on a CPU run."),
+            "Measured peak memory: GPU memory in use after any step (the largest of the run's GPUs), or the "
+                    + "peak resident set on a CPU run."),
     WEIGHT_BYTES("kubelora_weight_bytes", "Bytes held by the frozen base weights, device and host."),
     NF4_BITS_PER_PARAMETER("kubelora_nf4_bits_per_parameter",
             "Bits held per quantized decoder-linear parameter with NF4 (NaN without)."),
     /** A counter: Prometheus exposes it with the suffix {@code _total}. */
     TRAINED_TOKENS("kubelora_trained_tokens", "Input tokens trained on.");
+
+    /** The label naming the device of a per-device metric, e.g. {@code device="cuda:1"}. */
+    public static final String DEVICE_LABEL = "device";
 
     private final String metricName;
     private final String help;

@@ -32,13 +32,16 @@ public record TrainingSpec(
 
         @Min(1)
         @Max(4096)
-        @JsonPropertyDescription("Sequences per micro-batch, 1 to 4096. Default 4.")
+        @JsonPropertyDescription("Sequences per micro-batch on each device (like Hugging Face's "
+                + "per_device_train_batch_size), 1 to 4096. Default 4. A run with N GPUs trains one replica on each, "
+                + "so a micro-batch holds batchSize * N sequences.")
         Integer batchSize,
 
         @Min(1)
         @Max(4096)
         @JsonPropertyDescription("Micro-batches whose gradients are summed before each optimizer step, "
-                + "1 to 4096. Default 1. Effective batch = batchSize * gradientAccumulationSteps.")
+                + "1 to 4096. Default 1. Effective batch = batchSize * gradientAccumulationSteps * replicas (the pod's "
+                + "GPUs, or 1 on the CPU); steps per epoch and the schedule follow from it.")
         Integer gradientAccumulationSteps,
 
         @Min(0.0)

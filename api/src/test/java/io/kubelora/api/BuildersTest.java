@@ -15,7 +15,7 @@ class BuildersTest {
         assertEquals(spec, spec.toBuilder().build());
         assertEquals(new LoraFineTuneSpec(new BaseModelSpec("hf://org/m"), DatasetSpec.of("s3://b/d.jsonl"), null,
                 null, null, null, null, new OutputSpec("s3://b/out"), null, null, null, null, null, null, null, null,
-                null), spec);
+                null, null, null), spec);
         assertEquals(EvaluationSpec.defaults(), spec.evaluation());
         assertEquals(64, spec.evaluation().maxNewTokens());
         LoraFineTuneSpec qlora = spec.toBuilder().quantization(Quantization.NF4).image("trainer:2").build();
@@ -28,7 +28,8 @@ class BuildersTest {
     @Test
     void aStatusHasOnlyWhatWasSet() {
         LoraFineTuneStatus status = LoraFineTuneStatus.builder().phase(Phase.Running).observedGeneration(3L).build();
-        assertEquals(new LoraFineTuneStatus(Phase.Running, List.of(), 3L, null, null, null, null, null, null, null),
+        assertEquals(new LoraFineTuneStatus(Phase.Running, List.of(), 3L, null, null, null, null, null, null, null, null,
+                null, null),
                 status);
     }
 

@@ -92,7 +92,14 @@ class SpecValidatorTest {
                         "only allowed with spec.quantization: nf4"),
                 Arguments.of("  merge:\n    enabled: true\n", "spec.merge.output.uri", "required"),
                 Arguments.of("  merge:\n    maxShardSize: 5 gigs\n", "spec.merge.maxShardSize", "a size like"),
-                Arguments.of("  resources:\n    gpus: 17\n", "spec.resources.gpus", "at most 16"));
+                Arguments.of("  resources:\n    gpus: 17\n", "spec.resources.gpus", "at most 16"),
+                Arguments.of("  env:\n  - {name: HTTPS_PROXY, value: a}\n  - {name: HTTPS_PROXY, value: b}\n",
+                        "spec.env[1].name", "'HTTPS_PROXY' is listed twice"),
+                Arguments.of("  env:\n  - {name: KUBELORA_RUN_NAME, value: x}\n", "spec.env[0].name",
+                        "KUBELORA_RUN_NAME may not be set: the trainer sets it itself"),
+                Arguments.of("  env:\n  - {name: JAVA_TOOL_OPTIONS, value: -javaagent:/x.jar}\n", "spec.env[0].name",
+                        "would change the code the trainer runs"),
+                Arguments.of("  env:\n  - {name: 1ST, value: x}\n", "spec.env[0].name", "is not a variable name"));
     }
 
     @ParameterizedTest
@@ -160,6 +167,29 @@ class SpecValidatorTest {
         InvalidSpecException e = org.junit.jupiter.api.Assertions.assertThrows(InvalidSpecException.class,
                 () -> LoraFineTuneYaml.parse(yaml, "bad.yaml"));
         assertTrue(e.getMessage().contains("spec.output.uri"), e.getMessage());
+    }
+
+    @Test
+    void everyReservedPrefixAndNameIsRefusedAndOthersAreNot() {
+        for (String name : Stream.concat(EnvVarSpec.RESERVED_PREFIXES.stream().map(p -> p + "X"),
+                EnvVarSpec.RESERVED_NAMES.stream()).toList()) {
+            assertTrue(EnvVarSpec.isReserved(name), name);
+        }
+        for (String name : List.of("HF_ENDPOINT", "HTTPS_PROXY", "NO_PROXY", "CUDA_LAUNCH_BLOCKING", "MY_HOME")) {
+            assertTrue(!EnvVarSpec.isReserved(name), name);
+        }
+    }
+
+    @Test
+    void aRunNamingAProfileMayLeaveModelDataOutputAndRulesAcrossFieldsToIt() {
+        String yaml = "apiVersion: kubelora.io/v1alpha1\nkind: LoraFineTune\nmetadata:\n  name: t\nspec:\n"
+                + "  profile: team-default\n  merge:\n    enabled: true\n  training:\n    evalEverySteps: 10\n";
+        LoraFineTuneSpec spec = LoraFineTuneYaml.parse(yaml, "t.yaml").getSpec();
+        assertEquals("team-default", spec.profile());
+        // Whatever it sets itself is still checked.
+        InvalidSpecException e = org.junit.jupiter.api.Assertions.assertThrows(InvalidSpecException.class,
+                () -> LoraFineTuneYaml.parse(yaml + "  lora:\n    rank: 0\n", "bad.yaml"));
+        assertEquals(List.of("spec.lora.rank"), e.violations().stream().map(Violation::field).toList());
     }
 
     @Test

@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -19,12 +20,26 @@ class ChartFilesTest {
 
     private static final String CRD = "lorafinetunes.kubelora.io-v1.yml";
 
+    /** The chart installs every CRD of crds/ (LoraFineTune, FineTuneProfile, FineTunePolicy), as generated. */
     @Test
-    void chartCrdIsTheGeneratedCrd() throws IOException {
-        String generated = Files.readString(Path.of("..", "crds", CRD));
-        String shipped = Files.readString(RenderedChart.CHART.resolve("crds").resolve(CRD));
-        assertEquals(generated, shipped, "charts/kubelora/crds/" + CRD + " differs from crds/" + CRD
-                + ": copy it again (cp crds/" + CRD + " charts/kubelora/crds/)");
+    void chartCrdsAreTheGeneratedCrds() throws IOException {
+        List<String> generated = yamlFiles(Path.of("..", "crds"));
+        assertEquals(generated, yamlFiles(RenderedChart.CHART.resolve("crds")),
+                "charts/kubelora/crds/ must hold the files of crds/: cp crds/*.yml charts/kubelora/crds/");
+        for (String crd : generated) {
+            assertEquals(Files.readString(Path.of("..", "crds", crd)),
+                    Files.readString(RenderedChart.CHART.resolve("crds").resolve(crd)),
+                    "charts/kubelora/crds/" + crd + " differs from crds/" + crd + ": copy it again (cp crds/" + crd
+                            + " charts/kubelora/crds/)");
+        }
+        assertTrue(generated.containsAll(List.of(CRD, "finetuneprofiles.kubelora.io-v1.yml",
+                "finetunepolicies.kubelora.io-v1.yml")), generated.toString());
+    }
+
+    private static List<String> yamlFiles(Path folder) throws IOException {
+        try (Stream<Path> files = Files.list(folder)) {
+            return files.map(f -> f.getFileName().toString()).filter(n -> n.endsWith(".yml")).sorted().toList();
+        }
     }
 
     /**

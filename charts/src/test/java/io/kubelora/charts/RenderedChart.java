@@ -56,7 +56,17 @@ final class RenderedChart {
     static RenderedChart render(String namespace, Map<String, String> sets) {
         TemplateCommand template = new Helm(CHART).template().withName(RELEASE).withNamespace(namespace)
                 .withKubeVersion(KUBE_VERSION);
-        sets.forEach(template::set);
+        sets.forEach((key, value) -> {
+            if (value.startsWith("{") && value.endsWith("}")) {
+                // helm --set reads {a,b} as a list; helm-java passes the text as it is, so the list goes item by item
+                String[] items = value.substring(1, value.length() - 1).split(",");
+                for (int i = 0; i < items.length; i++) {
+                    template.set(key + "[" + i + "]", items[i]);
+                }
+            } else {
+                template.set(key, value);
+            }
+        });
         try {
             return new RenderedChart(parse(template.call()));
         } catch (IOException e) {
@@ -109,10 +119,12 @@ final class RenderedChart {
                 .orElseThrow(() -> new AssertionError("no " + kind + " " + name + ": " + kinds()));
     }
 
-    /** Roles or RoleBindings (or their Cluster kinds) for the runs, without the leader election's. */
+    /**
+     * Roles or RoleBindings (or their Cluster kinds) for the runs, named after the release: not the leader
+     * election's, the profile reader's or the roles aggregated into view and edit.
+     */
     List<JsonNode> runRbac(String kind) {
-        return ofKind(kind).stream().filter(o -> !o.at("/metadata/name").asText().endsWith("-leader-election"))
-                .toList();
+        return ofKind(kind).stream().filter(o -> o.at("/metadata/name").asText().equals(RELEASE)).toList();
     }
 
     List<String> kinds() {

@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.api.model.Quantity;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -16,6 +17,12 @@ public interface OperatorSettings {
     /** Trainer image used when a LoraFineTune names none. */
     @WithDefault("ghcr.io/kubelora/trainer:latest")
     String defaultImage();
+
+    /**
+     * Secrets, in each run's namespace, that training pods pull their image with (imagePullSecrets); a run's
+     * FineTuneProfile may add its own.
+     */
+    Optional<List<String>> trainerImagePullSecrets();
 
     /**
      * Extended resource of a GPU when the spec names none. Set it to an empty string on clusters without

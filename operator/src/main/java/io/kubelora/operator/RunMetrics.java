@@ -12,11 +12,14 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The operator's own metrics, a fixed number of series whatever the number of runs: runs by phase (counted
- * from the operator's cache of LoraFineTunes when Prometheus scrapes) and the status patches written.
+ * from the operator's cache of LoraFineTunes when Prometheus scrapes), the status patches written, and GPU
+ * seconds by namespace (the growth of the runs' status.gpuSeconds: one series per namespace, none per run).
  */
 @ApplicationScoped
 public class RunMetrics {
@@ -26,6 +29,7 @@ public class RunMetrics {
     private final List<Meter> meters = new ArrayList<>();
     private final Counter statusPatches;
     private final Counter jobsCreated;
+    private final Map<String, Counter> gpuSeconds = new ConcurrentHashMap<>();
 
     @Inject
     public RunMetrics(MeterRegistry registry) {
@@ -50,7 +54,9 @@ public class RunMetrics {
      */
     @PreDestroy
     void unregister() {
-        meters.forEach(registry::remove);
+        synchronized (meters) {
+            meters.forEach(registry::remove);
+        }
     }
 
     /** The controller's cache of LoraFineTunes, which the phases are counted from. */
@@ -64,6 +70,22 @@ public class RunMetrics {
 
     public void jobCreated() {
         jobsCreated.increment();
+    }
+
+    /** GPU seconds the runs of a namespace used since their status was last written. */
+    public void gpuSecondsUsed(String namespace, long seconds) {
+        if (seconds <= 0) {
+            return;
+        }
+        gpuSeconds.computeIfAbsent(namespace, n -> {
+            Counter counter = Counter.builder("kubelora.gpu.seconds")
+                    .description("GPU seconds of training pods (GPUs times the time they held them), by namespace")
+                    .tag("namespace", n).register(registry);
+            synchronized (meters) {
+                meters.add(counter);
+            }
+            return counter;
+        }).increment(seconds);
     }
 
     public double statusPatches() {

@@ -6,7 +6,6 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.kubelora.api.LoraFineTune;
@@ -17,16 +16,14 @@ import io.kubelora.operator.progress.ProgressScraper;
 import io.kubelora.operator.progress.TrainerSnapshot;
 import io.kubelora.operator.resources.RunLabels;
 import io.kubelora.operator.resources.SpecHash;
-import io.kubelora.operator.resources.TrainerConfigMap;
-import io.kubelora.operator.resources.TrainingJob;
 import io.kubelora.operator.status.Conditions;
 import io.kubelora.operator.status.PodDiagnosis;
 import io.kubelora.operator.status.RunObservation;
 import io.kubelora.operator.status.RunStatus;
+import io.kubelora.operator.status.StartGate;
 import io.kubelora.operator.validation.ClusterSpecChecks;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import java.net.HttpURLConnection;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Comparator;
@@ -51,16 +48,16 @@ public class TrainingRuns {
     private final OperatorSettings settings;
     private final ProgressScraper scraper;
     private final RunEvents events;
-    private final RunMetrics metrics;
+    private final RunStarter starter;
 
     @Inject
     public TrainingRuns(KubernetesClient client, OperatorSettings settings, ProgressScraper scraper, RunEvents events,
-            RunMetrics metrics) {
+            RunStarter starter) {
         this.client = client;
         this.settings = settings;
         this.scraper = scraper;
         this.events = events;
-        this.metrics = metrics;
+        this.starter = starter;
     }
 
     /**
@@ -69,7 +66,6 @@ public class TrainingRuns {
      */
     public Outcome reconcile(LoraFineTune run, Job job, List<Pod> pods) {
         LoraFineTuneStatus previous = run.getStatus();
-        List<Violation> violations = ClusterSpecChecks.validate(run, settings);
         String restart = RunLabels.restartToken(run);
         // A Job being deleted (a finalizer may hold it for long) keeps its name until it is gone. Unless it
         // ended this very run, the run has no Job: it waits for the name, then starts a new one.
@@ -93,67 +89,56 @@ public class TrainingRuns {
             pods = List.of();
         }
         String hash = run.getSpec() == null ? null : SpecHash.of(run.getSpec());
-        if (job == null && deleting == null && violations.isEmpty() && !RunStatus.finishedAndCleanedUp(previous)) {
-            Job created = createRun(run, hash);
-            if (isDeleting(created)) {
-                deleting = created; // the previous Job, still being deleted under the name
-            } else {
-                job = created;
+        LoraFineTune effective = run;
+        List<Violation> violations;
+        StartGate gate = StartGate.OPEN;
+        if (job == null && deleting == null && !RunStatus.finishedAndCleanedUp(previous)) {
+            RunStarter.RunStart start = starter.start(run, hash);
+            effective = start.effective();
+            violations = start.violations();
+            gate = start.gate();
+            if (start.job() != null && isDeleting(start.job())) {
+                deleting = start.job(); // the previous Job, still being deleted under the name
+            } else if (start.job() != null) {
+                job = start.job();
                 record = job;
             }
-        } else if (job != null) {
-            job = applySuspend(run, job);
+        } else {
+            effective = starter.effectiveOfStarted(run, config);
+            // A run with a profile was checked as a whole when its Job was created; its own fields are partial.
+            violations = run.getSpec() != null && run.getSpec().profile() != null ? List.of()
+                    : ClusterSpecChecks.validate(run, settings);
+            if (job != null) {
+                job = applySuspend(run, job);
+            }
         }
 
         String startedFrom = record == null ? null : annotation(record, RunLabels.SPEC_HASH_ANNOTATION);
         boolean specChanged = startedFrom != null && hash != null && !startedFrom.equals(hash);
-        Pod pod = job == null ? null : newestPodOf(job, pods);
+        List<Pod> jobPods = job == null ? List.of() : podsOf(job, pods);
+        Pod pod = jobPods.stream().max(Comparator.comparing((Pod p) -> Objects.requireNonNullElse(
+                p.getMetadata().getCreationTimestamp(), ""))).orElse(null);
         Instant now = Instant.now();
         String key = run.getMetadata().getUid();
         TrainerSnapshot snapshot = job != null && !RunStatus.isFinished(job) && PodDiagnosis.isTraining(pod)
                 ? scraper.scrape(key, pod, now) : null;
-        LoraFineTuneStatus status = RunStatus.compute(
-                new RunObservation(run, violations, job, pod, specChanged, snapshot, now, deleting), previous);
+        LoraFineTuneStatus status = RunStatus.compute(new RunObservation(effective, violations, job, pod, specChanged,
+                snapshot, now, deleting, jobPods, gate), previous);
         recordTransition(run, previous, status);
         if (status.phase().isFinal()) {
             scraper.forget(key);
+            starter.forget(run);
         }
         return new Outcome(status, !status.equals(run.getStatus()), recheckAfter(status.phase()));
-    }
-
-    private Job createRun(LoraFineTune run, String hash) {
-        String namespace = run.getMetadata().getNamespace();
-        ConfigMap config = TrainerConfigMap.desired(run);
-        config.getMetadata().setAnnotations(runAnnotations(run, hash));
-        // The ConfigMap may be left from an attempt that failed before its Job: make it match this spec.
-        client.configMaps().inNamespace(namespace).resource(config).createOr(c -> c.update());
-        Job desired = TrainingJob.desired(run, settings, hash);
-        try {
-            Job created = client.batch().v1().jobs().inNamespace(namespace).resource(desired).create();
-            metrics.jobCreated();
-            events.record(run, RunEvents.NORMAL, "JobCreated", "created training Job " + desired.getMetadata().getName()
-                    + (Boolean.TRUE.equals(desired.getSpec().getSuspend()) ? " (suspended)" : ""));
-            return created;
-        } catch (KubernetesClientException e) {
-            if (e.getCode() != HttpURLConnection.HTTP_CONFLICT) {
-                throw e;
-            }
-            // Another reconcile (a restarted or second operator, or a stale cache) created it first, or the
-            // previous Job is still being deleted under the name (the caller waits for it).
-            Job existing = client.batch().v1().jobs().inNamespace(namespace)
-                    .withName(desired.getMetadata().getName()).get();
-            if (existing == null) {
-                throw e; // deleted in between: the retry creates it
-            }
-            return existing;
-        }
     }
 
     /** spec.suspend drives Job.spec.suspend, except for queued Jobs, which Kueue suspends and resumes. */
     private Job applySuspend(LoraFineTune run, Job job) {
         boolean wanted = run.getSpec() != null && run.getSpec().suspend();
         boolean actual = Boolean.TRUE.equals(job.getSpec().getSuspend());
-        if (wanted == actual || RunLabels.queueName(run) != null || RunStatus.isFinished(job)) {
+        boolean queued = job.getMetadata().getLabels() != null
+                && job.getMetadata().getLabels().containsKey(RunLabels.KUEUE_QUEUE);
+        if (wanted == actual || queued || RunStatus.isFinished(job)) {
             return job;
         }
         return client.batch().v1().jobs().inNamespace(job.getMetadata().getNamespace())
@@ -168,6 +153,7 @@ public class TrainingRuns {
                 .withPropagationPolicy(DeletionPropagation.BACKGROUND).delete();
         client.configMaps().inNamespace(namespace).withName(RunLabels.configMapName(run)).delete();
         scraper.forget(run.getMetadata().getUid());
+        starter.forget(run);
     }
 
     private ConfigMap readConfigMap(LoraFineTune run) {
@@ -199,12 +185,6 @@ public class TrainingRuns {
         };
     }
 
-    private static Map<String, String> runAnnotations(LoraFineTune run, String hash) {
-        String restart = RunLabels.restartToken(run);
-        return restart == null ? Map.of(RunLabels.SPEC_HASH_ANNOTATION, hash)
-                : Map.of(RunLabels.SPEC_HASH_ANNOTATION, hash, RunLabels.RESTART_ANNOTATION, restart);
-    }
-
     /** Whether a restart token asks for a new run that this Job or ConfigMap does not belong to. */
     private static boolean supersededBy(String restart, HasMetadata record) {
         return restart != null && record != null && !restart.equals(annotation(record, RunLabels.RESTART_ANNOTATION));
@@ -219,14 +199,12 @@ public class TrainingRuns {
         return annotations == null ? null : annotations.get(key);
     }
 
-    /** The Job's latest pod; pods of a deleted earlier Job of the same name are ignored. */
-    private static Pod newestPodOf(Job job, List<Pod> pods) {
+    /** The Job's pods; pods of a deleted earlier Job of the same name are ignored. */
+    private static List<Pod> podsOf(Job job, List<Pod> pods) {
         String uid = job.getMetadata().getUid();
         return pods.stream()
                 .filter(p -> p.getMetadata().getOwnerReferences() != null && p.getMetadata().getOwnerReferences()
                         .stream().anyMatch(o -> Objects.equals(o.getUid(), uid)))
-                .max(Comparator.comparing((Pod p) -> Objects.requireNonNullElse(
-                        p.getMetadata().getCreationTimestamp(), "")))
-                .orElse(null);
+                .toList();
     }
 }

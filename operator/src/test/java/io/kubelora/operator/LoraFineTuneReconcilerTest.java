@@ -60,7 +60,7 @@ class LoraFineTuneReconcilerTest extends OperatorTestSupport {
     @Inject
     RunEvents runEvents;
     @Inject
-    RunMetrics runMetrics;
+    RunStarter runStarter;
 
     private HttpServer trainer;
     private final AtomicReference<String> metrics = new AtomicReference<>("");
@@ -335,7 +335,7 @@ class LoraFineTuneReconcilerTest extends OperatorTestSupport {
         Job first = awaitJob("twice");
         awaitStatus("twice", s -> s.jobName() != null);
         // Another operator instance whose cache has not seen the Job yet.
-        TrainingRuns other = new TrainingRuns(client, settings, localScraper(), runEvents, runMetrics);
+        TrainingRuns other = new TrainingRuns(client, settings, localScraper(), runEvents, runStarter);
         TrainingRuns.Outcome outcome = other.reconcile(get("twice"), null, List.of());
         assertEquals("twice", outcome.status().jobName());
         List<Job> jobs = jobsOf("twice");
@@ -412,7 +412,7 @@ class LoraFineTuneReconcilerTest extends OperatorTestSupport {
     /** Every run a reconcile was done for, as it was, added when the reconcile returned. */
     private List<LoraFineTune> recordReconciles() {
         List<LoraFineTune> reconciled = new CopyOnWriteArrayList<>();
-        QuarkusMock.installMockForType(new TrainingRuns(client, settings, localScraper(), runEvents, runMetrics) {
+        QuarkusMock.installMockForType(new TrainingRuns(client, settings, localScraper(), runEvents, runStarter) {
             @Override
             public Outcome reconcile(LoraFineTune run, Job job, List<io.fabric8.kubernetes.api.model.Pod> pods) {
                 Outcome outcome = super.reconcile(run, job, pods);

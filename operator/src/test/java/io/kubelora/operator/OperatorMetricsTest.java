@@ -19,7 +19,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
-/** /q/metrics: reconciliations and runs by phase, without a series per LoraFineTune. */
+/** /q/metrics: reconciliations, runs by phase and GPU seconds by namespace, without a series per LoraFineTune. */
 @QuarkusTest
 @WithKubernetesTestServer(crud = true, setup = LoraFineTuneCrd.class)
 class OperatorMetricsTest extends OperatorTestSupport {
@@ -56,5 +56,16 @@ class OperatorMetricsTest extends OperatorTestSupport {
         assertTrue(text.contains("operator_sdk_reconciliations"), "the SDK's reconcile metrics are exported");
         assertFalse(text.contains("metrics-alpha"), "no series names a resource");
         assertFalse(text.contains("resource_name") || text.contains("resource.name"), "no per-resource tags");
+    }
+
+    @Test
+    void gpuSecondsOfTheRunsAddUpByNamespace() throws Exception {
+        create(Runs.minimal("metrics-gpu")); // one GPU
+        putPod(ClusterFixtures.running(awaitJob("metrics-gpu"), "10.0.0.9"));
+        long seconds = awaitStatus("metrics-gpu", s -> s.gpuSeconds() != null).gpuSeconds();
+        assertTrue(seconds > 0, "the pod has run since " + ClusterFixtures.T0);
+        String series = "kubelora_gpu_seconds_total{namespace=\"" + Runs.NAMESPACE + "\"}";
+        String text = await().atMost(Duration.ofSeconds(10)).until(this::scrape, t -> sample(t, series) >= seconds);
+        assertFalse(text.contains("metrics-gpu"), "no series names the run");
     }
 }

@@ -12,6 +12,7 @@ import io.smallrye.config.SmallRyeConfigBuilder;
 import java.io.IOException;
 import java.net.URL;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -41,6 +42,7 @@ class OperatorSettingsTest {
                 "KUBELORA_MODEL_CACHE_CLAIM", "shared-models",
                 "KUBELORA_MODEL_CACHE_HOST_PATH", "/var/cache/kubelora",
                 "KUBELORA_SCRATCH_SIZE", "40Gi",
+                "KUBELORA_TRAINER_IMAGE_PULL_SECRETS", "registry-ml,registry-mirror",
                 "KUBELORA_LEASE_NAME", "ml-kubelora",
                 "POD_NAMESPACE", "kubelora"));
         OperatorSettings settings = config.getConfigMapping(OperatorSettings.class);
@@ -49,6 +51,7 @@ class OperatorSettingsTest {
         assertEquals(Optional.of("shared-models"), settings.modelCacheClaimName());
         assertEquals(Optional.of("/var/cache/kubelora"), settings.modelCacheHostPath());
         assertEquals(Optional.of(new Quantity("40Gi")), settings.scratchSize());
+        assertEquals(Optional.of(List.of("registry-ml", "registry-mirror")), settings.trainerImagePullSecrets());
         LeaderElectionSettings lease = config.getConfigMapping(LeaderElectionSettings.class);
         assertEquals("ml-kubelora", lease.leaseName());
         assertEquals(Optional.of("kubelora"), lease.leaseNamespace());
@@ -61,13 +64,15 @@ class OperatorSettingsTest {
                 "KUBELORA_GPU_RESOURCE_NAME", "",
                 "KUBELORA_MODEL_CACHE_CLAIM", "",
                 "KUBELORA_MODEL_CACHE_HOST_PATH", "",
-                "KUBELORA_SCRATCH_SIZE", ""));
+                "KUBELORA_SCRATCH_SIZE", "",
+                "KUBELORA_TRAINER_IMAGE_PULL_SECRETS", ""));
         OperatorSettings settings = config.getConfigMapping(OperatorSettings.class);
         assertEquals(Optional.empty(), settings.gpuResourceName().filter(s -> !s.isBlank()),
                 "an empty gpuResourceName: runs asking for GPUs must name their resource");
         assertEquals(Optional.empty(), settings.modelCacheClaimName());
         assertEquals(Optional.empty(), settings.modelCacheHostPath());
         assertEquals(Optional.empty(), settings.scratchSize());
+        assertEquals(Optional.empty(), settings.trainerImagePullSecrets());
     }
 
     @Test

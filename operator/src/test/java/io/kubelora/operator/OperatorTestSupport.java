@@ -21,15 +21,20 @@ abstract class OperatorTestSupport {
     @Inject
     KubernetesClient client;
 
+    /** Where the test's runs live. */
+    String namespace() {
+        return Runs.NAMESPACE;
+    }
+
     /** Creates the run as a user would: no uid or generation of our own. */
     LoraFineTune create(LoraFineTune run) {
         run.getMetadata().setUid(null);
         run.getMetadata().setGeneration(null);
-        return client.resources(LoraFineTune.class).inNamespace(Runs.NAMESPACE).resource(run).create();
+        return client.resources(LoraFineTune.class).inNamespace(namespace()).resource(run).create();
     }
 
     LoraFineTune get(String name) {
-        return client.resources(LoraFineTune.class).inNamespace(Runs.NAMESPACE).withName(name).get();
+        return client.resources(LoraFineTune.class).inNamespace(namespace()).withName(name).get();
     }
 
     LoraFineTuneStatus awaitStatus(String name, Predicate<LoraFineTuneStatus> until) {
@@ -38,7 +43,7 @@ abstract class OperatorTestSupport {
     }
 
     Job job(String name) {
-        return client.batch().v1().jobs().inNamespace(Runs.NAMESPACE).withName(name).get();
+        return client.batch().v1().jobs().inNamespace(namespace()).withName(name).get();
     }
 
     Job awaitJob(String name) {
@@ -47,16 +52,16 @@ abstract class OperatorTestSupport {
     }
 
     List<Job> jobsOf(String name) {
-        return client.batch().v1().jobs().inNamespace(Runs.NAMESPACE).withLabel(RunLabels.RUN, name).list()
+        return client.batch().v1().jobs().inNamespace(namespace()).withLabel(RunLabels.RUN, name).list()
                 .getItems();
     }
 
     ConfigMap configMap(String name) {
-        return client.configMaps().inNamespace(Runs.NAMESPACE).withName(name + "-config").get();
+        return client.configMaps().inNamespace(namespace()).withName(name + "-config").get();
     }
 
     List<Event> events(String name) {
-        return client.v1().events().inNamespace(Runs.NAMESPACE).list().getItems().stream()
+        return client.v1().events().inNamespace(namespace()).list().getItems().stream()
                 .filter(e -> name.equals(e.getInvolvedObject().getName())).toList();
     }
 
@@ -68,15 +73,15 @@ abstract class OperatorTestSupport {
 
     /** Writes a pod as the Job controller and kubelet would (created, then its status). */
     Pod putPod(Pod pod) {
-        Pod created = client.pods().inNamespace(Runs.NAMESPACE).resource(pod).createOr(p -> p.update());
+        Pod created = client.pods().inNamespace(namespace()).resource(pod).createOr(p -> p.update());
         created.setStatus(pod.getStatus());
-        return client.pods().inNamespace(Runs.NAMESPACE).resource(created).updateStatus();
+        return client.pods().inNamespace(namespace()).resource(created).updateStatus();
     }
 
     /** Writes a Job's status as the Job controller would. */
     Job putJobStatus(Job job) {
         Job current = job(job.getMetadata().getName());
         current.setStatus(job.getStatus());
-        return client.batch().v1().jobs().inNamespace(Runs.NAMESPACE).resource(current).updateStatus();
+        return client.batch().v1().jobs().inNamespace(namespace()).resource(current).updateStatus();
     }
 }

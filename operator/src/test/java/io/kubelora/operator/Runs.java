@@ -7,6 +7,7 @@ import io.fabric8.kubernetes.api.model.Toleration;
 import io.kubelora.api.BaseModelSpec;
 import io.kubelora.api.CredentialsSpec;
 import io.kubelora.api.DatasetSpec;
+import io.kubelora.api.EnvVarSpec;
 import io.kubelora.api.LoraFineTune;
 import io.kubelora.api.LoraFineTuneSpec;
 import io.kubelora.api.MergeSpec;
@@ -35,18 +36,19 @@ public final class Runs {
                 Map.of("nvidia.com/gpu.product", "NVIDIA-A100-SXM4-80GB"),
                 List.of(new Toleration("NoSchedule", "nvidia.com/gpu", "Exists", null, null)), null, "training",
                 new Quantity("80Gi"), "model-cache");
-        LoraFineTuneSpec spec = new LoraFineTuneSpec(
-                new BaseModelSpec("pvc://models/llama-3.2-1b"),
-                DatasetSpec.of("s3://data/alpaca.jsonl"),
-                null, null, null, null, null,
-                new OutputSpec("pvc://results/" + name),
-                new MergeSpec(true, new OutputSpec("s3://merged/" + name), null, null),
-                resources,
-                "registry.example/kubelora/trainer:custom",
-                "trainer",
-                null,
-                new CredentialsSpec("s3-credentials", new SecretKeySelector("token", "hf-token", null)),
-                2, 7200L, 3600);
+        LoraFineTuneSpec spec = new LoraFineTuneSpec.Builder()
+                .baseModel(new BaseModelSpec("pvc://models/llama-3.2-1b"))
+                .dataset(DatasetSpec.of("s3://data/alpaca.jsonl"))
+                .output(new OutputSpec("pvc://results/" + name))
+                .merge(new MergeSpec(true, new OutputSpec("s3://merged/" + name), null, null))
+                .resources(resources)
+                .image("registry.example/kubelora/trainer:custom")
+                .serviceAccountName("trainer")
+                .credentials(new CredentialsSpec("s3-credentials", new SecretKeySelector("token", "hf-token", null)))
+                .backoffLimit(2).activeDeadlineSeconds(7200L).ttlSecondsAfterFinished(3600)
+                .env(List.of(new EnvVarSpec("HTTPS_PROXY", "http://proxy.example:3128"),
+                        new EnvVarSpec("HF_ENDPOINT", "https://hf-mirror.example")))
+                .build();
         return of(name, spec);
     }
 

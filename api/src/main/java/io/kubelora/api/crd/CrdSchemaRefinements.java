@@ -12,9 +12,11 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinitionVersion;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.JSONSchemaProps;
+import io.fabric8.kubernetes.client.CustomResource;
 import java.lang.annotation.Annotation;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.stream.Stream;
@@ -27,7 +29,11 @@ import java.util.stream.Stream;
  *       spec, status), so {@code kubectl explain} describes them; newer generators do this natively;</li>
  *   <li>{@link Size} on an int-or-string field (a {@code Quantity}) as its maxLength, which the generator
  *       applies to strings, lists and maps only;</li>
- *   <li>{@link ListTypeSet} as {@code x-kubernetes-list-type: set}.</li>
+ *   <li>{@link ListTypeSet} as {@code x-kubernetes-list-type: set}, {@link ListTypeMap} as
+ *       {@code x-kubernetes-list-type: map} with its keys;</li>
+ *   <li>{@link SpecTemplate}: a spec with every field optional;</li>
+ *   <li>no status at all for a resource whose status type is {@link Void} (the generator writes an empty,
+ *       undescribed one).</li>
  * </ul>
  */
 public final class CrdSchemaRefinements implements CRDPostProcessor {
@@ -52,7 +58,12 @@ public final class CrdSchemaRefinements implements CRDPostProcessor {
                     throw new IllegalStateException("no resource class for " + definition.getMetadata().getName()
                             + " version " + version.getName());
                 }
-                refine(version.getSchema().getOpenAPIV3Schema(), MAPPER.constructType(type));
+                JSONSchemaProps root = version.getSchema().getOpenAPIV3Schema();
+                refine(root, MAPPER.constructType(type));
+                JavaType[] specAndStatus = MAPPER.getTypeFactory().findTypeParameters(type, CustomResource.class);
+                if (specAndStatus.length == 2 && specAndStatus[1].getRawClass() == Void.class) {
+                    root.getProperties().remove("status");
+                }
             }
         }
         return crd;
@@ -92,7 +103,30 @@ public final class CrdSchemaRefinements implements CRDPostProcessor {
             if (annotation(property, ListTypeSet.class) != null) {
                 child.setXKubernetesListType("set");
             }
+            ListTypeMap map = annotation(property, ListTypeMap.class);
+            if (map != null) {
+                child.setXKubernetesListType("map");
+                child.setXKubernetesListMapKeys(List.of(map.keys()));
+            }
             refine(child, property.getPrimaryType());
+            if (annotation(property, SpecTemplate.class) != null) {
+                optional(child);
+                child.setXKubernetesValidations(null);
+                for (String excluded : SpecTemplate.EXCLUDED) {
+                    child.getProperties().remove(excluded);
+                }
+            }
+        }
+    }
+
+    /**
+     * Drops the required fields of an object and of the objects below it, but not of list items: the keys of a
+     * list of type map (env[].name) must stay required.
+     */
+    private static void optional(JSONSchemaProps schema) {
+        schema.setRequired(null);
+        if (schema.getProperties() != null) {
+            schema.getProperties().values().forEach(CrdSchemaRefinements::optional);
         }
     }
 

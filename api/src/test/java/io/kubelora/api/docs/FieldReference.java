@@ -31,10 +31,18 @@ public final class FieldReference {
             "spec.resources.tolerations", "array of core/v1 Toleration",
             "status.conditions", "array of meta/v1 Condition");
 
-    /** Whether the schema path lies below one of the {@link #KUBERNETES_TYPES} (not the field itself). */
+    /** Where a FineTuneProfile holds a LoraFineTune spec: its paths below are those of a run's spec. */
+    public static final String PROFILE_TEMPLATE = "spec.template";
+
+    /**
+     * Whether the schema path lies below one of the {@link #KUBERNETES_TYPES} (not the field itself), in a
+     * LoraFineTune's spec or in a FineTuneProfile's template of one.
+     */
     public static boolean insideKubernetesType(String path) {
-        return KUBERNETES_TYPES.keySet().stream().anyMatch(type -> path.startsWith(type + ".")
-                || path.startsWith(type + "[]") || path.startsWith(type + "{}"));
+        String specPath = path.startsWith(PROFILE_TEMPLATE + ".")
+                ? "spec." + path.substring(PROFILE_TEMPLATE.length() + 1) : path;
+        return KUBERNETES_TYPES.keySet().stream().anyMatch(type -> specPath.startsWith(type + ".")
+                || specPath.startsWith(type + "[]") || specPath.startsWith(type + "{}"));
     }
 
     /** One table row. */

@@ -27,6 +27,15 @@ class CelRulesTest {
     private static final Map<String, Case> CASES = new LinkedHashMap<>();
 
     static {
+        for (String field : List.of("baseModel", "dataset", "output")) {
+            CASES.put("spec." + field + " is required unless spec.profile names a FineTuneProfile that sets it",
+                    new Case("{" + field + ": null}", "{" + field + ": null, profile: team-default}"));
+        }
+        CASES.put("spec.env[].name: the trainer sets these variables itself, or they would change the code it runs "
+                + "or the GPUs it sees: KUBELORA_*, AWS_*, LD_*, DJL_*, PYTORCH_*, JAVA_*, JDK_*, _JAVA_*, NVIDIA_*, "
+                + "HOME, PATH, HF_TOKEN, CUDA_VISIBLE_DEVICES", new Case(
+                "env: [{name: HTTPS_PROXY, value: 'http://proxy:3128'}, {name: AWS_ENDPOINT_URL, value: 'http://x'}]",
+                "env: [{name: HTTPS_PROXY, value: 'http://proxy:3128'}, {name: HF_ENDPOINT, value: 'https://m'}]"));
         CASES.put("spec.lora.targetModules: all-linear cannot be combined with other module names", new Case(
                 "lora: {targetModules: [all-linear, q_proj]}",
                 "lora: {targetModules: [all-linear]}"));

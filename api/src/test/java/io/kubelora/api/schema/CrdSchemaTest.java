@@ -72,7 +72,14 @@ class CrdSchemaTest {
                 Arguments.of("memory 0", Documents.withSpec("resources: {memory: 0}"), "memory"),
                 Arguments.of("cpu negative", Documents.withSpec("resources: {cpu: '-1'}"), "cpu"),
                 Arguments.of("cpu as text", Documents.withSpec("resources: {cpu: four}"), "cpu"),
-                Arguments.of("maxSteps beyond int", Documents.withSpec("training: {maxSteps: 2147483648}"), "maxSteps"));
+                Arguments.of("maxSteps beyond int", Documents.withSpec("training: {maxSteps: 2147483648}"), "maxSteps"),
+                Arguments.of("env name with a dash", Documents.withSpec("env: [{name: my-var, value: x}]"), "name"),
+                Arguments.of("env without name", Documents.withSpec("env: [{value: x}]"), "name"),
+                Arguments.of("env value as number", Documents.withSpec("env: [{name: RETRIES, value: 3}]"), "value"),
+                Arguments.of("env HOME", Documents.withSpec("env: [{name: HOME, value: /root}]"), "HOME"),
+                Arguments.of("env LD_PRELOAD", Documents.withSpec("env: [{name: LD_PRELOAD, value: /x.so}]"),
+                        "LD_"),
+                Arguments.of("profile too long", Documents.withSpec("profile: " + "p".repeat(254)), "profile"));
     }
 
     /** Documents the API server must admit. */
@@ -123,7 +130,15 @@ class CrdSchemaTest {
                         backoffLimit: 2
                         activeDeadlineSeconds: 86400
                         ttlSecondsAfterFinished: 3600
+                        env: [{name: HTTPS_PROXY, value: 'http://proxy.example:3128'}]
                         """)),
+                Arguments.of("a profile gives model, data and output",
+                        Documents.withSpec("{baseModel: null, dataset: null, output: null, profile: team-default}")),
+                Arguments.of("a profile and rules across fields it may complete", Documents.withSpec(
+                        "{profile: team-default, quantizationConfig: {doubleQuant: false}, training: "
+                                + "{evalEverySteps: 10}, merge: {enabled: true}}")),
+                Arguments.of("plain environment variables", Documents.withSpec(
+                        "env: [{name: HTTPS_PROXY, value: 'http://proxy:3128'}, {name: HF_ENDPOINT}]")),
                 Arguments.of("memory as integer", Documents.withSpec("resources: {memory: 34359738368, cpu: '500m'}")),
                 Arguments.of("fractional quantities", Documents.withSpec("resources: {memory: 1.5Gi, cpu: '0.5'}")),
                 Arguments.of("integral learningRate", Documents.withSpec("training: {learningRate: 1}")));

@@ -34,7 +34,10 @@ final class Documents {
         return (ObjectNode) read(MINIMAL);
     }
 
-    /** The minimal document with {@code specPatch} (YAML of spec fields) merged into its spec. */
+    /**
+     * The minimal document with {@code specPatch} (YAML of spec fields) merged into its spec; a null in the patch
+     * removes the field, as the API server prunes nulls before it validates.
+     */
     static ObjectNode withSpec(String specPatch) {
         ObjectNode doc = minimal();
         merge((ObjectNode) doc.get("spec"), read(specPatch));
@@ -72,7 +75,9 @@ final class Documents {
         for (Iterator<Map.Entry<String, JsonNode>> it = patch.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
             JsonNode existing = into.get(e.getKey());
-            if (existing instanceof ObjectNode target && e.getValue().isObject()) {
+            if (e.getValue().isNull()) {
+                into.remove(e.getKey());
+            } else if (existing instanceof ObjectNode target && e.getValue().isObject()) {
                 merge(target, e.getValue());
             } else {
                 into.set(e.getKey(), e.getValue().deepCopy());

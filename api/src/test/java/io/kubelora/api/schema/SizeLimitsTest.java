@@ -66,6 +66,11 @@ class SizeLimitsTest {
         OVERSIZE.put("spec.resources.priorityClassName", "resources: {priorityClassName: " + "a".repeat(254) + "}");
         OVERSIZE.put("spec.resources.tolerations", "resources: {tolerations: [" + IntStream.range(0, 65)
                 .mapToObj(i -> "{key: k" + i + ", operator: Exists}").collect(Collectors.joining(", ")) + "]}");
+        OVERSIZE.put("spec.env", "env: [" + IntStream.range(0, 65).mapToObj(i -> "{name: V" + i + ", value: x}")
+                .collect(Collectors.joining(", ")) + "]");
+        OVERSIZE.put("spec.env[].name", "env: [{name: " + "V".repeat(129) + ", value: x}]");
+        OVERSIZE.put("spec.env[].value", "env: [{name: V, value: " + "x".repeat(4097) + "}]");
+        OVERSIZE.put("spec.profile", "profile: " + "p".repeat(254));
     }
 
     @Test
@@ -91,7 +96,7 @@ class SizeLimitsTest {
         JsonNode document = Documents.withSpec(oversize);
         List<String> crd = VALIDATOR.validate(document);
         assertTrue(crd.stream().anyMatch(m -> m.contains("at most")), "the CRD admits an oversize " + path + ": " + crd);
-        String field = path.replace("[]", "").replace("{}", "");
+        String field = path.replaceAll("(\\[]|\\{}).*", ""); // spec.env[].name: any violation of spec.env[i]
         List<String> java = JavaVerdict.of(document);
         assertTrue(java.stream().anyMatch(v -> v.startsWith(field)), "no Java violation names " + field + ": " + java);
     }

@@ -6,6 +6,7 @@ import io.fabric8.kubernetes.api.model.EnvFromSource;
 import io.fabric8.kubernetes.api.model.EnvFromSourceBuilder;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.EnvVarBuilder;
+import io.fabric8.kubernetes.api.model.LocalObjectReference;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.PodSpecBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
@@ -20,16 +21,20 @@ import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.PodFailurePolicy;
 import io.fabric8.kubernetes.api.model.batch.v1.PodFailurePolicyBuilder;
 import io.kubelora.api.CredentialsSpec;
+import io.kubelora.api.EnvVarSpec;
 import io.kubelora.api.LoraFineTune;
 import io.kubelora.api.LoraFineTuneSpec;
 import io.kubelora.api.ResourcesSpec;
 import io.kubelora.api.TrainerEnvironment;
 import io.kubelora.api.TrainerExitCode;
+import io.kubelora.api.platform.Profile;
 import io.kubelora.operator.OperatorSettings;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The training Job {@code <name>}: one pod running the trainer on the ConfigMap's finetune.yaml. The Job is
@@ -46,14 +51,22 @@ public final class TrainingJob {
     private TrainingJob() {
     }
 
+    /** The Job for a validated run without a profile. */
+    public static Job desired(LoraFineTune run, OperatorSettings settings, String specHash) {
+        return desired(run, null, settings, specHash);
+    }
+
     /**
      * The Job for a validated run.
      *
+     * @param run      the run with its effective spec
+     * @param profile  the FineTuneProfile it was made from (image pull Secrets, GPU memory), or null
      * @param specHash recorded on the Job so that later edits of the spec can be noticed
      */
-    public static Job desired(LoraFineTune run, OperatorSettings settings, String specHash) {
+    public static Job desired(LoraFineTune run, Profile profile, OperatorSettings settings, String specHash) {
         LoraFineTuneSpec spec = run.getSpec();
-        Map<String, String> annotations = new LinkedHashMap<>();
+        Map<String, String> podAnnotations = RunLabels.propagated(run.getMetadata().getAnnotations());
+        Map<String, String> annotations = new LinkedHashMap<>(podAnnotations);
         annotations.put(RunLabels.SPEC_HASH_ANNOTATION, specHash);
         String restart = RunLabels.restartToken(run);
         if (restart != null) {
@@ -65,7 +78,7 @@ public final class TrainingJob {
                 .withNewMetadata()
                 .withName(RunLabels.jobName(run))
                 .withNamespace(run.getMetadata().getNamespace())
-                .withLabels(RunLabels.of(run))
+                .withLabels(RunLabels.withRunLabels(run))
                 .withAnnotations(annotations)
                 .withOwnerReferences(RunLabels.ownerReference(run))
                 .endMetadata()
@@ -77,9 +90,10 @@ public final class TrainingJob {
                 .withSuspend(suspend)
                 .withNewTemplate()
                 .withNewMetadata()
-                .withLabels(RunLabels.of(run))
+                .withLabels(RunLabels.withRunLabels(run))
+                .withAnnotations(podAnnotations.isEmpty() ? null : podAnnotations)
                 .endMetadata()
-                .withSpec(podSpec(run, settings))
+                .withSpec(podSpec(run, profile, settings))
                 .endTemplate()
                 .endSpec()
                 .build();
@@ -111,7 +125,7 @@ public final class TrainingJob {
         return settings.gpuResourceName().filter(s -> !s.isBlank()).orElse(null);
     }
 
-    private static PodSpec podSpec(LoraFineTune run, OperatorSettings settings) {
+    private static PodSpec podSpec(LoraFineTune run, Profile profile, OperatorSettings settings) {
         LoraFineTuneSpec spec = run.getSpec();
         ResourcesSpec resources = spec.resources();
         List<Volume> volumes = new ArrayList<>();
@@ -147,12 +161,23 @@ public final class TrainingJob {
                 .withFsGroup(1000L)
                 .withNewSeccompProfile().withType("RuntimeDefault").endSeccompProfile()
                 .endSecurityContext()
-                .withContainers(container(run, settings, mounts))
+                .withImagePullSecrets(imagePullSecrets(profile, settings))
+                .withContainers(container(run, profile, settings, mounts))
                 .withVolumes(volumes)
                 .build();
     }
 
-    private static Container container(LoraFineTune run, OperatorSettings settings, List<VolumeMount> mounts) {
+    /** The operator's pull Secrets, then the profile's. */
+    private static List<LocalObjectReference> imagePullSecrets(Profile profile, OperatorSettings settings) {
+        Set<String> names = new LinkedHashSet<>(settings.trainerImagePullSecrets().orElse(List.of()));
+        if (profile != null) {
+            names.addAll(profile.spec().imagePullSecrets());
+        }
+        return names.isEmpty() ? null : names.stream().map(LocalObjectReference::new).toList();
+    }
+
+    private static Container container(LoraFineTune run, Profile profile, OperatorSettings settings,
+            List<VolumeMount> mounts) {
         LoraFineTuneSpec spec = run.getSpec();
         return new ContainerBuilder()
                 .withName(CONTAINER)
@@ -161,7 +186,7 @@ public final class TrainingJob {
                 .withArgs("train", "--config", TrainerConfigMap.MOUNT_PATH + "/" + TrainerConfigMap.KEY,
                         "--metrics-port", Integer.toString(METRICS_PORT))
                 .addNewPort().withName(METRICS_PORT_NAME).withContainerPort(METRICS_PORT).withProtocol("TCP").endPort()
-                .withEnv(env(run, settings))
+                .withEnv(env(run, profile, settings))
                 .withEnvFrom(envFrom(spec.credentials(), settings))
                 .withResources(resources(spec, settings))
                 .withVolumeMounts(mounts)
@@ -174,7 +199,7 @@ public final class TrainingJob {
                 .build();
     }
 
-    private static List<EnvVar> env(LoraFineTune run, OperatorSettings settings) {
+    private static List<EnvVar> env(LoraFineTune run, Profile profile, OperatorSettings settings) {
         List<EnvVar> env = new ArrayList<>();
         env.add(new EnvVar("KUBELORA_RUN_NAME", run.getMetadata().getName(), null));
         env.add(new EnvVar("KUBELORA_NAMESPACE", run.getMetadata().getNamespace(), null));
@@ -194,6 +219,16 @@ public final class TrainingJob {
         if (credentials != null && credentials.huggingFaceToken() != null) {
             env.add(new EnvVarBuilder().withName("HF_TOKEN").withNewValueFrom()
                     .withSecretKeyRef(credentials.huggingFaceToken()).endValueFrom().build());
+        }
+        if (profile != null && profile.spec().gpuMemory() != null) {
+            env.add(new EnvVar(TrainerEnvironment.GPU_MEMORY,
+                    profile.spec().gpuMemory().getNumericalAmount().toBigInteger().toString(), null));
+        }
+        // Kubernetes expands $(NAME) in values with the variables above (HF_TOKEN among them): $$ keeps them as
+        // written, so a plain variable can never carry a secret's value.
+        for (EnvVarSpec variable : run.getSpec().env()) {
+            String value = variable.value() == null ? "" : variable.value();
+            env.add(new EnvVar(variable.name(), value.replace("$(", "$$("), null));
         }
         return env;
     }

@@ -29,6 +29,9 @@ public final class RunStatus {
     record Verdict(Phase phase, String reason, String message, boolean stalled) {
     }
 
+    /** The reason of a run that its profile's locks or its namespace's FineTunePolicies forbid. */
+    public static final String POLICY_VIOLATION = "PolicyViolation";
+
     private RunStatus() {
     }
 
@@ -51,10 +54,14 @@ public final class RunStatus {
         long generation = generation(o);
         List<Condition> conditions = Conditions.stamp(conditions(o, verdict, mergedUri), prev.conditions(),
                 generation, now);
+        GpuTime.Usage gpuTime = GpuTime.next(new GpuTime.Usage(prev.gpuSeconds(), prev.gpuSecondsObservedAt()),
+                o.pods(), o.now());
         return LoraFineTuneStatus.builder().phase(phase).conditions(conditions).observedGeneration(generation)
                 .jobName(job != null ? job.getMetadata().getName() : prev.jobName())
                 .startTime(startTime).completionTime(completionTime).adapterUri(adapterUri).mergedModelUri(mergedUri)
                 .message(verdict.message()).progress(progress(o, prev.progress(), succeeded ? result : null, now))
+                .profile(o.gate().profile() != null ? o.gate().profile() : prev.profile())
+                .gpuSeconds(gpuTime.seconds()).gpuSecondsObservedAt(gpuTime.observedAt())
                 .build();
     }
 
@@ -84,9 +91,17 @@ public final class RunStatus {
         if (job == null && !o.violations().isEmpty()) {
             return new Verdict(Phase.Failed, "InvalidSpec", "invalid spec: " + describe(o.violations()), true);
         }
+        if (job == null && !o.gate().policyViolations().isEmpty()) {
+            return new Verdict(Phase.Failed, POLICY_VIOLATION, "refused by the namespace's policy: "
+                    + describe(o.gate().policyViolations()), true);
+        }
         if (job == null && o.deleting() != null) {
             return new Verdict(Phase.Pending, "Creating", "waiting for the previous training Job "
                     + o.deleting().getMetadata().getName() + " to be deleted", false);
+        }
+        StartGate.Waiting waiting = o.gate().waiting();
+        if (job == null && waiting != null) {
+            return new Verdict(Phase.Pending, waiting.reason(), waiting.message(), waiting.stalled());
         }
         if (job == null) {
             return new Verdict(Phase.Pending, "Creating", "creating the training Job", false);
@@ -102,7 +117,8 @@ public final class RunStatus {
             return failure(failed, problem, trainerExit(o.pod()), message, prev);
         }
         if (Boolean.TRUE.equals(job.getSpec().getSuspend())) {
-            String queue = RunLabels.queueName(o.run());
+            String queue = job.getMetadata().getLabels() == null ? null
+                    : job.getMetadata().getLabels().get(RunLabels.KUEUE_QUEUE);
             if (queue != null && !o.run().getSpec().suspend()) {
                 return new Verdict(Phase.Pending, "Queued", "waiting for Kueue to admit the Job (queue " + queue + ")",
                         false);
@@ -196,9 +212,12 @@ public final class RunStatus {
         list.add(Conditions.of(Conditions.READY, succeeded, v.reason(), v.message()));
         list.add(Conditions.of(Conditions.RECONCILING, working, v.reason(), v.message()));
         list.add(Conditions.of(Conditions.STALLED, v.stalled(), v.reason(), v.message()));
-        boolean valid = o.violations().isEmpty();
-        list.add(Conditions.of(Conditions.VALIDATED, valid, valid ? "Valid" : "InvalidSpec",
-                valid ? "the spec is valid" : describe(o.violations())));
+        boolean validSpec = o.violations().isEmpty();
+        boolean allowed = o.gate().policyViolations().isEmpty();
+        list.add(Conditions.of(Conditions.VALIDATED, validSpec && allowed,
+                !validSpec ? "InvalidSpec" : !allowed ? POLICY_VIOLATION : "Valid",
+                !validSpec ? describe(o.violations()) : !allowed ? describe(o.gate().policyViolations())
+                        : "the spec is valid"));
         list.add(Conditions.of(Conditions.TRAINED, succeeded, v.reason(),
                 succeeded ? "the adapter is saved" : v.message()));
         LoraFineTuneSpec spec = o.run().getSpec();

@@ -15,10 +15,9 @@ class PvcMountsTest {
 
     @Test
     void oneMountPerClaimWritableWhenAnyOutputUsesIt() {
-        LoraFineTuneSpec spec = new LoraFineTuneSpec(new BaseModelSpec("pvc://shared/models/llama"),
-                DatasetSpec.of("pvc://data/train.jsonl"), null, null, null, null, null,
-                new OutputSpec("pvc://shared/runs/a"), new MergeSpec(true, new OutputSpec("s3://b/merged"), null,
-                        null), null, null, null, null, null, null, null, null);
+        LoraFineTuneSpec spec = new LoraFineTuneSpec.Builder().baseModel(new BaseModelSpec("pvc://shared/models/llama"))
+                .dataset(DatasetSpec.of("pvc://data/train.jsonl")).output(new OutputSpec("pvc://shared/runs/a"))
+                .merge(new MergeSpec(true, new OutputSpec("s3://b/merged"), null, null)).build();
         assertEquals(List.of(
                         new PvcMounts.Claim("shared", "pvc-0", "/mnt/pvc/shared", false),
                         new PvcMounts.Claim("data", "pvc-1", "/mnt/pvc/data", true)),

@@ -86,7 +86,7 @@ class SpecHashTest {
         LoraFineTuneSpec minimal = Runs.minimal("h").getSpec();
         LoraFineTuneSpec explicit = new LoraFineTuneSpec(minimal.baseModel(), minimal.dataset(), minimal.lora(),
                 minimal.quantization(), null, minimal.training(), null, minimal.output(), minimal.merge(),
-                minimal.resources(), null, null, false, null, 0, null, null);
+                minimal.resources(), null, null, false, null, 0, null, null, List.of(), null);
         assertEquals(SpecHash.of(minimal), SpecHash.of(explicit));
     }
 
@@ -105,11 +105,7 @@ class SpecHashTest {
         ResourcesSpec r = BASE.resources();
         ResourcesSpec resources = new ResourcesSpec(r.gpus(), r.gpuResourceName(), r.memory(), r.cpu(), labels,
                 r.tolerations(), r.affinity(), r.priorityClassName(), r.ephemeralStorage(), r.modelCacheClaimName());
-        return new LoraFineTuneSpec(BASE.baseModel(), BASE.dataset(), BASE.lora(), BASE.quantization(),
-                BASE.quantizationConfig(), BASE.training(), BASE.evaluation(), BASE.output(), BASE.merge(), resources,
-                BASE.image(),
-                BASE.serviceAccountName(), BASE.suspend(), BASE.credentials(), BASE.backoffLimit(),
-                BASE.activeDeadlineSeconds(), BASE.ttlSecondsAfterFinished());
+        return BASE.toBuilder().resources(resources).build();
     }
 
     /** Dotted paths of the leaves below {@code schema}; {@code []} marks the items of a list, {@code {}} a map value. */

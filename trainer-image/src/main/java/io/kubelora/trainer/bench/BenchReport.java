@@ -11,9 +11,10 @@ import java.util.Map;
 /**
  * The report of one training benchmark, key for key and in the order of bench/README.md, so that
  * bench/peft/compare_json.py can set it beside train_peft.py's. Null values are unknown (MFU on a CPU, the
- * allocated peak without a readable allocator).
+ * allocated peak without a readable allocator). With several replicas, tokens per second are all replicas' and the
+ * memory peaks the largest device's.
  */
-record BenchReport(BenchSettings settings, String device, String deviceName, double stepTimeMs,
+record BenchReport(BenchSettings settings, String device, String deviceName, int replicas, double stepTimeMs,
                    double tokensPerSecond, Long peakMemoryBytes, Long peakReservedBytes, long parameters,
                    long trainableParameters, long flopsPerToken, double achievedTflops, Double peakTflops, Double mfu,
                    double lossFirst, double lossLast, Map<String, String> versions) {
@@ -32,6 +33,7 @@ record BenchReport(BenchSettings settings, String device, String deviceName, dou
         f.put("quantization", s.nf4() ? "nf4" : "none");
         f.put("seq", s.seq());
         f.put("batch", s.batch());
+        f.put("replicas", replicas);
         f.put("rank", s.rank());
         f.put("alpha", s.alpha() == Math.rint(s.alpha()) ? (Object) (long) s.alpha() : (Object) s.alpha());
         f.put("targets", List.copyOf(s.targets()));
@@ -63,8 +65,9 @@ record BenchReport(BenchSettings settings, String device, String deviceName, dou
 
     /** One line for people: "llama-3.2-1b on cuda:0 (NVIDIA H200): 24,512 tokens/s, ...". */
     String summary() {
-        return String.format(Locale.ROOT, "%s on %s (%s): %,.0f tokens/s, step %.1f ms, %s, %.3g TFLOP/s achieved%s, "
-                        + "loss %.4f -> %.4f", settings.shape(), device, deviceName, tokensPerSecond, stepTimeMs, memory(),
+        return String.format(Locale.ROOT, "%s on %s (%s)%s: %,.0f tokens/s, step %.1f ms, %s, %.3g TFLOP/s achieved%s, "
+                        + "loss %.4f -> %.4f", settings.shape(), device, deviceName,
+                replicas > 1 ? ", " + replicas + " replicas" : "", tokensPerSecond, stepTimeMs, memory(),
                 achievedTflops, mfu == null ? "" : String.format(Locale.ROOT, ", MFU %.3f", mfu), lossFirst, lossLast);
     }
 

@@ -57,7 +57,7 @@ public final class TrainBench implements Callable<Integer> {
     @Option(names = "--seq", paramLabel = "N", description = "Tokens per sequence.")
     Integer seq;
 
-    @Option(names = "--batch", paramLabel = "N", description = "Sequences per step.")
+    @Option(names = "--batch", paramLabel = "N", description = "Sequences per step (on each replica).")
     Integer batch;
 
     @Option(names = "--rank", paramLabel = "N", description = "LoRA rank r (default 16).")
@@ -102,6 +102,11 @@ public final class TrainBench implements Callable<Integer> {
     @Option(names = "--device", paramLabel = "cpu|cuda|cuda:N",
             description = "Where to run; a GPU that libtorch cannot use is an error, never a CPU run.")
     String device;
+
+    @Option(names = "--replicas", paramLabel = "N",
+            description = "Data-parallel replicas, each with its own batch of --batch sequences: one per GPU from "
+                    + "--device on, or N threads sharing the CPU's cores (default 1).")
+    Integer replicas;
 
     @Option(names = "--json", paramLabel = "FILE", description = "Also write the JSON report to FILE.")
     Path json;
@@ -171,6 +176,9 @@ public final class TrainBench implements Callable<Integer> {
         try {
             deviceRequest = DeviceRequest.option(device, contract ? "cuda" : "cpu", "pass --device cpu to measure "
                     + "the CPU instead");
+            if (replicas != null) {
+                deviceRequest = deviceRequest.withReplicas(replicas, "--replicas " + replicas);
+            }
         } catch (IllegalArgumentException e) {
             throw usage(e.getMessage());
         }
@@ -201,13 +209,15 @@ public final class TrainBench implements Callable<Integer> {
         BenchSettings s = r.settings();
         ModelConfig c = s.config();
         double achieved = r.achievedTflops() * 1e12;
-        out.printf(Locale.ROOT, "config: llama %d layers, hidden %d, vocab %d, seq %d, batch %d, LoRA r=%d %s%s%s, "
+        out.printf(Locale.ROOT, "config: llama %d layers, hidden %d, vocab %d, seq %d, batch %d%s, LoRA r=%d %s%s%s, "
                         + "%s %s, %d threads%n", c.numHiddenLayers(), c.hiddenSize(), c.vocabSize(), s.seq(), s.batch(),
+                r.replicas() > 1 ? " on each of " + r.replicas() + " replicas" : "",
                 s.rank(), s.targets().equals(WeightNames.LINEAR_MODULES) ? "all-linear" : String.join(",", s.targets()),
                 s.nf4() ? ", nf4 base" : "", s.checkpointing() ? ", checkpointing" : "", r.device(), s.precision(),
                 Runtime.getRuntime().availableProcessors());
         out.printf(Locale.ROOT, "step time:        %.1f ms (median)%n", r.stepTimeMs());
-        out.printf(Locale.ROOT, "tokens/s:         %.0f%n", r.tokensPerSecond());
+        out.printf(Locale.ROOT, "tokens/s:         %.0f%s%n", r.tokensPerSecond(), r.replicas() > 1
+                ? String.format(Locale.ROOT, " (%.0f per replica)", r.tokensPerSecond() / r.replicas()) : "");
         out.printf(Locale.ROOT, "achieved:         %.2f GFLOP/s (%.1f MFLOP per token)%n", achieved / 1e9,
                 r.flopsPerToken() / 1e6);
         out.printf(Locale.ROOT, "plain f32 matmul: %.2f GFLOP/s (1024x1024x1024)%n", matmulFlops / 1e9);

@@ -10,9 +10,9 @@ import picocli.CommandLine.Command;
 /** The kubelora command line: the same program runs locally and in the training pod. */
 @Command(name = "kubelora", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "LoRA and QLoRA fine-tuning of Llama, Mistral and Qwen2 models.",
-        subcommands = {TrainCommand.class, PlanCommand.class, InitModelCommand.class, GenerateCommand.class,
-                TrainBench.class, DoctorCommand.class, MergeCommand.class, Nf4Bench.class, LoadBench.class,
-                CommandLine.HelpCommand.class})
+        subcommands = {TrainCommand.class, ValidateCommand.class, PlanCommand.class, InitModelCommand.class,
+                GenerateCommand.class, TrainBench.class, DoctorCommand.class, MergeCommand.class, Nf4Bench.class,
+                LoadBench.class, CommandLine.HelpCommand.class})
 public final class Main {
 
     public static void main(String[] args) {

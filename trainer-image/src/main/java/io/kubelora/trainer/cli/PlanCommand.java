@@ -58,6 +58,7 @@ final class PlanCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--replicas must be at least 1, was " + replicas);
         }
         LoraFineTune resource = LoraFineTuneYaml.read(config);
+        ValidateCommand.refuseProfile(resource, config);
         LoraFineTuneSpec spec = resource.getSpec();
         Long memory = gpuMemory == null ? null : ByteSize.parse(gpuMemory, "--gpu-memory");
         // A CPU run (resources.gpus: 0) is planned as such, unless a GPU size asks about a GPU.

@@ -2,6 +2,8 @@ package io.kubelora.trainer.cli;
 
 import io.kubelora.api.LoraFineTune;
 import io.kubelora.api.LoraFineTuneYaml;
+import io.kubelora.api.TrainerEnvironment;
+import io.kubelora.trainer.device.DeviceRequest;
 import io.kubelora.trainer.memory.ByteSize;
 import io.kubelora.trainer.storage.Storage;
 import io.kubelora.trainer.train.FineTuneRun;
@@ -33,6 +35,10 @@ final class TrainCommand implements Callable<Integer> {
                     + "usable ones); a GPU that libtorch cannot use is an error, never a CPU run.")
     String device;
 
+    @Option(names = "--replicas", paramLabel = "N",
+            description = "Data-parallel replicas: N threads sharing the CPU's cores, or one per GPU from the first "
+                    + "(default: one on the CPU, one per GPU of the run). training.batchSize is per replica.")
+    Integer replicas;
     @Option(names = "--gpu-memory", paramLabel = "SIZE",
             description = "Check the run's memory plan against a GPU of this size (e.g. 24Gi) instead of the GPU's own "
                     + "memory; on a machine without a GPU the run is planned as a GPU run. Default: "
@@ -45,14 +51,15 @@ final class TrainCommand implements Callable<Integer> {
 
     /** --gpu-memory, else KUBELORA_GPU_MEMORY, else null (the device's own). */
     private Long gpuMemoryBytes() {
-        String size = gpuMemory != null ? gpuMemory : System.getenv("KUBELORA_GPU_MEMORY");
+        String size = gpuMemory != null ? gpuMemory : System.getenv(TrainerEnvironment.GPU_MEMORY);
         return size == null || size.isBlank() ? null
-                : ByteSize.parse(size, gpuMemory != null ? "--gpu-memory" : "KUBELORA_GPU_MEMORY");
+                : ByteSize.parse(size, gpuMemory != null ? "--gpu-memory" : TrainerEnvironment.GPU_MEMORY);
     }
 
     @Override
     public Integer call() throws Exception {
         LoraFineTune resource = LoraFineTuneYaml.read(config);
+        ValidateCommand.refuseProfile(resource, config);
         Path work = workDir != null ? workDir
                 : Path.of(System.getenv().getOrDefault("KUBELORA_CACHE_DIR", ".kubelora"));
         List<TrainingObserver> observers = new ArrayList<>();
@@ -62,9 +69,12 @@ final class TrainCommand implements Callable<Integer> {
             System.err.println("Serving metrics on :" + metrics.port() + "/metrics");
         }
         try (Storage storage = Storage.fromEnvironment(System.getenv(), Path.of("").toAbsolutePath())) {
-            FineTuneRun.Result result = new FineTuneRun(resource, storage, work, System.err, observers,
-                    SpecTranslation.deviceRequest(resource.getSpec(), System.getenv(), device), gpuMemoryBytes())
-                    .execute();
+            DeviceRequest request = SpecTranslation.deviceRequest(resource.getSpec(), System.getenv(), device);
+            if (replicas != null) {
+                request = request.withReplicas(replicas, "--replicas " + replicas);
+            }
+            FineTuneRun.Result result = new FineTuneRun(resource, storage, work, System.err, observers, request,
+                    gpuMemoryBytes()).execute();
             TerminationMessage.write(result.trainerResult().toJson());
             System.out.println(result.mergedModelUri() == null ? result.adapterUri()
                     : result.adapterUri() + "\n" + result.mergedModelUri());

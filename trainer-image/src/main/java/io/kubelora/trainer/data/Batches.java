@@ -10,7 +10,8 @@ import java.util.SplittableRandom;
  * <p>With shuffling, epoch e visits the rows in a permutation drawn from (seed, e) alone; without, in
  * their stored order (validation). A batch holds {@code batchSize} consecutive rows of that order (the
  * last batch of an epoch may hold fewer), right-padded with the pad id to its longest row; padded
- * positions carry {@link Batch#IGNORE} targets.
+ * positions carry {@link Batch#IGNORE} targets. Any run of consecutive rows can be had the same way
+ * ({@link #rows}), which is how a batch is shared among data-parallel replicas.
  */
 public final class Batches {
 
@@ -58,12 +59,29 @@ public final class Batches {
             throw new IllegalArgumentException("batch " + index + " of epoch " + epoch + " does not exist: "
                     + perEpoch + " batches of " + batchSize + " per epoch");
         }
-        int[] order = order(epoch);
         int first = index * batchSize;
-        int count = Math.min(batchSize, rows.size() - first);
+        return rows(epoch, first, Math.min(batchSize, rows.size() - first));
+    }
+
+    /**
+     * Rows {@code [first, first + count)} of {@code epoch}'s order as one batch, padded to its longest row. Each
+     * row's key is its position in the run's sequence of rows, {@code epoch * size() + position}.
+     *
+     * @throws IllegalArgumentException when the range is empty or not inside the epoch
+     */
+    public Batch rows(int epoch, int first, int count) {
+        if (epoch < 0 || first < 0 || count < 1 || first + count > rows.size()) {
+            throw new IllegalArgumentException("rows " + first + " to " + (first + count - 1) + " of epoch " + epoch
+                    + " do not exist: an epoch has " + rows.size() + " rows");
+        }
+        int[] order = order(epoch);
         int seqLen = 0;
+        int[] lengths = new int[count];
+        long[] keys = new long[count];
         for (int r = 0; r < count; r++) {
-            seqLen = Math.max(seqLen, rows.length(order[first + r]));
+            lengths[r] = rows.length(order[first + r]);
+            keys[r] = (long) epoch * rows.size() + first + r;
+            seqLen = Math.max(seqLen, lengths[r]);
         }
         long[] inputIds = new long[count * seqLen];      // [B*T]
         long[] targets = new long[count * seqLen];       // [B*T]
@@ -72,7 +90,7 @@ public final class Batches {
         for (int r = 0; r < count; r++) {
             rows.copyInto(order[first + r], inputIds, targets, r * seqLen);
         }
-        return new Batch(count, seqLen, inputIds, targets);
+        return new Batch(count, seqLen, inputIds, targets, keys, lengths);
     }
 
     /** The order rows are visited in during {@code epoch}. */

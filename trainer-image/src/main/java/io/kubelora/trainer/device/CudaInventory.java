@@ -31,7 +31,12 @@ public record CudaInventory(LibtorchBuild libtorch, List<Gpu> gpus, String whyNo
 
         /** "cuda:0 (NVIDIA H200, 139.8 GiB)". */
         public String label() {
-            return String.format(Locale.ROOT, "cuda:%d (%s, %.1f GiB)", index, name, totalBytes / (double) (1L << 30));
+            return "cuda:" + index + " (" + model() + ")";
+        }
+
+        /** "NVIDIA H200, 139.8 GiB". */
+        public String model() {
+            return String.format(Locale.ROOT, "%s, %.1f GiB", name, totalBytes / (double) (1L << 30));
         }
 
         /** The label plus compute capability and bf16 support. */

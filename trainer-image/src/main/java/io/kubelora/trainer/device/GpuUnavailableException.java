@@ -22,8 +22,8 @@ public final class GpuUnavailableException extends RuntimeException {
                 : "libtorch " + seen.libtorch().version() + " sees " + seen.usableDevices() + " usable CUDA device(s): "
                 + seen.gpus().stream().map(CudaInventory.Gpu::label).collect(Collectors.joining(", "));
         String hint = request.otherwise().isBlank() ? "" : ". " + capitalized(request.otherwise());
-        return REASON + ": " + request.because() + " asks for " + asked + " (" + request.deviceName() + ") but " + saw
-                + hint;
+        String where = request.deviceName() + (request.replicas() > 1 ? ", one replica each" : "");
+        return REASON + ": " + request.because() + " asks for " + asked + " (" + where + ") but " + saw + hint;
     }
 
     private static String capitalized(String text) {

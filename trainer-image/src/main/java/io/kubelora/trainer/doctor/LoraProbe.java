@@ -99,7 +99,7 @@ final class LoraProbe implements AutoCloseable {
                 InPlace.assign(p.array(), values);
             }
             Batch batch = Batch.randomTokens(BATCH, SEQ, VOCAB, SEED);
-            LossSum loss = model.forwardBackward(batch, 1f / batch.targetTokens(), 0);
+            LossSum loss = model.forwardBackward(batch, 1f / batch.targetTokens());
             List<float[]> parts = new ArrayList<>();
             int total = 0;
             for (TrainableParameter p : adapters.parameters()) {

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
+import io.kubelora.trainer.model.Dropout;
 import io.kubelora.trainer.model.InPlace;
 import io.kubelora.trainer.model.LinearAdapter;
 import io.kubelora.trainer.model.TrainableParameter;
@@ -23,15 +24,15 @@ public final class LoraAdapter implements LinearAdapter {
     private final NDArray a;       // [r, in]
     private final NDArray b;       // [out, r]
     private final NDArray scaling; // scalar, kept alive for backward
-    private final float dropout;
+    private final float dropoutRate;
 
-    private LoraAdapter(String keyA, String keyB, NDArray a, NDArray b, NDArray scaling, float dropout) {
+    private LoraAdapter(String keyA, String keyB, NDArray a, NDArray b, NDArray scaling, float dropoutRate) {
         this.keyA = keyA;
         this.keyB = keyB;
         this.a = a;
         this.b = b;
         this.scaling = scaling;
-        this.dropout = dropout;
+        this.dropoutRate = dropoutRate;
     }
 
     /**
@@ -59,11 +60,10 @@ public final class LoraAdapter implements LinearAdapter {
         return new LoraAdapter(keyA, keyB, a, b, manager.create((float) scaling), (float) dropout);
     }
 
-    /** scaling * dropout(x) A^T B^T for x [..., in], giving [..., out]. Dropout only when {@code training}. */
+    /** scaling * dropout(x) A^T B^T for x [..., in], giving [..., out]. */
     @Override
-    public NDArray delta(NDArray x, boolean training) {
-        NDArray input = training && dropout > 0 ? x.getNDArrayInternal().dropout(x, dropout, true).singletonOrThrow()
-                : x;
+    public NDArray delta(NDArray x, Dropout dropout) {
+        NDArray input = dropout.apply(x, dropoutRate);
         NDArray down = JniUtils.linear((PtNDArray) input, (PtNDArray) a, null); // [..., r]
         return JniUtils.linear((PtNDArray) down.mul(scaling), (PtNDArray) b, null); // [..., out]
     }

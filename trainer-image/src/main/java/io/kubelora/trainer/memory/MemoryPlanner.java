@@ -67,8 +67,14 @@ final class MemoryPlanner {
             held.add(new MemoryPlan.Item("AdamW moments", 8 * lora, "fp32, two per parameter"));
         }
         if (settings.replicas() > 1) {
-            held.add(new MemoryPlan.Item("gradient all-reduce buffer", 4 * lora,
-                    "fp32, one copy of the LoRA gradients per replica"));
+            // Gradients are summed on the first GPU and weights copied back one LoRA tensor at a time.
+            long largest = 0;
+            for (String module : settings.loraModules()) {
+                long[] shape = config.linearShape(module);                             // [out, in]
+                largest = Math.max(largest, (long) settings.loraRank() * Math.max(shape[0], shape[1]));
+            }
+            held.add(new MemoryPlan.Item("gradient all-reduce buffer", 4 * largest,
+                    "fp32, the largest LoRA tensor, copied between GPUs one at a time"));
         }
         if (options.gradientCheckpointing()) {
             long inputs = (long) config.numHiddenLayers() * settings.tokens() * config.hiddenSize()

@@ -59,8 +59,8 @@ final class Backward {
      * The gradient of layer i's input from its output's, in three passes so that only half a layer's graph exists
      * at a time: the attention half recomputed without a graph gives the MLP's input a; the MLP half, chunk by
      * chunk, recomputed with its graph and backpropagated gives a's gradient; the attention half recomputed with
-     * its graph and backpropagated gives the input's. Dropout draws repeat the forward pass's: the MLP's follow
-     * the attention half's as they did then, and the attention half is reseeded for its second recomputation. The
+     * its graph and backpropagated gives the input's. Dropout masks repeat the forward pass's: they are a
+     * function of the rows, the linear and the token positions a chunk covers alone ({@link RowDropout}). The
      * layer's input is restored for the first pass and again for the third, so it is not held during the second.
      */
     private static NDArray layerBackward(Decoder decoder, int i, LayerInputs inputs, NDArray upstream,
@@ -68,14 +68,12 @@ final class Backward {
         DecoderLayer layer = decoder.layer(i);
         NDArray a;
         try (GradMode off = GradMode.disabled(); NDArray input = inputs.peek(i, s)) {
-            decoder.seedDropout(i, s);
             a = layer.attend(input, s);                                                // [B, T, D]
         }
         NDArray aGradient;
         try (a; upstream) {
             aGradient = feedForwardBackward(layer, a, upstream, s);                    // [B, T, D]
         }
-        decoder.seedDropout(i, s);
         try (NDArray input = inputs.restore(i, s); aGradient) {
             input.setRequiresGradient(true);
             try (NDArray recomputed = layer.attend(input, s)) {
@@ -99,7 +97,7 @@ final class Backward {
                 try (NDScope chunkScope = new NDScope()) {
                     NDArray leaf = rows.get(range).duplicate();                        // [n', D], a fresh leaf
                     leaf.setRequiresGradient(true);
-                    TensorOps.backward(layer.feedForwardRows(leaf, s, w), upstreamRows.get(range));
+                    TensorOps.backward(layer.feedForwardRows(leaf, s, w, from), upstreamRows.get(range));
                     gradient.set(range, leaf.getGradient());
                 }
             }

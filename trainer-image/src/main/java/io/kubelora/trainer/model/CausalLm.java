@@ -64,7 +64,7 @@ public final class CausalLm implements AutoCloseable {
         for (int i = 0; i < config.numHiddenLayers(); i++) {
             layers.add(DecoderLayer.load(i, config, weights, factory, manager));
         }
-        this.decoder = new Decoder(embedding, layers, options.seed());
+        this.decoder = new Decoder(embedding, layers);
     }
 
     /** Reads config.json and the weights of {@code modelDir}, checking every tensor's presence and shape. */
@@ -213,12 +213,12 @@ public final class CausalLm implements AutoCloseable {
     }
 
     /**
-     * Forward and backward of micro-batch number {@code microBatch} of a run: backpropagates sum(token losses) *
-     * lossScale, adding into the adapter gradients (the caller zeroes them). Dropout is active, its masks a
-     * function of (seed, microBatch, layer) only, so a resumed run repeats them exactly. Returns the unscaled
-     * summed loss.
+     * Forward and backward of a training batch: backpropagates sum(token losses) * lossScale, adding into the
+     * adapter gradients (the caller zeroes them). Dropout is active, each row's masks a function of the options'
+     * seed and the row's key only ({@link Batch#rowKeys()}), so a resumed run, or the same rows batched otherwise or
+     * on another replica, draw the same masks. Returns the unscaled summed loss.
      */
-    public LossSum forwardBackward(Batch batch, float lossScale, long microBatch) {
+    public LossSum forwardBackward(Batch batch, float lossScale) {
         if (trainableParameters().isEmpty()) {
             throw new IllegalStateException("the model has no trainable parameters: attach LoRA adapters first");
         }
@@ -229,8 +229,8 @@ public final class CausalLm implements AutoCloseable {
         try (NDManager stepManager = manager.newSubManager();
              NDScope scope = new NDScope();
              GradMode grad = GradMode.enabled()) {
-            StepContext s = StepContext.training(stepManager, batch.batchSize(), batch.seqLen(), microBatch, kernels,
-                    rope, config, mlpChunkRows());
+            StepContext s = StepContext.training(stepManager, batch, options.seed(), kernels, rope, config,
+                    mlpChunkRows());
             NDArray scale = stepManager.create(lossScale);
             if (!options.gradientCheckpointing()) {
                 return Backward.full(decoder, head, s, batch.inputIds(), targets, scale);

@@ -1,24 +1,22 @@
 package io.kubelora.trainer.model;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.pytorch.jni.JniUtils;
 import java.util.List;
 
 /**
  * The token embedding and the decoder layers: the one forward from token ids to the last hidden state, which
- * loss, logits and both ways of backward all run. Dropout masks are a function of (seed, micro-batch, layer),
- * so a layer recomputed for checkpointing, or a run resumed from a checkpoint, draws the same ones.
+ * loss, logits and both ways of backward all run. Dropout masks are a function of the step's rows
+ * ({@link RowDropout}), so a layer recomputed for checkpointing, or a run resumed from a checkpoint, draws the same
+ * ones.
  */
 final class Decoder implements AutoCloseable {
 
     private final TokenEmbedding embedding;
     private final List<DecoderLayer> layers;
-    private final long seed;
 
-    Decoder(TokenEmbedding embedding, List<DecoderLayer> layers, long seed) {
+    Decoder(TokenEmbedding embedding, List<DecoderLayer> layers) {
         this.embedding = embedding;
         this.layers = List.copyOf(layers);
-        this.seed = seed;
     }
 
     /**
@@ -33,7 +31,6 @@ final class Decoder implements AutoCloseable {
                 x = layerInputs.keep(x, s);
             }
             DecoderLayer layer = layers.get(i);
-            seedDropout(i, s);
             NDArray a = layer.attend(x, s);                                            // [B, T, D]
             if (layerInputs == null || !layerInputs.holds(x)) {
                 x.close(); // autograd keeps what backward needs; the handle would keep all of it
@@ -44,26 +41,12 @@ final class Decoder implements AutoCloseable {
         return x;
     }
 
-    /** Seeds the generator for layer {@code i}'s dropout masks: its first pass and every recomputation draw the same. */
-    void seedDropout(int i, StepContext s) {
-        if (s.training) {
-            JniUtils.setSeed(dropoutSeed(s.microBatch, i));
-        }
-    }
-
     int layerCount() {
         return layers.size();
     }
 
     DecoderLayer layer(int i) {
         return layers.get(i);
-    }
-
-    private long dropoutSeed(long microBatch, int layer) {
-        long z = seed * 0x9E3779B97F4A7C15L + microBatch * 0xBF58476D1CE4E5B9L + layer;
-        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
-        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
-        return (z ^ (z >>> 31)) & Long.MAX_VALUE;
     }
 
     @Override

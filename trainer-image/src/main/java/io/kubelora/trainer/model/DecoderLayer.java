@@ -10,6 +10,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.jni.JniUtils;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -37,11 +38,14 @@ final class DecoderLayer implements AutoCloseable {
     static DecoderLayer load(int i, ModelConfig config, WeightSource weights, BaseWeightFactory factory,
                              NDManager manager) {
         Map<String, Linear> linears = new LinkedHashMap<>();
-        for (String module : WeightNames.LINEAR_MODULES) {
+        List<String> modules = WeightNames.LINEAR_MODULES;
+        for (int m = 0; m < modules.size(); m++) {
+            String module = modules.get(m);
             long[] shape = config.linearShape(module);
             NDArray bias = config.hasBias(module)
                     ? weights.load(WeightNames.bias(i, module), new long[] {shape[0]}, manager) : null;
-            linears.put(module, new Linear(factory.create(WeightNames.weight(i, module), shape), bias));
+            linears.put(module, new Linear(factory.create(WeightNames.weight(i, module), shape), bias,
+                    i * modules.size() + m));
         }
         long[] norm = {config.hiddenSize()};
         return new DecoderLayer(weights.load(WeightNames.inputNorm(i), norm, manager),
@@ -75,7 +79,7 @@ final class DecoderLayer implements AutoCloseable {
         long n = s.tokens();
         if (s.mlpChunkRows >= n) {
             try (MlpWeights w = mlpWeights(s)) {
-                return feedForwardRows(a, s, w);
+                return feedForwardRows(a, s, w, 0);
             }
         }
         long d = a.getShape().get(2);
@@ -87,7 +91,7 @@ final class DecoderLayer implements AutoCloseable {
             for (long from = 0; from < n; from += s.mlpChunkRows) {
                 NDIndex range = new NDIndex("{}:{}", from, Math.min(n, from + s.mlpChunkRows));
                 try (NDArray chunk = rows.get(range)) {
-                    NDArray part = feedForwardRows(chunk, s, w);                       // [n', D]
+                    NDArray part = feedForwardRows(chunk, s, w, from);                       // [n', D]
                     if (graph) {
                         parts.add(part);
                     } else {
@@ -108,17 +112,20 @@ final class DecoderLayer implements AutoCloseable {
         }
     }
 
-    /** The MLP half of some token rows a [..., D] -> a + down(silu(gate(h)) * up(h)), h = RMSNorm(a). */
-    NDArray feedForwardRows(NDArray a, StepContext s, MlpWeights w) {
+    /**
+     * The MLP half of some token rows a [..., D] -> a + down(silu(gate(h)) * up(h)), h = RMSNorm(a): the step's token
+     * rows (b * T + t) from {@code firstToken} on.
+     */
+    NDArray feedForwardRows(NDArray a, StepContext s, MlpWeights w, long firstToken) {
         return TensorOps.scoped(() -> {
             NDArray h = s.kernels.rmsNorm(a, postAttentionNorm);                      // [..., D]
-            NDArray gate = linear("gate_proj").forward(h, s, w.gate);                  // [..., I]
-            NDArray up = linear("up_proj").forward(h, s, w.up);                        // [..., I]
+            NDArray gate = linear("gate_proj").forward(h, s, w.gate, firstToken);      // [..., I]
+            NDArray up = linear("up_proj").forward(h, s, w.up, firstToken);            // [..., I]
             h.close();
             NDArray gated = s.kernels.swiglu(gate, up);                                // [..., I]
             gate.close();
             up.close();
-            NDArray down = linear("down_proj").forward(gated, s, w.down);              // [..., D]
+            NDArray down = linear("down_proj").forward(gated, s, w.down, firstToken);  // [..., D]
             gated.close();
             return a.add(down);
         });

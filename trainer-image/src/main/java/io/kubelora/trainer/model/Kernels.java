@@ -66,6 +66,22 @@ final class Kernels implements AutoCloseable {
                     return self.linear(self.rms_norm(x, norm), w)
                   def head_loss(self: S, x: Tensor, norm: Tensor, w: Tensor, ids: Tensor) -> Tensor:
                     return torch.cross_entropy_loss(self.logits(x, norm, w), ids, None, 2, -100, 0.)
+                  def row_dropout(self: S, x: Tensor, rows: Tensor, keep: Tensor) -> Tensor:
+                    d = x.size(-1)
+                    n = x.numel() // d
+                    q = float(keep)
+                    mask = torch.zeros([n, d], dtype=11, layout=None, device=x.device, pin_memory=None)
+                    g = torch.Generator(device=x.device)
+                    for b in range(rows.size(0)):
+                      start = int(rows[b, 1])
+                      length = int(rows[b, 2])
+                      lo = max(start, 0)
+                      hi = min(start + length, n)
+                      if lo < hi:
+                        g.manual_seed(int(rows[b, 0]))
+                        drawn = torch.rand([length, d], generator=g, dtype=None, layout=None, device=x.device, pin_memory=None)
+                        mask[lo:hi] = torch.lt(drawn[lo - start:hi - start], q)
+                    return torch.mul(torch.where(mask.view(x.size()), x, 0.), 1. / q)
                   def head_evaluation(self: S, x: Tensor, norm: Tensor, w: Tensor, ids: Tensor) -> Tensor:
                     logits = self.logits(x, norm, w)
                     loss = torch.cross_entropy_loss(logits, ids, None, 2, -100, 0.)
@@ -139,6 +155,18 @@ final class Kernels implements AutoCloseable {
     /** Sum over rows of the cross-entropy of the logits of x [N, D] against {@code ids} [N] (int64): a scalar. */
     NDArray headLoss(NDArray x, NDArray norm, NDArray weight, NDArray ids) {
         return script.call("head_loss", x, norm, weight, ids);
+    }
+
+    /**
+     * Dropout of x [..., in] read as token rows [N, in], keeping each element with probability {@code keep} [1]
+     * (host) and scaling kept ones by 1 / keep. {@code rows} [B, 3] (host, int64) lists the batch rows: a generator
+     * seed, the row's first token row relative to x's first (negative when the row began before it) and its length.
+     * Each row's mask is drawn in full, [length, in], from its own generator, and the part x covers is used, so the
+     * mask of a token does not depend on how the rows were batched, padded or chunked. Padding stays zero. Autograd
+     * keeps only the boolean mask.
+     */
+    NDArray rowDropout(NDArray x, NDArray rows, NDArray keep) {
+        return script.call("row_dropout", x, rows, keep);
     }
 
     /**

@@ -11,25 +11,30 @@ public final class Linear implements AutoCloseable {
 
     private final FrozenWeight weight;
     private final NDArray bias; // [out] or null
+    private final int id;       // its place among the model's linears, which tells its dropout masks apart
     private LinearAdapter adapter;
 
-    Linear(FrozenWeight weight, NDArray bias) {
+    Linear(FrozenWeight weight, NDArray bias, int id) {
         this.weight = weight;
         this.bias = bias;
+        this.id = id;
     }
 
-    /** x [..., in] -> [..., out]. */
+    /** x [B, T, in] -> [B, T, out]: all of the step's token rows. */
     NDArray forward(NDArray x, StepContext step) {
         try (InUse w = use(step)) {
-            return forward(x, step, w);
+            return forward(x, step, w, 0);
         }
     }
 
-    /** x [..., in] -> [..., out] with the base weight {@link #use} made, for several calls over chunks of x. */
-    NDArray forward(NDArray x, StepContext step, InUse w) {
+    /**
+     * x [..., in] -> [..., out] with the base weight {@link #use} made, for several calls over chunks of x: x holds
+     * the step's token rows (b * T + t) from {@code firstToken} on, which places the adapter's dropout masks.
+     */
+    NDArray forward(NDArray x, StepContext step, InUse w, long firstToken) {
         return TensorOps.scoped(() -> {
             NDArray y = step.kernels.linear(x, w.array, bias);                         // [..., out]
-            return adapter == null ? y : y.add(adapter.delta(x, step.training));
+            return adapter == null ? y : y.add(adapter.delta(x, step.dropout(id, firstToken)));
         });
     }
 

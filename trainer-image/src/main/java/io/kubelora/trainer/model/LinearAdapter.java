@@ -9,8 +9,8 @@ import java.util.List;
  */
 public interface LinearAdapter extends AutoCloseable {
 
-    /** The update for x [..., in], giving [..., out]; {@code training} turns dropout (if any) on. */
-    NDArray delta(NDArray x, boolean training);
+    /** The update for x [..., in], giving [..., out], with {@code dropout} applied to x if the adapter uses any. */
+    NDArray delta(NDArray x, Dropout dropout);
 
     /** Its trainable arrays, each with a gradient, in a fixed order. */
     List<TrainableParameter> parameters();

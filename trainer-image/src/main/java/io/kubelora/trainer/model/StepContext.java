@@ -1,13 +1,15 @@
 package io.kubelora.trainer.model;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import io.kubelora.trainer.data.Batch;
 
 /**
- * Per-forward constants shared by all decoder layers: batch dimensions, whether dropout is on (and for which
- * micro-batch), rotary tables, the sliding-window mask when a window is shorter than the sequence, and the token
- * rows per MLP chunk, all owned by the step's manager so they stay alive until after backward.
+ * Per-forward constants shared by all decoder layers: batch dimensions, the dropout masks of a training forward
+ * ({@link RowDropout}), rotary tables, the sliding-window mask when a window is shorter than the sequence, and the
+ * token rows per MLP chunk, all owned by the step's manager so they stay alive until after backward.
  */
 final class StepContext {
 
@@ -15,8 +17,7 @@ final class StepContext {
     final int batchSize;
     final int seqLen;
     final boolean training;
-    /** The micro-batch's index in the run while training (dropout masks depend on it); -1 otherwise. */
-    final long microBatch;
+    private final RowDropout dropout; // null unless training
     final Kernels kernels;
     final NDArray queryCos;   // [T, 1, hd], includes the 1/sqrt(hd) attention scale
     final NDArray querySin;   // [T, 1, hd]
@@ -27,13 +28,13 @@ final class StepContext {
     /** Token rows per chunk of the MLP (its [rows, I] activations dominate a layer's memory). */
     final int mlpChunkRows;
 
-    private StepContext(NDManager manager, int batchSize, int seqLen, long microBatch, Kernels kernels,
+    private StepContext(NDManager manager, int batchSize, int seqLen, RowDropout dropout, Kernels kernels,
                         RotaryEmbedding rope, ModelConfig config, int mlpChunkRows) {
         this.manager = manager;
         this.batchSize = batchSize;
         this.seqLen = seqLen;
-        this.training = microBatch >= 0;
-        this.microBatch = microBatch;
+        this.training = dropout != null;
+        this.dropout = dropout;
         this.kernels = kernels;
         NDArray[] query = rope.tables(seqLen, 1.0 / Math.sqrt(config.headDim()), manager);
         NDArray[] key = rope.tables(seqLen, 1.0, manager);
@@ -47,19 +48,26 @@ final class StepContext {
         this.mlpChunkRows = mlpChunkRows;
     }
 
-    /** A training forward of micro-batch {@code microBatch} (0 or more): dropout on. */
-    static StepContext training(NDManager manager, int batchSize, int seqLen, long microBatch, Kernels kernels,
-                                RotaryEmbedding rope, ModelConfig config, int mlpChunkRows) {
-        if (microBatch < 0) {
-            throw new IllegalArgumentException("a micro-batch index is 0 or more, was " + microBatch);
-        }
-        return new StepContext(manager, batchSize, seqLen, microBatch, kernels, rope, config, mlpChunkRows);
+    /** A training forward of {@code batch}: dropout on, its masks drawn from {@code seed} and the rows' keys. */
+    static StepContext training(NDManager manager, Batch batch, long seed, Kernels kernels, RotaryEmbedding rope,
+                                ModelConfig config, int mlpChunkRows) {
+        RowDropout dropout = new RowDropout(kernels, manager.newSubManager(Device.cpu()), seed, batch);
+        return new StepContext(manager, batch.batchSize(), batch.seqLen(), dropout, kernels, rope, config,
+                mlpChunkRows);
     }
 
     /** An evaluation or inference forward: no dropout. */
     static StepContext inference(NDManager manager, int batchSize, int seqLen, Kernels kernels, RotaryEmbedding rope,
                                  ModelConfig config, int mlpChunkRows) {
-        return new StepContext(manager, batchSize, seqLen, -1, kernels, rope, config, mlpChunkRows);
+        return new StepContext(manager, batchSize, seqLen, null, kernels, rope, config, mlpChunkRows);
+    }
+
+    /**
+     * The dropout of linear {@code linearId} for inputs holding the step's token rows (b * T + t) from
+     * {@code firstToken} on: all of them, or a chunk.
+     */
+    Dropout dropout(int linearId, long firstToken) {
+        return training ? dropout.forLinear(linearId, firstToken) : Dropout.NONE;
     }
 
     /** An array on the compute device, for kernels that move data there. */

@@ -30,11 +30,12 @@ import java.util.regex.Pattern;
 
 /**
  * Resumable checkpoints under {@code <output>/checkpoints/step-N}: the adapter (PEFT files), the AdamW moments
- * (optimizer.safetensors), trainer_state.json (step, fingerprint, the best evaluation so far and the early
- * stopping count) and the metrics logged so far. Dropout and data order are functions of (seed, step), so the step
- * is the whole position: a resumed run continues the same sequence of batches and masks. Each checkpoint is
- * published atomically, so a kill mid-write leaves the previous one usable. The checkpoint of the best evaluation
- * can be protected from rotation until the run ends (training.keepBest delivers its adapter).
+ * (optimizer.safetensors), trainer_state.json (step, fingerprint, rows per micro-batch, the best evaluation so far
+ * and the early stopping count) and the metrics logged so far. Data order is a function of (seed, step) and dropout
+ * masks of the rows, so the step and the rows per micro-batch are the whole position: a resumed run continues the
+ * same sequence of batches and masks, with any number of replicas. Each checkpoint is published atomically, so a
+ * kill mid-write leaves the previous one usable. The checkpoint of the best evaluation can be protected from
+ * rotation until the run ends (training.keepBest delivers its adapter).
  */
 public final class Checkpoints {
 
@@ -67,12 +68,19 @@ public final class Checkpoints {
     /**
      * What trainer_state.json holds; {@code totals} is absent in checkpoints of older versions, the evaluation fields
      * in checkpoints of runs without them.
+     *
+     * @param totals         what the run's processes did up to this step
+     * @param microBatchRows rows of one micro-batch over all replicas (training.batchSize x replicas when the run
+     *                       started); null in checkpoints written before replicas existed, which had batchSize
+     * @param replicas       replicas of the run that wrote it; null in those older checkpoints (one)
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record State(@JsonProperty("step") int step, @JsonProperty("total_steps") int totalSteps,
                         @JsonProperty("fingerprint") String fingerprint,
                         @JsonProperty("optimizer_steps") long optimizerSteps,
                         @JsonProperty("totals") RunTotals totals,
+                        @JsonProperty("micro_batch_rows") Integer microBatchRows,
+                        @JsonProperty("replicas") Integer replicas,
                         @JsonProperty("best_eval_loss") Double bestEvalLoss,
                         @JsonProperty("best_step") Integer bestStep,
                         @JsonProperty("evals_without_improvement") Integer evalsWithoutImprovement) {
@@ -188,16 +196,21 @@ public final class Checkpoints {
      * Writes step-N, with what the run's processes did up to it, and deletes all but the newest {@code keep}
      * checkpoints (and the protected one).
      *
-     * @param totals       what the run's processes did up to step-N
-     * @param adapterNotes what the adapter folder carries besides the PEFT files (how it was trained)
+     * @param totals         what the run's processes did up to step-N
+     * @param adapterNotes   what the adapter folder carries besides the PEFT files (how it was trained)
+     * @param microBatchRows rows of one micro-batch over all replicas, kept so that a resumed run shares the same
+     *                       micro-batches among however many replicas it has
      */
     public void save(int step, int totalSteps, LoraAdapters adapters, AdamW optimizer, String baseModel,
-                     Path reportDir, RunTotals totals, EvalHistory.State evals, AdapterNotes adapterNotes)
-            throws IOException {
+                     Path reportDir, RunTotals totals, EvalHistory.State evals, AdapterNotes adapterNotes,
+                     int microBatchRows, int replicas) throws IOException {
+        boolean evaluated = evals.bestStep() >= 0;
+        State state = new State(step, totalSteps, fingerprint, optimizer.steps(), totals, microBatchRows, replicas,
+                evaluated ? evals.bestLoss() : null, evaluated ? evals.bestStep() : null,
+                evaluated ? evals.evalsWithoutImprovement() : null);
         Path dir = Files.createDirectory(staging.resolve("step-" + step)); // staging is this process's own
         try {
-            writeCheckpoint(dir, step, totalSteps, adapters, optimizer, baseModel, reportDir, totals, evals,
-                    adapterNotes);
+            writeCheckpoint(dir, state, adapters, optimizer, baseModel, reportDir, adapterNotes);
             storage.publishDirectory(folderUri, "step-" + step, dir);
         } finally {
             LocalFiles.deleteTree(dir);
@@ -205,16 +218,12 @@ public final class Checkpoints {
         rotate();
     }
 
-    private void writeCheckpoint(Path dir, int step, int totalSteps, LoraAdapters adapters, AdamW optimizer,
-                                 String baseModel, Path reportDir, RunTotals totals, EvalHistory.State evals,
-                                 AdapterNotes adapterNotes) throws IOException {
+    private void writeCheckpoint(Path dir, State state, LoraAdapters adapters, AdamW optimizer, String baseModel,
+                                 Path reportDir, AdapterNotes adapterNotes) throws IOException {
         adapters.save(dir.resolve("adapter"), baseModel);
         adapterNotes.write(dir.resolve("adapter"));
         writeOptimizer(dir.resolve(OPTIMIZER_FILE), adapters.parameters(), optimizer);
-        boolean evaluated = evals.bestStep() >= 0;
-        JSON.writeValue(dir.resolve(STATE_FILE).toFile(), new State(step, totalSteps, fingerprint, optimizer.steps(),
-                totals, evaluated ? evals.bestLoss() : null, evaluated ? evals.bestStep() : null,
-                evaluated ? evals.evalsWithoutImprovement() : null));
+        JSON.writeValue(dir.resolve(STATE_FILE).toFile(), state);
         for (String report : REPORTS) {
             if (Files.exists(reportDir.resolve(report))) {
                 Files.copy(reportDir.resolve(report), dir.resolve(report));

@@ -1,57 +1,46 @@
 package io.kubelora.trainer.train;
 
 import ai.djl.Device;
-import io.kubelora.trainer.device.CudaInventory;
-import io.kubelora.trainer.device.GpuMemory;
-import java.util.Optional;
+import ai.djl.util.cuda.CudaUtils;
+import java.util.List;
 
 /**
- * The memory a run's device has, and the most it has used: on a GPU the peak {@link GpuMemory} reads (the caching
- * allocator's reserve, or the CUDA pool's high-water mark) plus the CUDA context, the figure a memory plan's total
- * stands for; on a CPU the process's peak resident set.
+ * The memory a run's devices report, and the most any of them has used: on GPUs the device memory in use as the
+ * driver reports it (cudaMemGetInfo through DJL: the CUDA context plus everything libtorch's caching allocator holds,
+ * which keeps freed blocks, so a sample after each step sees the step's peak reserve), the largest of the run's GPUs
+ * (every replica holds the same model and batch size); on a CPU this process's peak resident set.
  */
 final class DeviceMemory {
 
-    private final Device device;
-    private final Optional<GpuMemory> gpu;
+    private final List<Device> gpus;
+    private long peak;
 
-    /** Starts watching {@code device}: on a GPU, before libtorch allocates anything on it. */
-    DeviceMemory(Device device) {
-        this.device = device;
-        this.gpu = device.isGpu() ? GpuMemory.watch(device.getDeviceId(), System.getenv()) : Optional.empty();
+    /** @param devices the devices of the run's replicas */
+    DeviceMemory(List<Device> devices) {
+        this.gpus = devices.stream().filter(Device::isGpu).distinct().toList();
     }
 
-    /** The GPU's memory in bytes as CUDA reports it; null for a CPU, or when it cannot be read. */
+    /** The GPU's memory in bytes, or null for a CPU. */
     static Long total(Device device) {
-        if (!device.isGpu()) {
-            return null;
-        }
-        return CudaInventory.probe().gpus().stream().filter(g -> g.index() == device.getDeviceId())
-                .map(CudaInventory.Gpu::totalBytes).filter(bytes -> bytes > 0).findFirst().orElse(null);
+        return device.isGpu() ? CudaUtils.getGpuMemory(device).getMax() : null;
     }
 
-    /** Records the memory in use now (the caching allocator keeps freed blocks, so a sample per step sees its peak). */
+    /** Records the memory in use now on each GPU. */
     void sample() {
-        gpu.ifPresent(GpuMemory::sample);
+        for (Device gpu : gpus) {
+            peak = Math.max(peak, CudaUtils.getGpuMemory(gpu).getUsed());
+        }
     }
 
-    /** The most memory used: on a GPU the reserved peak plus the CUDA context (0 when unreadable), on a CPU VmHWM. */
+    /** The most memory in use seen: on GPUs the largest sample of any, on a CPU the peak resident set. */
     long peak() {
-        if (!device.isGpu()) {
-            return ProcessMemory.peakResidentBytes();
-        }
-        return gpu.map(g -> {
-            Long reserved = g.peaks().reserved();
-            return reserved == null ? 0L : reserved + g.contextBytes();
-        }).orElse(0L);
+        return gpus.isEmpty() ? ProcessMemory.peakResidentBytes() : peak;
     }
 
     /** How {@link #peak()} was measured, for summary.json. */
     String source() {
-        if (!device.isGpu()) {
-            return "peak resident set of the trainer process (VmHWM)";
-        }
-        return gpu.map(g -> g.peaks().how() + ", plus the CUDA context")
-                .orElse("unknown: libtorch's CUDA runtime is not among the loaded libraries");
+        return gpus.isEmpty() ? "peak resident set of the trainer process (VmHWM)"
+                : "GPU memory in use (cudaMemGetInfo), the largest after any step"
+                        + (gpus.size() > 1 ? " on any of the " + gpus.size() + " GPUs" : "");
     }
 }

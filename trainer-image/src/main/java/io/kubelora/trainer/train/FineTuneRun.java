@@ -116,8 +116,12 @@ public final class FineTuneRun {
     }
 
     /** What the run found before fetching anything: its output, the checkpoint to resume, its staging folder. */
-    private record Start(RunOutput output, Checkpoints checkpoints, Optional<Checkpoints.Found> checkpoint,
-                         Path staging, long nanoTime) {
+    private record Prepared(RunOutput output, Checkpoints checkpoints, Optional<Checkpoints.Found> checkpoint,
+                            Path staging, long nanoTime) {
+    }
+
+    /** Where training starts: the step, and the rows of one micro-batch over all replicas. */
+    private record Start(int step, int microBatchRows) {
     }
 
     /** The fetched inputs, the tokenizer and data, the loaded model, the SIGTERM hook and the memory samples. */
@@ -147,9 +151,10 @@ public final class FineTuneRun {
                     SpecTranslation.modelOptions(spec, device))));
             // Then config.json alone: its problems, and a plan that cannot fit, stop the run before any download.
             ModelConfig config = fetchModelConfig();
-            MemoryPlan plan = FitCheck.run(config, spec, device, gpuMemory, log);
+            MemoryPlan plan = FitCheck.run(config, spec, device, chosen.replicas(), gpuMemory, log);
             try {
-                return loadAndTrain(new Start(output, checkpoints, checkpoint, staging, started), device, plan);
+                return loadAndTrain(new Prepared(output, checkpoints, checkpoint, staging, started), chosen.devices(),
+                        plan);
             } catch (RuntimeException | OutOfMemoryError e) {
                 RuntimeException explained = OutOfMemoryReports.explain(e, plan);
                 if (explained == null) {
@@ -167,13 +172,13 @@ public final class FineTuneRun {
      * Fetches model and data and loads the model, then claims the output and trains; a failure gives up the output
      * ({@link RunOutput#abandon}).
      */
-    private Result loadAndTrain(Start start, Device device, MemoryPlan plan) throws IOException {
+    private Result loadAndTrain(Prepared start, List<Device> devices, MemoryPlan plan) throws IOException {
         Inputs inputs = fetchInputs();
         Engine.getInstance().setRandomSeed((int) (long) spec.training().seed());
-        DeviceMemory memory = new DeviceMemory(device);
+        DeviceMemory memory = new DeviceMemory(devices);
         try (TextTokenizer tokenizer = TextTokenizer.load(inputs.modelDir())) {
             TrainingData data = loadData(inputs, tokenizer);
-            try (TrainingState state = TrainingState.load(inputs.modelDir(), spec, device);
+            try (TrainingState state = TrainingState.load(inputs.modelDir(), spec, devices);
                  GracefulStop stop = new GracefulStop(GRACE_SECONDS)) {
                 memory.sample();
                 log.println(parameterLine(state.model().trainableParameterCount(), state.model().parameterCount()));
@@ -194,22 +199,23 @@ public final class FineTuneRun {
     }
 
     /** Trains from the checkpoint found (or step 0), then delivers the adapter and the reports, marking it finished. */
-    private Result trainAndDeliver(Start start, Loaded loaded, MemoryPlan plan) throws IOException {
+    private Result trainAndDeliver(Prepared start, Loaded loaded, MemoryPlan plan) throws IOException {
         TrainingState state = loaded.state();
         TrainingData data = loaded.data();
         Path reportDir = reportDir(start.staging());
         Checkpoints checkpoints = start.checkpoints();
         Checkpoints.State resumed = resume(checkpoints, start.checkpoint(), state, reportDir);
-        int startStep = resumed == null ? 0 : resumed.step();
+        Start begin = start(resumed, state.replicas().size());
         RunTotals before = resumed == null || resumed.totals() == null ? RunTotals.NONE : resumed.totals();
         EvalHistory history = SpecTranslation.evalHistory(spec.training(),
                 resumed == null ? EvalHistory.State.EMPTY : resumed.evalHistory());
         SampleAnswers samples = sampleAnswers(state, loaded.tokenizer(), data);
-        try (RunReports reports = RunReports.open(reportDir, startStep > 0)) {
+        try (RunReports reports = RunReports.open(reportDir, begin.step() > 0)) {
             Observers observers = observers(reports);
-            TrainingLoop loop = new TrainingLoop(state.model(), data, spec.training(), observers, history, samples);
+            TrainingLoop loop = new TrainingLoop(state.replicas(), data, spec.training(), begin.microBatchRows(),
+                    observers, history, samples);
             Totals totals = new Totals(before, loop, start.nanoTime());
-            TrainingLoop.LoopResult trained = train(loaded, loop, checkpoints, startStep, observers, reportDir, history,
+            TrainingLoop.LoopResult trained = train(loaded, loop, checkpoints, begin, observers, reportDir, history,
                     totals);
             Delivered delivered = deliver(trained, history, checkpoints, state, samples, observers);
             Published published = publish(loaded.inputs(), state, observers, AdapterNotes.of(data.promptTemplate(),
@@ -217,7 +223,8 @@ public final class FineTuneRun {
             checkpoints.prune();
             RunSummary summary = summarize(trained, history, delivered, state, data, totals.now(), plan,
                     loaded.memory());
-            log.println("Memory: planned " + ByteSize.gib(plan.total()) + ", measured "
+            log.println("Memory: planned " + ByteSize.gib(plan.total())
+                    + (state.replicas().size() > 1 ? " per replica" : "") + ", measured "
                     + ByteSize.gib(summary.measuredPeakBytes()) + " (" + loaded.memory().source() + ")");
             report(summary, reports, observers);
             start.output().finish(published.adapterUri(), published.mergedModelUri());
@@ -284,7 +291,8 @@ public final class FineTuneRun {
     }
 
     /**
-     * Restores {@code checkpoint} (the newest of this configuration), with the reports it carried, and returns its
+     * Restores {@code checkpoint} (the newest of this configuration) into every replica, with the reports it carried,
+     * and returns its
      * state; null when there is none. With training.resume: never, every checkpoint is deleted first.
      */
     private Checkpoints.State resume(Checkpoints checkpoints, Optional<Checkpoints.Found> checkpoint,
@@ -302,9 +310,31 @@ public final class FineTuneRun {
         }
         long begin = System.nanoTime();
         int step = checkpoints.restore(checkpoint.get(), state.adapters(), state.optimizer(), reportDir);
+        state.replicas().copyWeightsFromFirst();
         log.printf(Locale.ROOT, "Resumed from checkpoint step-%d of %s in %.1f s%n", step, checkpoints.folderUri(),
                 (System.nanoTime() - begin) / 1e9);
         return checkpoint.get().state();
+    }
+
+    /**
+     * Where training starts: at the {@code resumed} checkpoint's step with the rows per micro-batch it was written
+     * with (whatever the replica count now), else at step 0 with training.batchSize rows per replica.
+     */
+    private Start start(Checkpoints.State resumed, int replicas) {
+        Start fresh = new Start(0, spec.training().batchSize() * replicas);
+        if (resumed == null) {
+            return fresh;
+        }
+        // Checkpoints from before data parallelism were written by one replica of batchSize rows.
+        int rows = resumed.microBatchRows() != null ? resumed.microBatchRows() : spec.training().batchSize();
+        int writtenBy = resumed.replicas() != null ? resumed.replicas() : 1;
+        if (rows != fresh.microBatchRows()) {
+            log.printf(Locale.ROOT, "The checkpoint was written by %d replica(s), this run has %d: micro-batches keep "
+                            + "their %d rows, so the run goes on with the same batches, schedule and step count; each "
+                            + "replica takes up to %d of them, in passes of at most %d (training.batchSize)%n",
+                    writtenBy, replicas, rows, (rows + replicas - 1) / replicas, spec.training().batchSize());
+        }
+        return new Start(resumed.step(), rows);
     }
 
     /** The reports, the console progress and the caller's observers (e.g. the Prometheus endpoint). */
@@ -325,26 +355,28 @@ public final class FineTuneRun {
     }
 
     /**
-     * Runs the optimizer steps from {@code startStep}, writing a checkpoint every checkpointEverySteps, at every new
+     * Runs the optimizer steps from {@code start}, writing a checkpoint every checkpointEverySteps, at every new
      * best evaluation when the best adapter is delivered (kept until the end), and on SIGTERM (which then ends the
      * run with an error a restart resumes from). Early stopping ends it successfully.
      */
-    private TrainingLoop.LoopResult train(Loaded loaded, TrainingLoop loop, Checkpoints checkpoints, int startStep,
+    private TrainingLoop.LoopResult train(Loaded loaded, TrainingLoop loop, Checkpoints checkpoints, Start start,
                                           TrainingObserver observers, Path reportDir, EvalHistory history,
                                           Totals totals) {
         TrainingState state = loaded.state();
         int total = loop.totalSteps();
-        observers.onStart(new RunStart(startStep, total, state.device(), state.model().linearWeights()));
+        log.println(effectiveBatchLine(start.microBatchRows(), spec.training().gradientAccumulationSteps(),
+                state.replicas().size(), total));
+        observers.onStart(new RunStart(start.step(), total, state.devices(), state.model().linearWeights()));
         int every = spec.training().checkpointEverySteps();
         boolean keepBest = spec.keepsBest();
-        TrainingLoop.LoopResult result = loop.run(startStep, state.optimizer(), (done, newBest) -> {
+        TrainingLoop.LoopResult result = loop.run(start.step(), state.optimizer(), (done, newBest) -> {
             loaded.memory().sample();
             boolean stopping = loaded.stop().requested();
             boolean best = keepBest && newBest && done < total;
             if (stopping || best || (every > 0 && done % every == 0 && done < total)) {
                 Double evalLoss = newBest ? history.bestLoss() : null;
                 saveCheckpoint(checkpoints, done, total, state, reportDir, totals.now(), history,
-                        AdapterNotes.of(loaded.data().promptTemplate(), done, evalLoss), best);
+                        AdapterNotes.of(loaded.data().promptTemplate(), done, evalLoss), best, start.microBatchRows());
             }
             if (stopping) {
                 loaded.stop().saved();
@@ -361,13 +393,14 @@ public final class FineTuneRun {
     }
 
     private void saveCheckpoint(Checkpoints checkpoints, int step, int total, TrainingState state, Path reportDir,
-                                RunTotals totals, EvalHistory history, AdapterNotes notes, boolean best) {
+                                RunTotals totals, EvalHistory history, AdapterNotes notes, boolean best,
+                                int microBatchRows) {
         try {
             if (best) {
                 checkpoints.protect(step);
             }
             checkpoints.save(step, total, state.adapters(), state.optimizer(), spec.baseModel().uri(), reportDir,
-                    totals, history.state(), notes);
+                    totals, history.state(), notes, microBatchRows, state.replicas().size());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write checkpoint step-" + step + ": " + e.getMessage(), e);
         }
@@ -423,7 +456,8 @@ public final class FineTuneRun {
                 totals.trainedTokens(), totals.lossTokens(), totals.wallTimeSeconds(),
                 totals.trainedTokens() / totals.trainSeconds(), totals.peakRssBytes(),
                 model.trainableParameterCount(), model.parameterCount(), data.trainExamples(),
-                data.validationExamples(), data.skippedExamples(), state.device().toString(), totals.processes(),
+                data.validationExamples(), data.skippedExamples(), state.devices().get(0).toString(),
+                state.replicas().size(), totals.processes(),
                 plan.total(),
                 memory.peak(), memory.source(), model.baseWeightBytes(), nf4Bits, data.promptTemplate().label(),
                 delivered.samples());
@@ -468,6 +502,19 @@ public final class FineTuneRun {
         log.printf(Locale.ROOT, "Merged model written to %s (%d shard(s), %.1f s)%n", merged.uri(),
                 merged.result().shards(), (System.nanoTime() - begin) / 1e9);
         return merged.uri();
+    }
+
+    /**
+     * "Effective batch: 8 sequences per micro-batch (4 on each of 2 replicas) x 2 accumulation steps = 16 sequences
+     * per optimizer step; 30 steps".
+     */
+    static String effectiveBatchLine(int microBatchRows, int accumulation, int replicas, int totalSteps) {
+        int each = (microBatchRows + replicas - 1) / replicas;
+        String share = replicas == 1 ? "one replica"
+                : (microBatchRows % replicas == 0 ? "" : "up to ") + each + " on each of " + replicas + " replicas";
+        return String.format(Locale.ROOT, "Effective batch: %d sequences per micro-batch (%s) x %d accumulation "
+                        + "step(s) = %d sequences per optimizer step; %d steps", microBatchRows, share, accumulation,
+                (long) microBatchRows * accumulation, totalSteps);
     }
 
     /** The line peft users know: trainable params: 1,703,936 || all params: ... || trainable%: 0.1377 */

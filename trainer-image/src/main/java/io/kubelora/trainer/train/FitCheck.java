@@ -22,12 +22,14 @@ final class FitCheck {
     }
 
     /**
-     * The plan of {@code spec} on {@code device}; throws {@link WontFitException} when it does not fit the GPU's
-     * memory ({@code gpuMemory}, or the device's own when null) and training.memoryCheck is enforce.
+     * The plan of {@code spec} on {@code device}, the first of {@code replicas} (one per GPU); throws
+     * {@link WontFitException} when it does not fit the GPU's memory ({@code gpuMemory}, or the device's own when
+     * null) and training.memoryCheck is enforce.
      */
-    static MemoryPlan run(ModelConfig config, LoraFineTuneSpec spec, Device device, Long gpuMemory, PrintStream log) {
+    static MemoryPlan run(ModelConfig config, LoraFineTuneSpec spec, Device device, int replicas, Long gpuMemory,
+                          PrintStream log) {
         Device planned = device.isGpu() || gpuMemory == null ? device : Device.gpu();
-        MemoryPlan plan = MemoryPlan.of(config, SpecTranslation.planSettings(spec, planned, 1));
+        MemoryPlan plan = MemoryPlan.of(config, SpecTranslation.planSettings(spec, planned, replicas));
         String model = spec.baseModel().uri();
         log.print(PlanText.describe(plan, model));
         Long memory = gpuMemory != null ? gpuMemory : DeviceMemory.total(device);

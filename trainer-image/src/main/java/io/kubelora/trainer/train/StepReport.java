@@ -9,8 +9,9 @@ package io.kubelora.trainer.train;
  * @param loss            mean token loss since the previous report
  * @param eval            the evaluation measured at this step, or null
  * @param best            the best evaluation so far (this one included), or null before the first
- * @param tokensPerSecond trained (loss-carrying and context) tokens per second since the previous report
- * @param trainedTokens   input tokens processed so far
+ * @param tokensPerSecond trained (loss-carrying and context) tokens per second since the previous report, all
+ *                        replicas together, padding not counted
+ * @param trainedTokens   input tokens of all replicas so far, padding not counted
  * @param etaSeconds      estimated seconds to the end of training
  */
 public record StepReport(int step, int totalSteps, double epoch, double loss, Evaluation eval, Best best,

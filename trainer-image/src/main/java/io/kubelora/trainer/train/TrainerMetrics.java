@@ -10,10 +10,13 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
+import java.util.List;
+import java.util.function.ToLongFunction;
 
 /**
  * The trainer's Prometheus endpoint (/metrics). The operator reads these gauges for the LoraFineTune's
  * status.progress, and a PodMonitor can scrape them. The names are the operator contract, {@link TrainerMetric}.
+ * Steps, losses and tokens are the run's, over all replicas; GPU memory has one sample per GPU.
  */
 public final class TrainerMetrics implements TrainingObserver, AutoCloseable {
 
@@ -32,7 +35,8 @@ public final class TrainerMetrics implements TrainingObserver, AutoCloseable {
     private final Gauge tokensPerSecond = gauge(TrainerMetric.TOKENS_PER_SECOND);
     private final Gauge eta = gauge(TrainerMetric.ETA_SECONDS);
     private final Gauge merging = gauge(TrainerMetric.MERGING);
-    private final Gauge gpuMemory = gauge(TrainerMetric.GPU_MEMORY_BYTES);
+    private final Gauge gpuMemory = Gauge.builder().name(TrainerMetric.GPU_MEMORY_BYTES.metricName())
+            .help(TrainerMetric.GPU_MEMORY_BYTES.help()).labelNames(TrainerMetric.DEVICE_LABEL).register(registry);
     private final Gauge plannedPeak = gauge(TrainerMetric.PLANNED_PEAK_BYTES);
     private final Gauge measuredPeak = gauge(TrainerMetric.PEAK_MEMORY_BYTES);
     private final Gauge weightBytes = gauge(TrainerMetric.WEIGHT_BYTES);
@@ -44,10 +48,17 @@ public final class TrainerMetrics implements TrainingObserver, AutoCloseable {
     private final Counter trainedTokens = Counter.builder().name(TrainerMetric.TRAINED_TOKENS.metricName())
             .help(TrainerMetric.TRAINED_TOKENS.help()).register(registry);
     private final HTTPServer server;
-    private Device device;
+    private final ToLongFunction<Device> gpuMemoryInUse;
+    private List<Device> devices = List.of();
 
     /** Serves /metrics on {@code port}; port 0 picks a free one. */
     public TrainerMetrics(int port) {
+        this(port, gpu -> CudaUtils.getGpuMemory(gpu).getUsed());
+    }
+
+    /** @param gpuMemoryInUse reads a GPU's memory in use, in bytes */
+    TrainerMetrics(int port, ToLongFunction<Device> gpuMemoryInUse) {
+        this.gpuMemoryInUse = gpuMemoryInUse;
         try {
             server = HTTPServer.builder().port(port).registry(registry).buildAndStart();
         } catch (IOException e) {
@@ -95,7 +106,7 @@ public final class TrainerMetrics implements TrainingObserver, AutoCloseable {
     /** Total steps are known before the first step: publish them at once so progress reads 0/N. */
     @Override
     public void onStart(RunStart start) {
-        device = start.device();
+        devices = start.devices();
         step.set(start.stepsDone());
         totalSteps.set(start.totalSteps());
         refreshProcess();
@@ -116,12 +127,14 @@ public final class TrainerMetrics implements TrainingObserver, AutoCloseable {
         merging.set(phase == RunPhase.MERGING ? 1 : 0);
     }
 
-    /** Process memory, and on a GPU the device memory in use. */
+    /** Process memory, and the memory in use on each GPU of the run. */
     private void refreshProcess() {
         residentMemory.set(ProcessMemory.residentBytes());
         heap.set(ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed());
-        if (device != null && device.isGpu()) {
-            gpuMemory.set(CudaUtils.getGpuMemory(device).getUsed());
+        for (Device device : devices) {
+            if (device.isGpu()) {
+                gpuMemory.labelValues("cuda:" + device.getDeviceId()).set(gpuMemoryInUse.applyAsLong(device));
+            }
         }
     }
 

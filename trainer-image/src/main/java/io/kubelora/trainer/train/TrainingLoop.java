@@ -3,15 +3,22 @@ package io.kubelora.trainer.train;
 import io.kubelora.api.TrainingSpec;
 import io.kubelora.trainer.data.Batch;
 import io.kubelora.trainer.data.TrainingData;
-import io.kubelora.trainer.model.CausalLm;
 import io.kubelora.trainer.model.LossSum;
+import io.kubelora.trainer.parallel.Replicas;
+import io.kubelora.trainer.parallel.RowShares;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The optimizer loop: gradient accumulation over micro-batches, global-norm clipping, AdamW with a warmup
- * schedule, periodic evaluation (loss, perplexity, next-token accuracy, sample answers; early stopping), and reports
- * to the observers.
+ * The optimizer loop: gradient accumulation over micro-batches, data parallelism over replicas, global-norm
+ * clipping, AdamW with a warmup schedule, periodic evaluation (loss, perplexity, next-token accuracy, sample
+ * answers; early stopping), and reports to the observers.
+ *
+ * <p>A micro-batch is {@code microBatchRows} consecutive rows of an epoch's order (training.batchSize on each of
+ * the run's replicas), shared among the replicas by {@link RowShares}; each replica runs its share forward and
+ * backward, the gradients are summed into the first replica, and one optimizer step follows whose weights are copied
+ * back to every replica. The loss of each step is divided by the target tokens of all its micro-batches on all
+ * replicas, so it is the loss one device would compute over the same rows.
  *
  * <p>Micro-batches form one flat sequence over the epochs, so optimizer step s always consumes micro-batches
  * [s*accum, (s+1)*accum): the data position is a function of the step, which makes runs reproducible and
@@ -19,10 +26,11 @@ import java.util.List;
  */
 public final class TrainingLoop {
 
-    private final CausalLm model;
+    private final Replicas replicas;
     private final TrainingData data;
     private final TrainingSpec spec;
     private final TrainingObserver observer;
+    private final int microBatchRows;
     private final int batchesPerEpoch;
     private final int totalSteps;
     private final LrSchedule schedule;
@@ -33,18 +41,22 @@ public final class TrainingLoop {
     private final SampleAnswers samples;
 
     /**
-     * @param history the evaluations so far (restored from a checkpoint when resuming) and the early stopping rule
-     * @param samples the prompts answered at every evaluation
+     * @param microBatchRows rows of one micro-batch over all replicas: batchSize x replicas for a fresh run, the
+     *                       checkpoint's for a resumed one
+     * @param history        the evaluations so far (restored from a checkpoint when resuming) and the early stopping
+     *                       rule
+     * @param samples        the prompts answered at every evaluation
      */
-    public TrainingLoop(CausalLm model, TrainingData data, TrainingSpec spec, TrainingObserver observer,
-                        EvalHistory history, SampleAnswers samples) {
-        this.model = model;
+    public TrainingLoop(Replicas replicas, TrainingData data, TrainingSpec spec, int microBatchRows,
+                        TrainingObserver observer, EvalHistory history, SampleAnswers samples) {
+        this.replicas = replicas;
         this.data = data;
         this.spec = spec;
         this.observer = observer;
+        this.microBatchRows = microBatchRows;
         this.history = history;
         this.samples = samples;
-        this.batchesPerEpoch = data.train().batchesPerEpoch(spec.batchSize());
+        this.batchesPerEpoch = data.train().batchesPerEpoch(microBatchRows);
         if (batchesPerEpoch == 0) {
             throw new IllegalArgumentException("the dataset has no trainable example");
         }
@@ -77,8 +89,9 @@ public final class TrainingLoop {
     }
 
     /**
-     * Runs steps [startStep, totalSteps), or until the listener asks to stop. The model is told each
-     * micro-batch's position in the run: dropout masks depend on it alone, so a resumed run repeats them exactly.
+     * Runs steps [startStep, totalSteps), or until the listener asks to stop. Each row's dropout masks depend on
+     * its position in the run alone ({@code Batch.rowKeys}), so a resumed run repeats them exactly, on any number of
+     * replicas.
      */
     public LoopResult run(int startStep, AdamW optimizer, StepListener listener) {
         started = System.nanoTime();
@@ -96,25 +109,29 @@ public final class TrainingLoop {
         }
         long windowStart = System.nanoTime();
         for (int step = startStep; step < totalSteps; step++) {
-            List<Batch> micro = microBatches(step);
-            long stepTargets = micro.stream().mapToLong(Batch::targetTokens).sum();
-            float lossScale = 1f / Math.max(1, stepTargets);
-            long microIndex = (long) step * spec.gradientAccumulationSteps();
-            for (Batch batch : micro) {
-                LossSum loss = model.forwardBackward(batch, lossScale, microIndex++);
-                windowLoss += loss.sum();
-                windowLossTokens += loss.tokens();
-                long inputs = (long) batch.batchSize() * batch.seqLen();
-                windowTokens += inputs;
-                trainedTokens += inputs;
-                lossTokens += loss.tokens();
+            List<List<Batch>> shares = shares(step);                                     // per replica
+            long stepTargets = 0;
+            long inputs = 0;
+            for (List<Batch> share : shares) {
+                for (Batch batch : share) {
+                    stepTargets += batch.targetTokens();
+                    inputs += batch.inputTokens();
+                }
             }
+            LossSum loss = replicas.forwardBackward(shares, 1f / Math.max(1, stepTargets));
+            replicas.sumGradientsIntoFirst();
+            windowLoss += loss.sum();
+            windowLossTokens += loss.tokens();
+            windowTokens += inputs;
+            trainedTokens += inputs;
+            lossTokens += loss.tokens();
             double gradNorm = optimizer.gradientNorm();
             double clip = spec.maxGradNorm() > 0 && gradNorm > spec.maxGradNorm()
                     ? spec.maxGradNorm() / (gradNorm + 1e-6) : 1.0;
             double lr = schedule.at(step);
             optimizer.step(lr, clip);
             optimizer.zeroGradients();
+            replicas.copyWeightsFromFirst();
             stepsRun++;
 
             int done = step + 1;
@@ -175,29 +192,44 @@ public final class TrainingLoop {
         return history.any() ? new StepReport.Best(history.bestLoss(), history.bestStep()) : null;
     }
 
-    /** Loss, perplexity and next-token accuracy over the validation examples' loss tokens, without gradients. */
+    /**
+     * Loss, perplexity and next-token accuracy over the validation examples' loss tokens, without gradients, the
+     * batches shared among the replicas.
+     */
     public Evaluation evaluate() {
         LossSum total = LossSum.ZERO;
         int n = data.validation().batchesPerEpoch(spec.batchSize());
-        for (int i = 0; i < n; i++) {
-            total = total.plus(model.loss(data.validation().batch(0, i, spec.batchSize())));
+        for (LossSum loss : replicas.losses(n, i -> data.validation().batch(0, i, spec.batchSize()))) {
+            total = total.plus(loss);
         }
         return new Evaluation(total.mean(), total.accuracy(), total.tokens());
     }
 
-    private List<Batch> microBatches(int step) {
-        List<Batch> batches = new ArrayList<>();
+    /** The batches each replica runs for optimizer step {@code step}: its share of every micro-batch of the step. */
+    private List<List<Batch>> shares(int step) {
+        List<List<Batch>> shares = new ArrayList<>();
+        for (int r = 0; r < replicas.size(); r++) {
+            shares.add(new ArrayList<>());
+        }
         long first = (long) step * spec.gradientAccumulationSteps();
         long lastExclusive = first + spec.gradientAccumulationSteps();
         if (spec.maxSteps() == null) {
             // Without maxSteps the final step takes what is left of the last epoch.
             lastExclusive = Math.min(lastExclusive, (long) spec.epochs() * batchesPerEpoch);
         }
+        int size = data.train().size();
         for (long m = first; m < lastExclusive; m++) {
-            batches.add(data.train().batch((int) (m / batchesPerEpoch), (int) (m % batchesPerEpoch),
-                    spec.batchSize()));
+            int epoch = (int) (m / batchesPerEpoch);
+            int firstRow = (int) (m % batchesPerEpoch) * microBatchRows;
+            List<List<RowShares.Pass>> passes = RowShares.of(Math.min(microBatchRows, size - firstRow),
+                    replicas.size(), spec.batchSize());
+            for (int r = 0; r < passes.size(); r++) {
+                for (RowShares.Pass pass : passes.get(r)) {
+                    shares.get(r).add(data.train().rows(epoch, firstRow + pass.first(), pass.count()));
+                }
+            }
         }
-        return batches;
+        return shares;
     }
 
     private double epochAt(int stepsDone) {

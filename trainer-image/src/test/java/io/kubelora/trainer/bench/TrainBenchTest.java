@@ -38,7 +38,7 @@ class TrainBenchTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     /** bench/README.md's report, key for key. */
     private static final List<String> CONTRACT_KEYS = List.of("implementation", "shape", "device", "device_name",
-            "precision", "quantization", "seq", "batch", "rank", "alpha", "targets", "gradient_checkpointing", "steps",
+            "precision", "quantization", "seq", "batch", "replicas", "rank", "alpha", "targets", "gradient_checkpointing", "steps",
             "step_time_ms", "tokens_per_second", "peak_memory_bytes", "peak_reserved_bytes", "parameters",
             "trainable_parameters", "flops_per_token", "achieved_tflops", "peak_tflops", "mfu", "loss_first",
             "loss_last", "versions");
@@ -120,6 +120,28 @@ class TrainBenchTest {
         String table = exec("python3", "bench/peft/compare_json.py", ours.toString(), peftFile.toString());
         assertTrue(table.contains("tokens/s ours/peft: 1.000"), table);
         assertTrue(table.contains("peak memory ours/peft: 1.000"), table);
+    }
+
+    @Test
+    void replicasEachRunTheirOwnBatchAndTheReportCountsAllTheirTokens() throws Exception {
+        Path json = dir.resolve("replicas.json");
+        Run run = bench("--config", tinyConfig.toString(), "--seq", "16", "--batch", "2", "--steps", "2", "--warmup",
+                "1", "--rank", "4", "--precision", "fp32", "--device", "cpu", "--replicas", "2", "--json",
+                json.toString());
+        assertEquals(0, run.exit(), run.err());
+        JsonNode report = JSON.readTree(json.toFile());
+        assertEquals(2, report.get("replicas").asInt());
+        assertEquals(2, report.get("batch").asInt(), "the batch is per replica");
+        assertEquals(2 * 2 * 16 / (report.get("step_time_ms").asDouble() / 1000),
+                report.get("tokens_per_second").asDouble(), 1e-3 * report.get("tokens_per_second").asDouble(),
+                "tokens of both replicas per step");
+        assertTrue(run.err().contains("; 2 replicas)"), run.err());
+        assertTrue(run.err().contains("2 replica(s): "), run.err());
+        assertTrue(run.err().contains(" of tensors (2 replicas) "), "each replica holds its tensors: " + run.err());
+
+        Run none = bench("--config", tinyConfig.toString(), "--device", "cpu", "--replicas", "0");
+        assertEquals(2, none.exit());
+        assertTrue(none.err().contains("--replicas must be at least 1, got 0"), none.err());
     }
 
     @Test

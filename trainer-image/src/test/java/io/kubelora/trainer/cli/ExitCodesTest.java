@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.kubelora.api.TrainerEnvironment;
 import io.kubelora.api.TrainerExitCode;
 import io.kubelora.trainer.data.BundledTokenizer;
 import io.kubelora.trainer.device.CudaInventory;
@@ -13,6 +14,7 @@ import io.kubelora.trainer.train.RunYaml;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -58,13 +60,25 @@ class ExitCodesTest {
 
     @Test
     void aRunThatCannotFitItsGpuExitsWith5() throws Exception {
+        assertEquals(TrainerExitCode.WONT_FIT.code(), Main.run("train", "-f", tooBig().toString(), "--gpu-memory",
+                "8Gi", "--work-dir", dir.resolve("work").toString()));
+    }
+
+    /** The operator gives a pod its profile's gpuMemory in bytes, in the variable the fit check reads. */
+    @Test
+    void theGpuMemoryOfThePodsProfileIsWhatTheRunMustFit() throws Exception {
+        TrainerProcess pod = TrainerProcess.run(dir, Map.of(TrainerEnvironment.GPU_MEMORY, "8589934592"), "train",
+                "-f", tooBig().toString(), "--work-dir", dir.resolve("work").toString());
+        assertEquals(TrainerExitCode.WONT_FIT.code(), pod.exit(), pod.stderr());
+    }
+
+    /** A run of an 8B model (its config.json alone) that no 8 GiB GPU holds. */
+    private static Path tooBig() throws Exception {
         Path configOnly = Files.createDirectories(dir.resolve("eight-b"));
         io.kubelora.trainer.model.ModelShapes.config("llama-3.1-8b").write(configOnly);
-        Path config = RunYaml.named("too-big").set("baseModel.uri", configOnly).set("dataset.uri",
+        return RunYaml.named("too-big").set("baseModel.uri", configOnly).set("dataset.uri",
                 dir.resolve("good.jsonl")).set("output.uri", dir.resolve("out-too-big")).set("resources.gpus", 0)
                 .write(dir.resolve("big.yaml"));
-        assertEquals(TrainerExitCode.WONT_FIT.code(), Main.run("train", "-f", config.toString(), "--gpu-memory",
-                "8Gi", "--work-dir", dir.resolve("work").toString()));
     }
 
     @Test

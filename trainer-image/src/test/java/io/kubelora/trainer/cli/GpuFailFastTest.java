@@ -78,7 +78,7 @@ class GpuFailFastTest {
         assertEquals(TrainerExitCode.GPU_UNAVAILABLE.code(), run.exit(), run.stderr());
         String message = Files.readString(termination);
         assertTrue(message.startsWith("GpuUnavailable: the pod has 2 GPU(s) (KUBELORA_POD_GPUS) asks for 2 GPUs "
-                + "(cuda:0) but libtorch "), message);
+                + "(cuda:0 to cuda:1, one replica each) but libtorch "), message);
         assertTrue(message.contains(" sees no usable CUDA device: "), "what libtorch saw, and why: " + message);
     }
 

@@ -34,6 +34,27 @@ class BatchesTest {
     }
 
     @Test
+    void anyRunOfRowsIsABatchKeyedByItsPositionInTheRun() {
+        Batches batches = new Batches(TokenRows.of(List.of(row(1, 2, 3), row(4, 5), row(6, 7, 8, 9, 10))), PAD, true,
+                7);
+        Batch rows = batches.rows(2, 1, 2);                     // rows 1 and 2 of epoch 2's order
+        assertArrayEquals(new long[] {2 * 3 + 1, 2 * 3 + 2}, rows.rowKeys(), "epoch * rows + position");
+        Batch whole = batches.batch(2, 0, 3);
+        assertArrayEquals(new long[] {6, 7, 8}, whole.rowKeys());
+        assertArrayEquals(new int[] {whole.rowLengths()[1], whole.rowLengths()[2]}, rows.rowLengths());
+        int t = whole.seqLen();
+        for (int r = 0; r < 2; r++) {
+            long[] own = Arrays.copyOfRange(rows.inputIds(), r * rows.seqLen(), r * rows.seqLen()
+                    + rows.rowLengths()[r]);
+            long[] inWhole = Arrays.copyOfRange(whole.inputIds(), (r + 1) * t, (r + 1) * t + rows.rowLengths()[r]);
+            assertArrayEquals(inWhole, own, "row " + r + " is the same tokens, padded to its own batch");
+        }
+        assertArrayEquals(new long[] {1}, batches.batch(0, 1, 1).rowKeys(), "batches key their rows the same way");
+        assertThrows(IllegalArgumentException.class, () -> batches.rows(0, 2, 2));
+        assertThrows(IllegalArgumentException.class, () -> batches.rows(0, 0, 0));
+    }
+
+    @Test
     void unshuffledBatchesIgnoreTheEpoch() {
         Batches batches = new Batches(TokenRows.of(List.of(row(1, 2), row(3, 4), row(5, 6))), PAD, false, 0);
         assertArrayEquals(batches.batch(0, 1, 1).inputIds(), batches.batch(7, 1, 1).inputIds());

@@ -45,6 +45,30 @@ class DeviceRequestTest {
         DeviceRequest four = DeviceRequest.gpus(4, "resources.gpus is 4", "hint");
         assertEquals(0, four.cudaIndex());
         assertEquals(4, four.gpusNeeded(), "every GPU of the run must be usable");
+        assertEquals(4, four.replicas(), "one data-parallel replica per GPU");
+        assertEquals("cuda:0 to cuda:3", four.deviceName());
+        assertEquals(1, none.replicas());
         assertThrows(IllegalArgumentException.class, () -> DeviceRequest.gpus(-1, "x", "y"));
+    }
+
+    @Test
+    void replicasAreThreadsOnTheCpuOrOnePerGpuFromTheFirst() {
+        DeviceRequest cpu = DeviceRequest.cpu("resources.gpus is 0").withReplicas(3, "--replicas 3");
+        assertEquals(3, cpu.replicas());
+        assertFalse(cpu.wantsGpu());
+        assertEquals(0, cpu.gpusNeeded());
+        assertEquals("resources.gpus is 0, --replicas 3", cpu.because());
+
+        DeviceRequest second = DeviceRequest.parse("cuda:1", "--device", "hint").withReplicas(2, "--replicas 2");
+        assertEquals(3, second.gpusNeeded(), "cuda:1 and cuda:2 must be usable");
+        assertEquals("cuda:1 to cuda:2", second.deviceName());
+
+        DeviceRequest fewer = DeviceRequest.gpus(8, "the pod has 8 GPU(s)", "hint").withReplicas(2, "--replicas 2");
+        assertEquals(2, fewer.replicas());
+        assertEquals(8, fewer.gpusNeeded(), "the pod's GPUs must still all be usable");
+
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> DeviceRequest.cpu("x").withReplicas(0, "--replicas 0"));
+        assertEquals("--replicas must be at least 1, got 0", e.getMessage());
     }
 }

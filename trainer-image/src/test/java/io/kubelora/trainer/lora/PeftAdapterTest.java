@@ -55,7 +55,7 @@ class PeftAdapterTest {
     /** One training step so that B is no longer zero and the round trip is meaningful. */
     private static void train(CausalLm model) {
         Batch batch = new Batch(1, 5, new long[] {1, 2, 3, 4, 5}, new long[] {2, 3, 4, 5, 6});
-        model.forwardBackward(batch, 1f, 0);
+        model.forwardBackward(batch, 1f);
         for (TrainableParameter p : model.trainableParameters()) {
             try (NDArray g = p.array().getGradient()) {
                 float[] values = p.array().toFloatArray();

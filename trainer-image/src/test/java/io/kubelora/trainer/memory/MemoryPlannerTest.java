@@ -53,6 +53,13 @@ class MemoryPlannerTest {
         assertEquals(512 * MIB, plan.context());
         assertEquals(Math.round(0.10 * (2 * 64 * 64 * 2 + 327_936)), plan.reserve()); // per-step allocations
         assertEquals(154_096 + 327_936 + 512 * MIB + 34_432, plan.total());
+
+        // Each of 4 replicas on its own GPU also holds, for a moment, one LoRA tensor moved between GPUs: the
+        // largest is q_proj's B [64, 4] or A [4, 64], 256 fp32 values.
+        MemoryPlan replicated = MemoryPlan.of(config, new PlanSettings(options, 4, List.of("q_proj", "v_proj"), 0.0,
+                2, 32, 1, false, 4));
+        assertEquals(4 * 256, replicated.bytesOf("gradient all-reduce buffer"));
+        assertEquals(0, plan.bytesOf("gradient all-reduce buffer"), "one replica moves nothing");
     }
 
     /**

@@ -53,7 +53,7 @@ class PlanMatchesModelTest {
             assertEquals(plan.bytesOf("LoRA weights"), 4 * model.trainableParameterCount());
             long[] ids = new long[16];
             java.util.Arrays.setAll(ids, i -> (i * 37) % config.vocabSize());
-            model.forwardBackward(new Batch(2, 8, ids, ids), 1f, 0);
+            model.forwardBackward(new Batch(2, 8, ids, ids), 1f);
             long kept = options.gradientCheckpointing() ? config.numHiddenLayers() * 16L * config.hiddenSize()
                     * (options.bf16Compute() ? 2 : 4) : 0;
             assertEquals(kept, plan.bytesOf("checkpointed layer inputs") + plan.host().stream()

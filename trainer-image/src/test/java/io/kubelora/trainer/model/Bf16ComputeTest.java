@@ -4,12 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
-import ai.djl.ndarray.NDArray;
 import io.kubelora.trainer.data.Batch;
 import io.kubelora.trainer.lora.LoraAdapters;
 import io.kubelora.trainer.lora.PeftAdapterConfig;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -125,14 +123,8 @@ class Bf16ComputeTest {
     private static List<float[]> gradients(CausalLm model, Path adapterDir) {
         LoraAdapters.load(model, adapterDir);
         Batch batch = SgdSteps.batch();
-        model.forwardBackward(batch, 1f / batch.targetTokens(), 0);
-        List<float[]> gradients = new ArrayList<>();
-        for (TrainableParameter p : model.trainableParameters()) {
-            try (NDArray g = p.array().getGradient()) {
-                gradients.add(g.toFloatArray());
-            }
-        }
-        return gradients;
+        model.forwardBackward(batch, 1f / batch.targetTokens());
+        return SgdSteps.gradients(model);
     }
 
     private static int argmax(float[] values) {

@@ -12,7 +12,6 @@ import io.kubelora.trainer.lora.LoraAdapters;
 import io.kubelora.trainer.lora.PeftAdapter;
 import io.kubelora.trainer.lora.PeftAdapterConfig;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -102,7 +101,7 @@ class LoraTrainingTest {
         // 8 targets: the head's loss is backpropagated in chunks of 3, 3 and 2
         try (CausalLm model = CausalLm.load(tiny.dir, options(false).withHeadChunkRows(3))) {
             LoraAdapters.load(model, adapterDir);
-            LossSum loss = model.forwardBackward(batch, 1f, 0);
+            LossSum loss = model.forwardBackward(batch, 1f);
             assertEquals(referenceLoss(tiny, adapter, rank, alpha, batch), loss.sum(), 1e-4);
             for (TrainableParameter p : model.trainableParameters()) {
                 try (NDArray g = p.array().getGradient()) {
@@ -200,17 +199,12 @@ class LoraTrainingTest {
         ModelOptions options = options(checkpointing).withHeadChunkRows(checkpointing ? 5 : 8);
         try (CausalLm model = CausalLm.load(tiny.dir, options)) {
             LoraAdapters.attach(model, lora(4, 8, 0.3), SEED).loadWeights(adapterDir);
-            LossSum first = model.forwardBackward(SgdSteps.batch(), 0.5f, 0);
-            LossSum second = model.forwardBackward(SgdSteps.batch(), 0.5f, 1); // accumulates, with a new dropout mask
+            LossSum first = model.forwardBackward(SgdSteps.batch(), 0.5f);
+            // accumulates, the same tokens as other rows of the run: new dropout masks
+            LossSum second = model.forwardBackward(SgdSteps.batch().withRowKeys(2, 3), 0.5f);
             assertEquals(8, first.tokens());
             assertFalse(first.sum() == second.sum(), "dropout masks must differ between steps");
-            List<float[]> gradients = new ArrayList<>();
-            for (TrainableParameter p : model.trainableParameters()) {
-                try (NDArray g = p.array().getGradient()) {
-                    gradients.add(g.toFloatArray());
-                }
-            }
-            return gradients;
+            return SgdSteps.gradients(model);
         }
     }
 

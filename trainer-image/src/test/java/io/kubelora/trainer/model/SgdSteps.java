@@ -2,8 +2,10 @@ package io.kubelora.trainer.model;
 
 import ai.djl.ndarray.NDArray;
 import io.kubelora.trainer.data.Batch;
+import java.util.ArrayList;
+import java.util.List;
 
-/** Test fixture: a fixed batch for the tiny models, and plain SGD on their LoRA weights. */
+/** Test fixture: a fixed batch for the tiny models, plain SGD on their LoRA weights, and their gradients. */
 final class SgdSteps {
 
     private SgdSteps() {
@@ -20,7 +22,7 @@ final class SgdSteps {
     /** {@code steps} times: forward/backward on {@code batch}, then w -= learningRate * grad and zero the grad. */
     static void run(CausalLm model, Batch batch, int steps, float learningRate) {
         for (int step = 0; step < steps; step++) {
-            model.forwardBackward(batch, 1f / batch.targetTokens(), step);
+            model.forwardBackward(batch, 1f / batch.targetTokens());
             try (GradMode off = GradMode.disabled()) {
                 for (TrainableParameter p : model.trainableParameters()) {
                     try (NDArray g = p.array().getGradient(); NDArray lr = model.manager().create(learningRate);
@@ -31,5 +33,16 @@ final class SgdSteps {
                 }
             }
         }
+    }
+
+    /** The LoRA gradients the model holds now, in its parameters' order. */
+    static List<float[]> gradients(CausalLm model) {
+        List<float[]> gradients = new ArrayList<>();
+        for (TrainableParameter p : model.trainableParameters()) {
+            try (NDArray g = p.array().getGradient()) {
+                gradients.add(g.toFloatArray());
+            }
+        }
+        return gradients;
     }
 }

@@ -119,6 +119,22 @@ class ObserversTest {
     }
 
     @Test
+    void gpuMemoryHasOneSamplePerGpuOfTheRun() throws Exception {
+        try (TrainerMetrics metrics = new TrainerMetrics(0, gpu -> (gpu.getDeviceId() + 1) * 1_000_000_000L)) {
+            metrics.onStart(new RunStart(0, 40, List.of(Device.gpu(0), Device.gpu(1)), LINEARS));
+            String body = scrape(metrics);
+            assertTrue(body.contains("kubelora_gpu_memory_bytes{device=\"cuda:0\"} 1.0E9"), body);
+            assertTrue(body.contains("kubelora_gpu_memory_bytes{device=\"cuda:1\"} 2.0E9"), body);
+        }
+        try (TrainerMetrics cpu = new TrainerMetrics(0, gpu -> {
+            throw new AssertionError("a CPU run reads no GPU");
+        })) {
+            cpu.onStart(new RunStart(0, 40, List.of(Device.cpu(), Device.cpu()), LINEARS));
+            assertFalse(scrape(cpu).contains("kubelora_gpu_memory_bytes{"), "no GPU sample on the CPU");
+        }
+    }
+
+    @Test
     void prometheusEndpointServesTheProgressGauges() throws Exception {
         try (TrainerMetrics metrics = new TrainerMetrics(0)) {
             metrics.onStart(new RunStart(0, 40, Device.cpu(), LINEARS));
@@ -147,7 +163,7 @@ class ObserversTest {
         try (TrainerMetrics metrics = new TrainerMetrics(0)) {
             metrics.onStart(new RunStart(0, 40, Device.cpu(), LINEARS));
             metrics.onFinished(new RunSummary(40, 1, 2, null, null, null, null, null, 40, null, 0, 0, 0, 0, 0, 0, 0,
-                    0, 0, 0, "cpu()", 1, 7_000_000_000L, 6_500_000_000L, "GPU memory in use", 4_400_000_000L, 4.127,
+                    0, 0, 0, "cpu()", 1, 1, 7_000_000_000L, 6_500_000_000L, "GPU memory in use", 4_400_000_000L, 4.127,
                     "none", null));
             String body = scrape(metrics);
             assertTrue(body.contains("kubelora_planned_peak_bytes 7.0E9"), body);
@@ -204,7 +220,7 @@ class ObserversTest {
         observers.onSamples(List.of());
         observers.onPhase(RunPhase.MERGING);
         observers.onFinished(new RunSummary(40, 1, 2, null, null, null, null, null, 40, null, 0, 0, 0, 0, 0, 0, 0, 0,
-                0, 0, "cpu()", 1, 0, 0, "", 0, null, "alpaca", List.of()));
+                0, 0, "cpu()", 1, 1, 0, 0, "", 0, null, "alpaca", List.of()));
         assertEquals(List.of("start 10/40", "report 10", "lambda 10", "samples 0", "MERGING", "finished 40"), heard);
     }
 

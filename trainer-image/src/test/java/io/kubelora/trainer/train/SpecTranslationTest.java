@@ -70,6 +70,8 @@ class SpecTranslationTest {
         DeviceRequest pod = SpecTranslation.deviceRequest(cpuSpec, Map.of(TrainerEnvironment.POD_GPUS, "2"), null);
         assertEquals(2, pod.gpusNeeded(), "in a pod the operator's count of the pod's GPUs decides");
         assertEquals("the pod has 2 GPU(s) (KUBELORA_POD_GPUS)", pod.because());
+        assertEquals(2, pod.replicas(), "one data-parallel replica per GPU of the pod");
+        assertEquals(1, spec.replicas());
 
         DeviceRequest override = SpecTranslation.deviceRequest(defaults, Map.of(TrainerEnvironment.POD_GPUS, "1"),
                 "cpu");

@@ -58,12 +58,12 @@ class TrainingLoopTest {
 
     /** Runs the first optimizer step of {@code spec} and returns AdamW's first moments (parameter by parameter). */
     private static List<float[]> firstMomentsAfterOneStep(LoraFineTuneSpec spec, List<StepReport> reports) {
-        try (TrainingState state = TrainingState.load(TinyRuns.fixture().resolve("model"), spec, Device.cpu());
+        try (TrainingState state = TrainingState.load(TinyRuns.fixture().resolve("model"), spec, List.of(Device.cpu()));
              TextTokenizer tokenizer = TextTokenizer.load(TinyRuns.fixture().resolve("model"))) {
             SampleAnswers noPrompts = SampleAnswers.of(state.model(), tokenizer, data.promptTemplate(), List.of(), 1,
                     "no prompts");
-            TrainingLoop loop = new TrainingLoop(state.model(), data, spec.training(), reports::add,
-                    SpecTranslation.evalHistory(spec.training(), EvalHistory.State.EMPTY), noPrompts);
+            TrainingLoop loop = new TrainingLoop(state.replicas(), data, spec.training(), spec.training().batchSize(),
+                    reports::add, SpecTranslation.evalHistory(spec.training(), EvalHistory.State.EMPTY), noPrompts);
             loop.run(0, state.optimizer(), (done, newBest) -> false);
             return state.optimizer().firstMoments().stream().map(NDArray::toFloatArray).toList();
         }
@@ -89,9 +89,9 @@ class TrainingLoopTest {
 
         // the step's gradient, computed here: one micro-batch, loss averaged over its target tokens
         List<float[]> gradient = new ArrayList<>();
-        try (TrainingState state = TrainingState.load(TinyRuns.fixture().resolve("model"), spec, Device.cpu())) {
+        try (TrainingState state = TrainingState.load(TinyRuns.fixture().resolve("model"), spec, List.of(Device.cpu()))) {
             Batch batch = data.train().batch(0, 0, 4);
-            state.model().forwardBackward(batch, 1f / batch.targetTokens(), 0);
+            state.model().forwardBackward(batch, 1f / batch.targetTokens());
             for (TrainableParameter p : state.adapters().parameters()) {
                 try (NDArray g = p.array().getGradient()) {
                     gradient.add(g.toFloatArray());
