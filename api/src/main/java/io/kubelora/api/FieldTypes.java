@@ -6,9 +6,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.introspect.BeanPropertyDefinition;
 import io.fabric8.kubernetes.api.model.Quantity;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
+import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Collectors;
 
@@ -23,6 +26,68 @@ final class FieldTypes {
 
     FieldTypes(ObjectMapper mapper) {
         this.mapper = mapper;
+    }
+
+    /** A value that does not fit its field: where it is (field names and list indexes) and what is wrong. */
+    record Mismatch(List<Object> steps, String problem) {
+    }
+
+    /**
+     * The first value, in document order, that the API server would refuse for its type although Jackson might
+     * bind it: a null item of a list or map, or a fraction where a quantity is expected ({@code cpu: 0.5}; the
+     * CRD declares quantities int-or-string). Values of types not known here are left to the binding.
+     */
+    Optional<Mismatch> firstMismatch(Class<?> root, JsonNode document) {
+        return walk(mapper.constructType(root), document, new ArrayList<>(), false);
+    }
+
+    private Optional<Mismatch> walk(JavaType type, JsonNode value, List<Object> steps, boolean item) {
+        if (value.isNull()) {
+            return item ? Optional.of(new Mismatch(List.copyOf(steps), "expected " + expected(type, value)
+                    + ", was null")) : Optional.empty();
+        }
+        Class<?> raw = type.getRawClass();
+        if (isLeaf(raw)) {
+            return fits(raw, value) ? Optional.empty() : Optional.of(new Mismatch(List.copyOf(steps),
+                    "expected " + expected(type, value) + ", was " + shown(value) + (raw == Quantity.class
+                    && value.isNumber() ? " (quote a fraction, '" + value.asText() + "': unquoted, Kubernetes"
+                    + " takes only whole numbers)" : "")));
+        }
+        if ((type.isCollectionLikeType() || type.isArrayType()) && value.isArray()) {
+            for (int i = 0; i < value.size(); i++) {
+                Optional<Mismatch> found = child(type.getContentType(), value.get(i), steps, i, true);
+                if (found.isPresent()) {
+                    return found;
+                }
+            }
+        } else if (value.isObject() && !type.isCollectionLikeType() && !type.isArrayType()) {
+            for (Iterator<Map.Entry<String, JsonNode>> it = value.fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> field = it.next();
+                JavaType fieldType = member(type, field.getKey());
+                if (fieldType != null) {
+                    Optional<Mismatch> found = child(fieldType, field.getValue(), steps, field.getKey(),
+                            type.isMapLikeType());
+                    if (found.isPresent()) {
+                        return found;
+                    }
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    private Optional<Mismatch> child(JavaType type, JsonNode value, List<Object> steps, Object step, boolean item) {
+        steps.add(step);
+        try {
+            return walk(type, value, steps, item);
+        } finally {
+            steps.remove(steps.size() - 1);
+        }
+    }
+
+    private static boolean isLeaf(Class<?> type) {
+        return type.isPrimitive() || Number.class.isAssignableFrom(type) || type == Boolean.class
+                || type == String.class || type.isEnum() || type == Quantity.class;
     }
 
     /** What is wrong with the value at {@code steps}, or empty when its shape fits the field's type. */
@@ -72,7 +137,9 @@ final class FieldTypes {
             return value.isTextual();
         }
         if (type == Quantity.class) {
-            return value.isTextual() || value.isIntegralNumber();
+            // int-or-string: the API server takes a whole number (4, 4.0) but refuses a fraction.
+            return value.isTextual() || value.isIntegralNumber()
+                    || value.isNumber() && value.decimalValue().stripTrailingZeros().scale() <= 0;
         }
         if (Collection.class.isAssignableFrom(type) || type.isArray()) {
             return value.isArray();

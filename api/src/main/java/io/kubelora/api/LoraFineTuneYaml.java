@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -76,14 +77,7 @@ public final class LoraFineTuneYaml {
 
     /** Parses and validates one LoraFineTune document. */
     public static LoraFineTune parse(String yaml, String source) {
-        JsonNode tree;
-        try {
-            tree = STRICT.readTree(yaml);
-        } catch (JsonProcessingException e) {
-            throw invalid(source, new Violation("document", "not valid YAML" + location(e.getLocation()) + ": "
-                    + e.getOriginalMessage()));
-        }
-        return read(tree, yaml, source);
+        return read(onlyDocument(yaml, source), yaml, source);
     }
 
     /**
@@ -100,6 +94,11 @@ public final class LoraFineTuneYaml {
         }
         requireText(source, tree, "apiVersion", LoraFineTune.API_VERSION);
         requireText(source, tree, "kind", LoraFineTune.KIND);
+        Optional<FieldTypes.Mismatch> unfit = new FieldTypes(STRICT).firstMismatch(LoraFineTune.class, tree);
+        if (unfit.isPresent()) {
+            throw invalid(source, new Violation(path(unfit.get().steps()), unfit.get().problem()
+                    + where(yaml, unfit.get().steps())));
+        }
         LoraFineTune resource;
         try {
             // Trailing-token checks apply to documents, not to sub-trees (fabric8's Quantity reads one).
@@ -112,6 +111,32 @@ public final class LoraFineTuneYaml {
         }
         SpecValidator.requireValid(source, resource.getSpec());
         return resource;
+    }
+
+    /** The file's one YAML document (empty documents, such as after a final ---, do not count). */
+    private static JsonNode onlyDocument(String yaml, String source) {
+        List<JsonNode> documents = new ArrayList<>();
+        try (MappingIterator<JsonNode> it = STRICT.readerFor(JsonNode.class)
+                .without(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).readValues(yaml)) {
+            while (it.hasNextValue()) {
+                JsonNode document = it.nextValue();
+                if (document != null && !document.isNull() && !document.isMissingNode()
+                        && !(document.isTextual() && document.asText().isEmpty())) {
+                    documents.add(document);
+                }
+            }
+        } catch (JsonProcessingException e) {
+            throw invalid(source, new Violation("document", "not valid YAML" + location(e.getLocation()) + ": "
+                    + e.getOriginalMessage()));
+        } catch (IOException e) {
+            throw invalid(source, new Violation("document", "cannot be read: " + e.getMessage()));
+        }
+        if (documents.size() > 1) {
+            throw invalid(source, new Violation("document", "the file holds " + documents.size()
+                    + " YAML documents (separated by ---) where one LoraFineTune is expected: put each run in a"
+                    + " file of its own"));
+        }
+        return documents.isEmpty() ? null : documents.get(0);
     }
 
     private static void requireText(String source, JsonNode tree, String field, String expected) {
@@ -137,8 +162,7 @@ public final class LoraFineTuneYaml {
 
     private static Violation describe(JsonProcessingException e, String yaml, JsonNode tree) {
         List<Object> steps = e instanceof JsonMappingException m ? steps(m) : List.of();
-        String where = yaml == null ? "" : YamlLines.lineOf(yaml, steps).stream().mapToObj(n -> " (line " + n + ")")
-                .findFirst().orElse("");
+        String where = where(yaml, steps);
         if (e instanceof UnrecognizedPropertyException u) {
             return new Violation(path(u), "unknown field" + where + "; known fields: " + known(u.getKnownPropertyIds()));
         }
@@ -155,6 +179,24 @@ public final class LoraFineTuneYaml {
             return new Violation(path(m), e.getOriginalMessage().replaceAll(" \\(class [^)]*\\)", "") + where);
         }
         return new Violation("document", e.getOriginalMessage() + where);
+    }
+
+    /** " (line N)" of the value at {@code steps}, or "" when it cannot be found (or there is no text: a tree). */
+    private static String where(String yaml, List<Object> steps) {
+        return yaml == null ? "" : YamlLines.lineOf(yaml, steps).stream().mapToObj(n -> " (line " + n + ")").findFirst().orElse("");
+    }
+
+    /** spec.lora.targetModules[1] */
+    private static String path(List<Object> steps) {
+        StringBuilder b = new StringBuilder();
+        for (Object step : steps) {
+            if (step instanceof Integer index) {
+                b.append(index >= 0 ? "[" + index + "]" : "");
+            } else {
+                b.append(b.isEmpty() ? "" : ".").append(step);
+            }
+        }
+        return b.isEmpty() ? "document" : b.toString();
     }
 
     private static List<Object> steps(JsonMappingException e) {
@@ -180,15 +222,7 @@ public final class LoraFineTuneYaml {
     }
 
     private static String path(JsonMappingException e) {
-        StringBuilder b = new StringBuilder();
-        for (JsonMappingException.Reference r : e.getPath()) {
-            if (r.getFieldName() != null) {
-                b.append(b.isEmpty() ? "" : ".").append(r.getFieldName());
-            } else if (r.getIndex() >= 0) {
-                b.append('[').append(r.getIndex()).append(']');
-            }
-        }
-        return b.isEmpty() ? "document" : b.toString();
+        return path(steps(e));
     }
 
     private static String known(Collection<Object> ids) {

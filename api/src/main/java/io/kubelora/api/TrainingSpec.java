@@ -99,7 +99,8 @@ public record TrainingSpec(
         Integer checkpointsToKeep,
 
         @JsonPropertyDescription("auto: resume from the newest checkpoint of the same configuration in the "
-                + "output; never: always start from step 0. Default auto.")
+                + "output, and a finished run is not trained again; never: start from step 0, deleting the "
+                + "output's checkpoints and replacing its results. Default auto.")
         ResumePolicy resume,
 
         @JsonPropertyDescription("Stop training when the evaluation loss stops improving (needs validation data); "

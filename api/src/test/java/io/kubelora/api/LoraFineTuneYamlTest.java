@@ -109,6 +109,44 @@ class LoraFineTuneYamlTest {
         assertTrue(message.contains(expected + " (line 16)"), message);
     }
 
+    /** What the API server refuses although Jackson would bind it: the Java reader refuses it too. */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+        "resources: {tolerations: [null]}       | spec.resources.tolerations[0]: expected a mapping, was null (line 16)",
+        "resources: {nodeSelector: {pool: ~}}   | spec.resources.nodeSelector.pool: expected a string, was null (line 16)",
+        "resources: {cpu: 0.5}                  | spec.resources.cpu: expected a quantity such as 32Gi, 500m or 4, was 0.5 (quote a fraction, '0.5': unquoted, Kubernetes takes only whole numbers) (line 16)",
+        "resources: {memory: 1.5}               | spec.resources.memory: expected a quantity such as 32Gi, 500m or 4, was 1.5"})
+    void valuesTheApiServerRefusesAreRefusedInWords(String field, String expected) {
+        String message = error(GOOD.replace("  output:\n", "  " + field + "\n  output:\n"));
+        assertTrue(message.contains(expected), message);
+        assertTrue(!message.contains("Cannot") && !message.contains("java."), "Jackson internals: " + message);
+    }
+
+    @Test
+    void aNullListItemIsNamedWithItsLine() {
+        String message = error(GOOD.replace("[q_proj, v_proj]", "[q_proj, null]"));
+        assertTrue(message.contains("spec.lora.targetModules[1]: expected a string, was null (line 13)"), message);
+        assertTrue(!message.contains("Cannot") && !message.contains("java."), "Jackson internals: " + message);
+    }
+
+    @Test
+    void quotedFractionsAndWholeNumbersAreQuantities() {
+        LoraFineTune r = LoraFineTuneYaml.parse(GOOD.replace("  output:\n",
+                "  resources: {cpu: '0.5', memory: 34359738368}\n  output:\n"), "f.yaml");
+        assertEquals("0.5", r.getSpec().resources().cpu().toString());
+        assertEquals("34359738368", r.getSpec().resources().memory().toString());
+    }
+
+    @Test
+    void aFileOfSeveralDocumentsSaysHowMany() {
+        String message = error(GOOD + "---\n" + GOOD.replace("name: demo", "name: other"));
+        assertEquals("f.yaml: invalid LoraFineTune: document: the file holds 2 YAML documents (separated by ---) "
+                + "where one LoraFineTune is expected: put each run in a file of its own", message);
+        assertTrue(error("---\n" + GOOD + "---\n" + GOOD + "---\n" + GOOD).contains("holds 3 YAML documents"));
+        assertEquals("demo", LoraFineTuneYaml.parse("---\n" + GOOD + "---\n", "f.yaml").getMetadata().getName(),
+                "document markers around one document are fine");
+    }
+
     @Test
     void wrongKindAndApiVersionAreNamed() {
         assertTrue(error(GOOD.replace("kind: LoraFineTune", "kind: Job")).contains("kind: must be LoraFineTune"));

@@ -29,9 +29,10 @@ import picocli.CommandLine.Spec;
  * Measures what loading a model costs: the process's peak resident set (VmHWM) before and after loading, and the
  * weight bytes the model then holds (fp32, bf16 or NF4) against the memory plan's weight figures. The model comes
  * from a folder ({@code --model}) or is a named real shape with random weights made in memory ({@code --shape NAME
- * --random}: an 8B model without a download). On a CPU device the weights live in the process, so peak RSS minus
- * the baseline is the loader's high-water mark; the expected one is the model held plus about one decoder layer in
- * fp32 (NF4 quantizes on the host from fp32).
+ * --random}: an 8B model without a download). The peak is first reset to the current RSS (Linux), so that nothing
+ * the process did before counts. On a CPU device the weights live in the process, so peak RSS minus the baseline is
+ * the loader's high-water mark; the expected one is the model held plus about one decoder layer in fp32 (NF4
+ * quantizes on the host from fp32), plus the file pages the loader maps while it reads.
  */
 @Command(name = "load-bench", mixinStandardHelpOptions = true,
         description = "Load a model (a folder, or a named shape with random weights) in fp32, bf16 or NF4 and print "
@@ -89,6 +90,8 @@ public final class LoadBench implements Callable<Integer> {
             one.getFloat();
         }
         System.gc();
+        // The peak so far may come from anything this process did before (another load, a test): start anew.
+        boolean peakReset = ProcessMemory.resetPeak();
         long baseline = ProcessMemory.peakResidentBytes();
         ModelOptions options = ModelOptions.on(chosen.device()).withBf16Compute(bf16);
         if (nf4) {
@@ -116,7 +119,8 @@ public final class LoadBench implements Callable<Integer> {
             printer.printf("%-36s %10.3f%n", "  bits per decoder-linear parameter",
                     8.0 * lm.decoderLinearBytes() / WeightBytes.decoderLinearParameters(config));
             printer.printf("%-36s %10.1f MiB%n", "one decoder layer's linears in fp32", layerFp32 / MIB);
-            printer.printf("%-36s %10.1f MiB%n", "peak RSS before load (baseline)", baseline / MIB);
+            printer.printf("%-36s %10.1f MiB%s%n", "peak RSS before load (baseline)", baseline / MIB,
+                    peakReset ? "" : " (the peak could not be reset: earlier peaks count)");
             printer.printf("%-36s %10.1f MiB%n", "peak RSS after load", peak / MIB);
             printer.printf("%-36s %10.1f MiB%n", "load high-water (peak - baseline)", (peak - baseline) / MIB);
             printer.printf("%-36s %10.1f MiB%n", "expected (held + one fp32 layer)", (held + layerFp32) / MIB);

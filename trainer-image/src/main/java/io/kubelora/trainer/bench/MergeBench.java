@@ -42,8 +42,9 @@ public final class MergeBench {
 
     public static void main(String[] args) throws IOException {
         int layers = args.length > 0 ? Integer.parseInt(args[0]) : 16;
-        Path work = args.length > 1 ? Files.createDirectories(Path.of(args[1]))
-                : Files.createTempDirectory("kubelora-merge-bench");
+        // a folder of its own, even inside a given one: everything in it is deleted at the end
+        Path work = args.length > 1 ? Files.createTempDirectory(Files.createDirectories(Path.of(args[1])),
+                "kubelora-merge-bench-") : Files.createTempDirectory("kubelora-merge-bench");
         int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 3;
         Path model = work.resolve("base");
         Path adapter = work.resolve("adapter");
@@ -94,8 +95,7 @@ public final class MergeBench {
             System.out.printf(Locale.ROOT, "best: copy %.2f GB/s, merge %.2f GB/s, merge/copy %.2f (target >= 0.5)%n",
                     bestCopy, bestMerge, bestMerge / bestCopy);
         } finally {
-            LocalFiles.deleteTree(model);
-            LocalFiles.deleteTree(adapter);
+            LocalFiles.deleteTree(work);
         }
     }
 

@@ -4,8 +4,12 @@ import io.kubelora.trainer.data.BundledTokenizer;
 import io.kubelora.trainer.model.Architecture;
 import io.kubelora.trainer.model.ModelInitializer;
 import io.kubelora.trainer.model.Preset;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -43,9 +47,27 @@ final class InitModelCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        requireNewFolder(out);
         BundledTokenizer.copyTo(arch.tokenizer, out);
         ModelInitializer.write(arch.architecture, preset, BundledTokenizer.vocabSize(arch.tokenizer), seed, out);
         System.err.println("Wrote a random " + arch + " model (" + preset.name().toLowerCase() + ") to " + out);
         return 0;
+    }
+
+    /** A model folder is never written over: its config.json, weights and tokenizer would be lost. */
+    private static void requireNewFolder(Path dir) throws IOException {
+        if (Files.exists(dir) && !Files.isDirectory(dir)) {
+            throw new IllegalArgumentException("--out " + dir + " is a file: name a new or empty folder");
+        }
+        if (Files.isDirectory(dir)) {
+            try (Stream<Path> children = Files.list(dir)) {
+                Optional<Path> first = children.sorted().findFirst();
+                if (first.isPresent()) {
+                    throw new IllegalArgumentException("--out " + dir + " is not empty (it holds "
+                            + first.get().getFileName() + "): init-model writes a whole new model folder and would"
+                            + " overwrite its files; name a new or empty folder");
+                }
+            }
+        }
     }
 }

@@ -59,7 +59,7 @@ public final class MergeCommand implements Callable<Integer> {
                 : Path.of(System.getenv().getOrDefault("KUBELORA_CACHE_DIR", ".kubelora"));
         try (Storage storage = Storage.fromEnvironment(System.getenv(), Path.of("").toAbsolutePath())) {
             MergedModelPublisher publisher = new MergedModelPublisher(storage, System.getenv(), work);
-            publisher.checkDestination(out);
+            publisher.checkDestination(out, "--out");
             System.err.println("Device: this JVM (" + Runtime.getRuntime().availableProcessors() + " cores) because "
                     + "merging is exact fp32 arithmetic in Java, streamed shard by shard; no GPU is used");
             Path modelDir = storage.fetchDirectory(model);

@@ -3,10 +3,13 @@ package io.kubelora.trainer.merge;
 import io.kubelora.trainer.storage.HfUpload;
 import io.kubelora.trainer.storage.LocalFiles;
 import io.kubelora.trainer.storage.Storage;
+import io.kubelora.trainer.storage.StorageException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Merges into a local staging folder and delivers the result to any output URI as one unit: through
@@ -40,15 +43,31 @@ public final class MergedModelPublisher {
     }
 
     /**
-     * Fails with a clear message when {@code outUri} cannot receive a merged model (a bucket or claim root, no
-     * HF_TOKEN for hf://): worth calling before downloading the inputs.
+     * Fails with a message naming {@code what} (the option or field) when {@code outUri} cannot receive a merged
+     * model: a bucket or claim root, a local path that is a file or cannot be created, a folder holding files
+     * KubeLoRA did not write (publishing replaces the folder as a whole), no HF_TOKEN for hf://. Worth calling before
+     * downloading the inputs.
      */
-    public void checkDestination(String outUri) {
+    public void checkDestination(String outUri, String what) {
         String out = outUri.strip();
-        if (out.startsWith(HF_SCHEME)) {
-            HfUpload.fromEnvironment(env);
-        } else {
+        try {
+            if (out.startsWith(HF_SCHEME)) {
+                HfUpload.fromEnvironment(env);
+                return;
+            }
             splitParent(out);
+            Optional<String> problem = storage.folderProblem(out);
+            if (problem.isPresent()) {
+                throw new StorageException(problem.get());
+            }
+            List<String> foreign = storage.foreignFiles(out);
+            if (!foreign.isEmpty()) {
+                throw new StorageException(foreign.get(0) + (foreign.size() > 1 ? " (and " + (foreign.size() - 1)
+                        + " more)" : "") + " was not written by KubeLoRA, and publishing the merged model replaces"
+                        + " the folder as a whole; move it away or choose another destination");
+            }
+        } catch (StorageException | IllegalArgumentException e) {
+            throw new IllegalArgumentException(what + " (" + outUri + "): " + e.getMessage(), e);
         }
     }
 

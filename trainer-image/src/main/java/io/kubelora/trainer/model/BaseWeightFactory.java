@@ -62,6 +62,11 @@ final class BaseWeightFactory {
         }
 
         @Override
+        public String format() {
+            return nf4.doubleQuantized() ? "nf4 (double quant)" : "nf4";
+        }
+
+        @Override
         public void close() {
             nf4.close();
         }

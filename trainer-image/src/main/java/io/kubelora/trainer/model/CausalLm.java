@@ -14,6 +14,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -171,6 +173,22 @@ public final class CausalLm implements AutoCloseable {
             n += decoder.layer(i).bytesHeld();
         }
         return n;
+    }
+
+    /** How the decoder linears' frozen weights are held: their format, parameters and device bytes. */
+    public LinearWeights linearWeights() {
+        Set<String> formats = new TreeSet<>();
+        long parameters = 0;
+        long bytes = 0;
+        for (int i = 0; i < decoder.layerCount(); i++) {
+            for (String module : WeightNames.LINEAR_MODULES) {
+                Linear linear = linear(i, module);
+                formats.add(linear.format());
+                parameters += linear.baseParameterCount();
+                bytes += linear.bytesHeld();
+            }
+        }
+        return new LinearWeights(String.join(" + ", formats), parameters, bytes);
     }
 
     /** Host bytes held by base weights: the embedding table when it lives there, else 0. */

@@ -34,6 +34,11 @@ public final class DenseWeight implements FrozenWeight {
     }
 
     @Override
+    public String format() {
+        return bytesPerElement == 2 ? "bf16" : "fp32";
+    }
+
+    @Override
     public void close() {
         weight.close();
     }

@@ -28,6 +28,9 @@ public interface FrozenWeight extends AutoCloseable {
     /** Device bytes this weight keeps between steps. */
     long bytesHeld();
 
+    /** How it is held: fp32, bf16, nf4 or "nf4 (double quant)". */
+    String format();
+
     @Override
     void close();
 }

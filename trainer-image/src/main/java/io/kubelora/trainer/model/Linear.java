@@ -84,6 +84,11 @@ public final class Linear implements AutoCloseable {
         return s[0] * s[1] + (bias == null ? 0 : bias.size());
     }
 
+    /** How the frozen weight is held (fp32, bf16, nf4...). */
+    String format() {
+        return weight.format();
+    }
+
     /** Bytes of the base weight alone. */
     long weightBytesHeld() {
         return weight.bytesHeld();

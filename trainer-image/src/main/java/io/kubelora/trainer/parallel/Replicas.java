@@ -128,7 +128,7 @@ public final class Replicas implements AutoCloseable {
      * {@code batch}); returned in batch order.
      */
     public List<LossSum> losses(int count, IntFunction<Batch> batch) {
-        int n = count;
+        int n = replicas.size();
         List<List<LossSum>> own = values(run(r -> {
             List<LossSum> sums = new ArrayList<>();
             for (int i = r; i < count; i += n) {

@@ -5,6 +5,7 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
@@ -94,7 +95,18 @@ final class HfStore implements Store {
     }
 
     @Override
-    public void delete(String folderUri) {
+    public Map<String, Long> files(String folderUri) {
+        throw new StorageException("listing " + folderUri + " is not supported: hf:// URIs name models and dataset"
+                + " files");
+    }
+
+    @Override
+    public void deleteFiles(String folderUri, Collection<String> relativePaths) {
+        throw readOnly(folderUri);
+    }
+
+    @Override
+    public void deleteEmptyFolder(String folderUri) {
         throw readOnly(folderUri);
     }
 

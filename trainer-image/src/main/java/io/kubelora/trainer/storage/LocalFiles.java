@@ -4,13 +4,19 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.util.stream.Stream;
 
@@ -51,6 +57,129 @@ public final class LocalFiles {
         }
     }
 
+    /** Every file under {@code dir} (hidden ones too) by relative path, with its size; empty when it is missing. */
+    static Map<String, Long> filesUnder(Path dir, String uri) {
+        if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
+            return Map.of();
+        }
+        if (!Files.isDirectory(dir)) {
+            throw new StorageException(uri + " is a file (" + dir + "), not a folder");
+        }
+        Map<String, Long> files = new TreeMap<>();
+        try (Stream<Path> walk = Files.walk(dir)) {
+            for (Path file : (Iterable<Path>) walk.filter(Files::isRegularFile)::iterator) {
+                files.put(RelativePaths.of(dir, file), Files.size(file));
+            }
+        } catch (IOException | UncheckedIOException e) {
+            throw new StorageException("cannot list " + dir + ": " + e.getMessage(), e);
+        }
+        return files;
+    }
+
+    /** Deletes the given files under {@code dir}, then the sub-folders of {@code dir} this leaves empty. */
+    static void deleteFiles(Path dir, Collection<String> relativePaths) {
+        try {
+            for (String relative : relativePaths) {
+                Path file = dir.resolve(relative).normalize();
+                if (!file.startsWith(dir) || file.equals(dir)) {
+                    throw new StorageException("'" + relative + "' would leave the folder " + dir);
+                }
+                Files.deleteIfExists(file);
+                for (Path parent = file.getParent(); !parent.equals(dir) && isEmptyDirectory(parent);
+                     parent = parent.getParent()) {
+                    Files.delete(parent);
+                }
+            }
+        } catch (IOException | UncheckedIOException e) {
+            throw new StorageException("cannot delete files in " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Removes {@code dir} when it is an empty folder. */
+    static void deleteEmptyFolder(Path dir) {
+        deleteEmptyFolders(dir, dir);
+    }
+
+    /**
+     * Removes {@code dir} and then its parents up to {@code outermost}, each while it is an empty folder: the folders
+     * made for an output that is given up.
+     */
+    public static void deleteEmptyFolders(Path dir, Path outermost) {
+        Path stop = outermost.toAbsolutePath();
+        for (Path folder = dir.toAbsolutePath(); folder != null && folder.startsWith(stop);
+             folder = folder.getParent()) {
+            try {
+                if (!isEmptyDirectory(folder)) {
+                    return;
+                }
+                Files.delete(folder);
+            } catch (IOException e) {
+                throw new StorageException("cannot remove the empty folder " + folder + ": " + e.getMessage(), e);
+            }
+        }
+    }
+
+    /** The outermost folder of {@code dir}'s path that does not exist ({@code dir} at most), or null if it exists. */
+    public static Path outermostMissing(Path dir) {
+        Path missing = dir.toAbsolutePath();
+        if (Files.exists(missing)) {
+            return null;
+        }
+        while (missing.getParent() != null && !Files.exists(missing.getParent())) {
+            missing = missing.getParent();
+        }
+        return missing;
+    }
+
+    private static boolean isEmptyDirectory(Path dir) throws IOException {
+        if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+            return false;
+        }
+        try (Stream<Path> children = Files.list(dir)) {
+            return children.findAny().isEmpty();
+        }
+    }
+
+    /**
+     * Why a folder cannot be at {@code dir} (it is a file, a parent is a file, the nearest existing parent is not
+     * writable, the file system refuses to create it), or empty when it exists or can be created.
+     */
+    static Optional<String> folderProblem(Path dir) {
+        Path missing = outermostMissing(dir);
+        if (missing == null) {
+            return Files.isDirectory(dir) ? Files.isWritable(dir) ? Optional.empty()
+                    : Optional.of(dir + " is not writable") : Optional.of(dir + " is a file, not a folder");
+        }
+        Path existing = missing.getParent();
+        if (existing == null) {
+            return Optional.of("no parent folder of " + dir + " exists");
+        }
+        if (!Files.isDirectory(existing)) {
+            return Optional.of(existing + " is a file, so no folder can be created below it");
+        }
+        if (!Files.isWritable(existing)) {
+            return Optional.of(dir + " cannot be created: " + existing + " is not writable");
+        }
+        return creationRefused(dir.toAbsolutePath(), missing);
+    }
+
+    /**
+     * Creates {@code dir} and removes again what it created, from {@code dir} up to {@code outermost}: why the file
+     * system refused (read-only, virtual, a permission that access() does not show), if it did.
+     */
+    private static Optional<String> creationRefused(Path dir, Path outermost) {
+        try {
+            Files.createDirectories(dir);
+            return Optional.empty();
+        } catch (IOException e) {
+            String reason = e instanceof FileSystemException refusal && refusal.getReason() != null
+                    ? refusal.getReason() : "the file system refused it";
+            return Optional.of(dir + " cannot be created: " + reason);
+        } finally {
+            deleteEmptyFolders(dir, outermost);
+        }
+    }
+
     /** Copies every file under {@code source} into {@code target}, replacing files of the same name. */
     static void copyTree(Path source, Path target) {
         existingDirectory(source, source.toString());
@@ -67,7 +196,7 @@ public final class LocalFiles {
 
     /** Deletes a file or folder and everything in it; what is not there is no error. */
     public static void deleteTree(Path path) {
-        if (!Files.exists(path, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+        if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
             return;
         }
         try (Stream<Path> walk = Files.walk(path)) {

@@ -3,7 +3,9 @@ package io.kubelora.trainer.storage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 
 /** Plain paths, file:// and mounted pvc:// claims: what this machine opens directly. */
 final class LocalStore implements Store {
@@ -50,12 +52,22 @@ final class LocalStore implements Store {
     }
 
     @Override
-    public void delete(String folderUri) {
-        Path path = toPath(folderUri);
-        if (path.getParent() == null || path.equals(toPath("."))) {
-            throw new StorageException("refusing to delete " + path + " (" + folderUri + ")");
+    public Map<String, Long> files(String folderUri) {
+        return LocalFiles.filesUnder(toPath(folderUri), folderUri);
+    }
+
+    @Override
+    public void deleteFiles(String folderUri, Collection<String> relativePaths) {
+        Path folder = toPath(folderUri);
+        if (folder.getParent() == null || folder.equals(toPath("."))) {
+            throw new StorageException("refusing to delete in " + folder + " (" + folderUri + ")");
         }
-        LocalFiles.deleteTree(path);
+        LocalFiles.deleteFiles(folder, relativePaths);
+    }
+
+    @Override
+    public void deleteEmptyFolder(String folderUri) {
+        LocalFiles.deleteEmptyFolder(toPath(folderUri));
     }
 
     @Override

@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -85,12 +86,34 @@ final class S3Store implements Store, AutoCloseable {
     }
 
     @Override
-    public void delete(String folderUri) {
+    public Map<String, Long> files(String folderUri) {
+        S3Location folder = S3Location.parse(folderUri);
+        Map<String, Long> files = new TreeMap<>();
+        for (S3Object object : listRecursive(folder)) {
+            String relative = object.key().substring(folder.folderPrefix().length());
+            if (!relative.isEmpty() && !relative.endsWith("/")) {
+                files.put(relative, object.size());
+            }
+        }
+        return files;
+    }
+
+    @Override
+    public void deleteFiles(String folderUri, Collection<String> relativePaths) {
         S3Location folder = S3Location.parse(folderUri);
         if (folder.key().isEmpty()) {
-            throw new StorageException("refusing to delete a whole bucket (" + folderUri + ")");
+            throw new StorageException("refusing to delete in a whole bucket (" + folderUri + ")");
         }
-        delete(folder);
+        List<ObjectIdentifier> keys = relativePaths.stream()
+                .map(path -> ObjectIdentifier.builder().key(folder.child(path).key()).build()).toList();
+        for (int from = 0; from < keys.size(); from += DELETE_BATCH) {
+            deleteKeys(folder, keys.subList(from, Math.min(keys.size(), from + DELETE_BATCH)));
+        }
+    }
+
+    @Override
+    public void deleteEmptyFolder(String folderUri) {
+        // a prefix exists only through its objects
     }
 
     @Override
@@ -284,16 +307,6 @@ final class S3Store implements Store, AutoCloseable {
             throw S3Errors.translate(e, "listing", folder.uri(), settings);
         }
         return objects;
-    }
-
-    /** Deletes every object under the folder (and the folder key itself); a missing folder is no error. */
-    void delete(S3Location folder) {
-        List<ObjectIdentifier> keys = new ArrayList<>();
-        listRecursive(folder).forEach(o -> keys.add(ObjectIdentifier.builder().key(o.key()).build()));
-        for (int from = 0; from < keys.size(); from += DELETE_BATCH) {
-            List<ObjectIdentifier> batch = keys.subList(from, Math.min(keys.size(), from + DELETE_BATCH));
-            deleteKeys(folder, batch);
-        }
     }
 
     void deleteKeys(S3Location folder, List<ObjectIdentifier> batch) {

@@ -4,9 +4,12 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.stream.Stream;
 
 /**
@@ -74,13 +77,79 @@ public final class Storage implements AutoCloseable {
         return store(uri).fetchFile(uri);
     }
 
-    /** Starts writing {@code <folderUri>/<name>} as one unit (see {@link Publication}). */
+    /**
+     * Starts writing {@code <folderUri>/<name>} as one unit (see {@link Publication}). A folder already there is
+     * replaced only when KubeLoRA wrote all of it: one holding anything else is refused, naming the file.
+     */
     public Publication publish(String folderUri, String name) {
         if (name == null || name.isBlank() || name.contains("/") || name.startsWith(".")
                 || CompletionManifest.isReservedName(name)) {
             throw new IllegalArgumentException("publication name must be a plain folder name, was '" + name + "'");
         }
+        String target = resolve(folderUri, name);
+        folderProblem(target).ifPresent(problem -> {
+            throw new StorageException("cannot publish " + target + ": " + problem);
+        });
+        List<String> foreign = foreignFiles(target);
+        if (!foreign.isEmpty()) {
+            throw new StorageException("refusing to replace " + target + ": it holds " + FolderOwnership.describe(
+                    foreign) + ", which KubeLoRA did not write there; move " + (foreign.size() == 1 ? "it" : "them")
+                    + " away or publish elsewhere");
+        }
         return store(folderUri).publish(folderUri, name);
+    }
+
+    /**
+     * The files under {@code folderUri} that KubeLoRA did not write there (see {@link FolderOwnership}), sorted;
+     * empty when the folder is missing or wholly KubeLoRA's.
+     */
+    public List<String> foreignFiles(String folderUri) {
+        Store store = store(folderUri);
+        Map<String, Long> files = store.files(folderUri);
+        return FolderOwnership.foreign(files, manifest(store, folderUri, files));
+    }
+
+    /**
+     * Deletes what KubeLoRA published at {@code folderUri} (the manifest first, so no reader takes the rest for
+     * complete) and returns the files it kept because KubeLoRA did not write them.
+     */
+    public List<String> deletePublished(String folderUri) {
+        Store store = store(folderUri);
+        Map<String, Long> files = store.files(folderUri);
+        List<String> foreign = FolderOwnership.foreign(files, manifest(store, folderUri, files));
+        List<String> own = new ArrayList<>();
+        if (files.containsKey(CompletionManifest.COMPLETE) && !foreign.contains(CompletionManifest.COMPLETE)) {
+            own.add(CompletionManifest.COMPLETE);
+        }
+        files.keySet().stream().filter(path -> !foreign.contains(path) && !own.contains(path)).forEach(own::add);
+        store.deleteFiles(folderUri, own);
+        store.deleteEmptyFolder(folderUri);
+        return foreign;
+    }
+
+    /** Deletes the given files of a folder and the sub-folders this leaves empty; the folder itself stays. */
+    public void deleteFiles(String folderUri, Collection<String> relativePaths) {
+        store(folderUri).deleteFiles(folderUri, relativePaths);
+    }
+
+    /**
+     * Why no folder can be written at {@code folderUri} (a local path that is a file, below a file, not writable, or
+     * that the file system refuses to create), or empty when one can; object stores have no such problem.
+     */
+    public Optional<String> folderProblem(String folderUri) {
+        return isLocal(folderUri) ? LocalFiles.folderProblem(localPath(folderUri)) : Optional.empty();
+    }
+
+    private static CompletionManifest manifest(Store store, String folderUri, Map<String, Long> files) {
+        if (!files.containsKey(CompletionManifest.COMPLETE)) {
+            return null;
+        }
+        String uri = RelativePaths.join(folderUri, CompletionManifest.COMPLETE);
+        try {
+            return CompletionManifest.parse(store.readString(uri), uri);
+        } catch (IOException | StorageException e) {
+            return null; // unreadable: nothing in the folder counts as KubeLoRA's
+        }
     }
 
     /** Names of the children of a folder (e.g. {@code step-100}), sorted; empty when it does not exist. */
@@ -97,11 +166,6 @@ public final class Storage implements AutoCloseable {
     public Path downloadDirectory(String folderUri, Path localDir) {
         store(folderUri).downloadDirectory(folderUri, localDir);
         return localDir;
-    }
-
-    /** Deletes a folder and everything in it; deleting what is not there is no error. */
-    public void delete(String folderUri) {
-        store(folderUri).delete(folderUri);
     }
 
     /** Writes a small text file (metrics, summaries) in one piece, replacing an older one. */

@@ -2,7 +2,9 @@ package io.kubelora.trainer.storage;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 
 /**
  * One kind of storage behind URIs: local paths and mounted claims ({@link LocalStore}), S3 ({@link S3Store}) or
@@ -29,8 +31,20 @@ sealed interface Store permits LocalStore, S3Store, HfStore {
     /** Copies every file under {@code folderUri} into {@code localDir}. */
     void downloadDirectory(String folderUri, Path localDir);
 
-    /** Deletes a folder and everything in it; what is not there is no error; a root is refused. */
-    void delete(String folderUri);
+    /**
+     * Every file under a folder, hidden ones included, by slash-separated relative path, with its size; empty when
+     * the folder does not exist.
+     */
+    Map<String, Long> files(String folderUri);
+
+    /**
+     * Deletes the given files of a folder (what is not there is no error) and, on a file system, the sub-folders
+     * this leaves empty; a root is refused.
+     */
+    void deleteFiles(String folderUri, Collection<String> relativePaths);
+
+    /** Removes the folder itself when it is empty (a no-op where folders do not exist apart from their files). */
+    void deleteEmptyFolder(String folderUri);
 
     /** Writes a small text file in one piece, replacing an older one. */
     void writeString(String fileUri, String content);

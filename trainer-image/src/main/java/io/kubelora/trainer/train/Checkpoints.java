@@ -3,6 +3,7 @@ package io.kubelora.trainer.train;
 import ai.djl.ndarray.NDArray;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.kubelora.trainer.lora.AdapterNotes;
 import io.kubelora.trainer.lora.LoraAdapters;
@@ -11,8 +12,10 @@ import io.kubelora.trainer.model.TrainableParameter;
 import io.kubelora.trainer.safetensors.DType;
 import io.kubelora.trainer.safetensors.SafetensorsFile;
 import io.kubelora.trainer.safetensors.SafetensorsWriter;
+import io.kubelora.trainer.storage.CompletionManifest;
 import io.kubelora.trainer.storage.LocalFiles;
 import io.kubelora.trainer.storage.Storage;
+import io.kubelora.trainer.storage.StorageException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -37,13 +40,15 @@ import java.util.regex.Pattern;
 public final class Checkpoints {
 
     private static final Pattern STEP_FOLDER = Pattern.compile("step-(\\d+)");
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
     static final String STATE_FILE = "trainer_state.json";
     static final String OPTIMIZER_FILE = "optimizer.safetensors";
     /** The reports written while training, saved with each checkpoint so a resumed run continues them. */
     private static final List<String> REPORTS = List.of(RunReports.METRICS_FILE, SamplesJsonl.FILE);
 
     private final Storage storage;
+    private final String outputUri;
     private final String folderUri;
     private final String fingerprint;
     private final int keep;
@@ -53,6 +58,7 @@ public final class Checkpoints {
 
     public Checkpoints(Storage storage, String outputUri, String fingerprint, int keep, Path staging) {
         this.storage = storage;
+        this.outputUri = outputUri;
         this.folderUri = storage.resolve(outputUri, "checkpoints");
         this.fingerprint = fingerprint;
         this.keep = keep;
@@ -60,8 +66,10 @@ public final class Checkpoints {
     }
 
     /**
-     * What trainer_state.json holds; the evaluation fields are absent in checkpoints of runs without them.
+     * What trainer_state.json holds; {@code totals} is absent in checkpoints of older versions, the evaluation fields
+     * in checkpoints of runs without them.
      *
+     * @param totals         what the run's processes did up to this step
      * @param microBatchRows rows of one micro-batch over all replicas (training.batchSize x replicas when the run
      *                       started); null in checkpoints written before replicas existed, which had batchSize
      * @param replicas       replicas of the run that wrote it; null in those older checkpoints (one)
@@ -70,6 +78,7 @@ public final class Checkpoints {
     public record State(@JsonProperty("step") int step, @JsonProperty("total_steps") int totalSteps,
                         @JsonProperty("fingerprint") String fingerprint,
                         @JsonProperty("optimizer_steps") long optimizerSteps,
+                        @JsonProperty("totals") RunTotals totals,
                         @JsonProperty("micro_batch_rows") Integer microBatchRows,
                         @JsonProperty("replicas") Integer replicas,
                         @JsonProperty("best_eval_loss") Double bestEvalLoss,
@@ -84,8 +93,12 @@ public final class Checkpoints {
         }
     }
 
-    /** A checkpoint found in the output, fetched to a local folder. */
-    public record Found(State state, Path folder) {
+    /**
+     * A checkpoint found in the output, fetched to a local folder.
+     *
+     * @param skipped newer checkpoints passed over because they are incomplete (interrupted while being written)
+     */
+    public record Found(State state, Path folder, List<Integer> skipped) {
     }
 
     public String folderUri() {
@@ -110,22 +123,28 @@ public final class Checkpoints {
      * error: resuming it would silently mix two runs.
      */
     public Optional<Found> latest() throws IOException {
+        List<Integer> skipped = new ArrayList<>();
         for (int step : steps()) {
             Optional<Found> found = fetch(step);
             if (found.isPresent()) {
-                return found;
+                return Optional.of(new Found(found.get().state(), found.get().folder(), List.copyOf(skipped)));
             }
+            skipped.add(step); // an interrupted write: fall back to an older checkpoint
         }
         return Optional.empty();
     }
 
     /** Checkpoint step-N of this configuration, fetched; empty when it is missing or incomplete. */
     public Optional<Found> fetch(int step) throws IOException {
+        String stepUri = storage.resolve(folderUri, "step-" + step);
         Path folder;
         try {
-            folder = storage.fetchDirectory(storage.resolve(folderUri, "step-" + step));
-        } catch (RuntimeException incomplete) {
-            return Optional.empty(); // an interrupted upload: the caller falls back to an older checkpoint
+            if (!storage.list(stepUri).contains(CompletionManifest.COMPLETE)) {
+                return Optional.empty();
+            }
+            folder = storage.fetchDirectory(stepUri);
+        } catch (StorageException incomplete) {
+            return Optional.empty();
         }
         Path stateFile = folder.resolve(STATE_FILE);
         if (!Files.exists(stateFile)) {
@@ -133,11 +152,12 @@ public final class Checkpoints {
         }
         State state = JSON.readValue(stateFile.toFile(), State.class);
         if (!fingerprint.equals(state.fingerprint())) {
-            throw new IllegalStateException(folderUri + " holds checkpoints of a different configuration ("
-                    + state.fingerprint() + ", this run is " + fingerprint + "): use a new output.uri, delete "
-                    + folderUri + ", or set training.resume: never");
+            throw new IllegalArgumentException("spec.output.uri (" + outputUri + "): checkpoints/ holds"
+                    + " checkpoints of another configuration (" + state.fingerprint() + "; this run is "
+                    + fingerprint + "): choose another output.uri, or set training.resume: never to delete them"
+                    + " and start over");
         }
-        return Optional.of(new Found(state, folder));
+        return Optional.of(new Found(state, folder, List.of()));
     }
 
     /** Keeps step-N (the best evaluation's) through rotation until {@link #prune()}; -1 protects none. */
@@ -173,33 +193,42 @@ public final class Checkpoints {
     }
 
     /**
-     * Writes step-N and deletes all but the newest {@code keep} checkpoints (and the protected one).
+     * Writes step-N, with what the run's processes did up to it, and deletes all but the newest {@code keep}
+     * checkpoints (and the protected one).
      *
+     * @param totals         what the run's processes did up to step-N
      * @param adapterNotes   what the adapter folder carries besides the PEFT files (how it was trained)
      * @param microBatchRows rows of one micro-batch over all replicas, kept so that a resumed run shares the same
      *                       micro-batches among however many replicas it has
      */
     public void save(int step, int totalSteps, LoraAdapters adapters, AdamW optimizer, String baseModel,
-                     Path reportDir, EvalHistory.State evals, AdapterNotes adapterNotes, int microBatchRows,
-                     int replicas) throws IOException {
-        Path dir = staging.resolve("step-" + step);
-        LocalFiles.deleteTree(dir);
-        Files.createDirectories(dir);
+                     Path reportDir, RunTotals totals, EvalHistory.State evals, AdapterNotes adapterNotes,
+                     int microBatchRows, int replicas) throws IOException {
+        boolean evaluated = evals.bestStep() >= 0;
+        State state = new State(step, totalSteps, fingerprint, optimizer.steps(), totals, microBatchRows, replicas,
+                evaluated ? evals.bestLoss() : null, evaluated ? evals.bestStep() : null,
+                evaluated ? evals.evalsWithoutImprovement() : null);
+        Path dir = Files.createDirectory(staging.resolve("step-" + step)); // staging is this process's own
+        try {
+            writeCheckpoint(dir, state, adapters, optimizer, baseModel, reportDir, adapterNotes);
+            storage.publishDirectory(folderUri, "step-" + step, dir);
+        } finally {
+            LocalFiles.deleteTree(dir);
+        }
+        rotate();
+    }
+
+    private void writeCheckpoint(Path dir, State state, LoraAdapters adapters, AdamW optimizer, String baseModel,
+                                 Path reportDir, AdapterNotes adapterNotes) throws IOException {
         adapters.save(dir.resolve("adapter"), baseModel);
         adapterNotes.write(dir.resolve("adapter"));
         writeOptimizer(dir.resolve(OPTIMIZER_FILE), adapters.parameters(), optimizer);
-        boolean evaluated = evals.bestStep() >= 0;
-        JSON.writeValue(dir.resolve(STATE_FILE).toFile(), new State(step, totalSteps, fingerprint, optimizer.steps(),
-                microBatchRows, replicas, evaluated ? evals.bestLoss() : null, evaluated ? evals.bestStep() : null,
-                evaluated ? evals.evalsWithoutImprovement() : null));
+        JSON.writeValue(dir.resolve(STATE_FILE).toFile(), state);
         for (String report : REPORTS) {
             if (Files.exists(reportDir.resolve(report))) {
                 Files.copy(reportDir.resolve(report), dir.resolve(report));
             }
         }
-        storage.publishDirectory(folderUri, "step-" + step, dir);
-        LocalFiles.deleteTree(dir);
-        rotate();
     }
 
     /** Deletes all but the newest {@code keep} checkpoints, sparing the protected one. */
@@ -207,7 +236,7 @@ public final class Checkpoints {
         List<Integer> steps = steps();
         for (int old : steps.subList(Math.min(keep, steps.size()), steps.size())) {
             if (old != protectedStep) {
-                storage.delete(storage.resolve(folderUri, "step-" + old));
+                storage.deletePublished(storage.resolve(folderUri, "step-" + old));
             }
         }
     }
@@ -218,10 +247,10 @@ public final class Checkpoints {
         rotate();
     }
 
-    /** Removes every checkpoint (training.resume: never starts over). */
+    /** Removes every checkpoint (training.resume: never starts over); files KubeLoRA did not write stay. */
     public void clear() {
         for (int step : steps()) {
-            storage.delete(storage.resolve(folderUri, "step-" + step));
+            storage.deletePublished(storage.resolve(folderUri, "step-" + step));
         }
     }
 

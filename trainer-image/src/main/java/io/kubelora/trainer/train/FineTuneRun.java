@@ -32,9 +32,11 @@ import java.util.Locale;
 import java.util.Optional;
 
 /**
- * One fine-tuning run from a LoraFineTune: read the model's config.json alone and check the run's memory plan
- * against the GPU ({@link FitCheck}), then fetch model and data, train the adapter (evaluating, answering the
- * evaluation prompts, stopping early when asked), deliver the adapter (the best evaluation's with training.keepBest)
+ * One fine-tuning run from a LoraFineTune. The output is checked first ({@link RunOutput}): nothing KubeLoRA did
+ * not write there is replaced or deleted, and a finished run is not trained again unless training.resume is never.
+ * Then it reads the model's config.json alone and checks the run's memory plan against the GPU ({@link FitCheck}),
+ * then fetches model and data, trains the adapter (evaluating, answering the
+ * evaluation prompts, stopping early when asked), delivers the adapter (the best evaluation's with training.keepBest)
  * and the run's reports (metrics.jsonl, samples.jsonl, summary.json, loss.png) to spec.output.uri. Running out of
  * memory is reported as such, with the plan.
  */
@@ -67,7 +69,8 @@ public final class FineTuneRun {
     }
 
     /**
-     * @param workRoot        local folder for staging and, when the output is remote, the run's reports
+     * @param workRoot        local folder under which each run stages in a new folder of its own (checkpoints and
+     *                        the adapter before they are published, the reports of a remote output)
      * @param extraObservers  e.g. the Prometheus endpoint
      * @param deviceRequest   where to train and why ({@link SpecTranslation#deviceRequest})
      * @param gpuMemory       the GPU memory in bytes the run's plan is checked against instead of the device's own
@@ -108,39 +111,70 @@ public final class FineTuneRun {
     private record Delivered(int step, Double evalLoss, List<Sample> samples) {
     }
 
-    /** Where training starts: the step, and the rows of one micro-batch over all replicas. */
-    private record Start(int step, int microBatchRows) {
-    }
-
     /** Where the adapter, and the merged model when merge is enabled (else null), were published. */
     private record Published(String adapterUri, String mergedModelUri) {
     }
 
+    /** What the run found before fetching anything: its output, the checkpoint to resume, its staging folder. */
+    private record Prepared(RunOutput output, Checkpoints checkpoints, Optional<Checkpoints.Found> checkpoint,
+                            Path staging, long nanoTime) {
+    }
+
+    /** Where training starts: the step, and the rows of one micro-batch over all replicas. */
+    private record Start(int step, int microBatchRows) {
+    }
+
+    /** The fetched inputs, the tokenizer and data, the loaded model, the SIGTERM hook and the memory samples. */
+    private record Loaded(Inputs inputs, TextTokenizer tokenizer, TrainingData data, TrainingState state,
+                          GracefulStop stop, DeviceMemory memory) {
+    }
+
     public Result execute() throws IOException {
         long started = System.nanoTime();
-        // The device first: a GPU that cannot be used stops the run before anything is downloaded.
-        ComputeDevice chosen = ComputeDevice.choose(deviceRequest);
-        Device device = chosen.device();
-        log.println(chosen.logLine(SpecTranslation.computeDescription(spec, SpecTranslation.modelOptions(spec, device))));
-        // Then config.json alone: its problems, and a plan that cannot fit, stop the run before any download.
-        ModelConfig config = fetchModelConfig();
-        MemoryPlan plan = FitCheck.run(config, spec, device, chosen.replicas(), gpuMemory, log);
+        String fingerprint = RunFingerprint.of(spec);
+        RunOutput output = new RunOutput(storage, spec.output().uri(), name, fingerprint);
+        Optional<RunOutput.Record> earlier = output.inspect(spec.training().resume());
+        if (earlier.isPresent() && earlier.get().finished() && spec.training().resume() == ResumePolicy.AUTO) {
+            return alreadyFinished(output, earlier.get());
+        }
+        Path staging = Files.createTempDirectory(Files.createDirectories(workRoot.resolve("staging")), name + "-");
         try {
-            return trainAndDeliver(chosen.devices(), plan, started);
-        } catch (RuntimeException | OutOfMemoryError e) {
-            RuntimeException explained = OutOfMemoryReports.explain(e, plan);
-            if (explained == null) {
-                throw e;
+            Checkpoints checkpoints = new Checkpoints(storage, spec.output().uri(), fingerprint,
+                    spec.training().checkpointsToKeep(), staging);
+            // found before anything is fetched, so another configuration's checkpoints fail the run at once
+            Optional<Checkpoints.Found> checkpoint = spec.training().resume() == ResumePolicy.NEVER
+                    ? Optional.empty() : checkpoints.latest();
+            // The device before anything is downloaded: a GPU that cannot be used stops the run at once.
+            ComputeDevice chosen = ComputeDevice.choose(deviceRequest);
+            Device device = chosen.device();
+            log.println(chosen.logLine(SpecTranslation.computeDescription(spec,
+                    SpecTranslation.modelOptions(spec, device))));
+            // Then config.json alone: its problems, and a plan that cannot fit, stop the run before any download.
+            ModelConfig config = fetchModelConfig();
+            MemoryPlan plan = FitCheck.run(config, spec, device, chosen.replicas(), gpuMemory, log);
+            try {
+                return loadAndTrain(new Prepared(output, checkpoints, checkpoint, staging, started), chosen.devices(),
+                        plan);
+            } catch (RuntimeException | OutOfMemoryError e) {
+                RuntimeException explained = OutOfMemoryReports.explain(e, plan);
+                if (explained == null) {
+                    throw e;
+                }
+                log.println(explained.getMessage());
+                throw explained;
             }
-            log.println(explained.getMessage());
-            throw explained;
+        } finally {
+            LocalFiles.deleteTree(staging);
         }
     }
 
-    private Result trainAndDeliver(List<Device> devices, MemoryPlan plan, long started) throws IOException {
+    /**
+     * Fetches model and data and loads the model, then claims the output and trains; a failure gives up the output
+     * ({@link RunOutput#abandon}).
+     */
+    private Result loadAndTrain(Prepared start, List<Device> devices, MemoryPlan plan) throws IOException {
         Inputs inputs = fetchInputs();
         Engine.getInstance().setRandomSeed((int) (long) spec.training().seed());
-        Path reportDir = reportDir();
         DeviceMemory memory = new DeviceMemory(devices);
         try (TextTokenizer tokenizer = TextTokenizer.load(inputs.modelDir())) {
             TrainingData data = loadData(inputs, tokenizer);
@@ -148,31 +182,63 @@ public final class FineTuneRun {
                  GracefulStop stop = new GracefulStop(GRACE_SECONDS)) {
                 memory.sample();
                 log.println(parameterLine(state.model().trainableParameterCount(), state.model().parameterCount()));
-                Checkpoints checkpoints = new Checkpoints(storage, spec.output().uri(), RunFingerprint.of(spec),
-                        spec.training().checkpointsToKeep(), stagingDir());
-                Checkpoints.State resumed = resume(checkpoints, state, reportDir);
-                Start start = start(resumed, state.replicas().size());
-                EvalHistory history = SpecTranslation.evalHistory(spec.training(),
-                        resumed == null ? EvalHistory.State.EMPTY : resumed.evalHistory());
-                SampleAnswers samples = sampleAnswers(state, tokenizer, data);
-                try (RunReports reports = RunReports.open(reportDir, start.step() > 0)) {
-                    Observers observers = observers(reports);
-                    TrainingLoop.LoopResult trained = train(state, data, checkpoints, start, stop, observers,
-                            reportDir, history, samples, memory);
-                    Delivered delivered = deliver(trained, history, checkpoints, state, samples, observers);
-                    Published published = publish(inputs, state, observers, AdapterNotes.of(data.promptTemplate(),
-                            delivered.step(), delivered.evalLoss()));
-                    checkpoints.prune();
-                    RunSummary summary = summarize(trained, history, delivered, state, data, started, plan,
-                            memory);
-                    log.println("Memory: planned " + ByteSize.gib(plan.total())
-                            + (state.replicas().size() > 1 ? " per replica" : "") + ", measured "
-                            + ByteSize.gib(summary.measuredPeakBytes()) + " (" + memory.source() + ")");
-                    report(summary, reports, observers);
-                    return new Result(published.adapterUri(), published.mergedModelUri(), summary);
+                log.println(state.model().linearWeights().describe());
+                start.output().claim();
+                try {
+                    return trainAndDeliver(start, new Loaded(inputs, tokenizer, data, state, stop, memory), plan);
+                } catch (IOException | RuntimeException | Error e) {
+                    try {
+                        start.output().abandon();
+                    } catch (RuntimeException cleanup) {
+                        e.addSuppressed(cleanup);
+                    }
+                    throw e;
                 }
             }
         }
+    }
+
+    /** Trains from the checkpoint found (or step 0), then delivers the adapter and the reports, marking it finished. */
+    private Result trainAndDeliver(Prepared start, Loaded loaded, MemoryPlan plan) throws IOException {
+        TrainingState state = loaded.state();
+        TrainingData data = loaded.data();
+        Path reportDir = reportDir(start.staging());
+        Checkpoints checkpoints = start.checkpoints();
+        Checkpoints.State resumed = resume(checkpoints, start.checkpoint(), state, reportDir);
+        Start begin = start(resumed, state.replicas().size());
+        RunTotals before = resumed == null || resumed.totals() == null ? RunTotals.NONE : resumed.totals();
+        EvalHistory history = SpecTranslation.evalHistory(spec.training(),
+                resumed == null ? EvalHistory.State.EMPTY : resumed.evalHistory());
+        SampleAnswers samples = sampleAnswers(state, loaded.tokenizer(), data);
+        try (RunReports reports = RunReports.open(reportDir, begin.step() > 0)) {
+            Observers observers = observers(reports);
+            TrainingLoop loop = new TrainingLoop(state.replicas(), data, spec.training(), begin.microBatchRows(),
+                    observers, history, samples);
+            Totals totals = new Totals(before, loop, start.nanoTime());
+            TrainingLoop.LoopResult trained = train(loaded, loop, checkpoints, begin, observers, reportDir, history,
+                    totals);
+            Delivered delivered = deliver(trained, history, checkpoints, state, samples, observers);
+            Published published = publish(loaded.inputs(), state, observers, AdapterNotes.of(data.promptTemplate(),
+                    delivered.step(), delivered.evalLoss()), start.staging());
+            checkpoints.prune();
+            RunSummary summary = summarize(trained, history, delivered, state, data, totals.now(), plan,
+                    loaded.memory());
+            log.println("Memory: planned " + ByteSize.gib(plan.total())
+                    + (state.replicas().size() > 1 ? " per replica" : "") + ", measured "
+                    + ByteSize.gib(summary.measuredPeakBytes()) + " (" + loaded.memory().source() + ")");
+            report(summary, reports, observers);
+            start.output().finish(published.adapterUri(), published.mergedModelUri());
+            return new Result(published.adapterUri(), published.mergedModelUri(), summary);
+        }
+    }
+
+    /** A run whose output holds its finished results (training.resume auto): nothing to train again. */
+    private Result alreadyFinished(RunOutput output, RunOutput.Record record) {
+        RunSummary summary = output.finishedSummary();
+        log.printf(Locale.ROOT, "LoraFineTune %s already finished at %s (%d steps, final loss %.4f): its adapter is"
+                + " %s. Nothing to do; set training.resume: never to train it again.%n", name, record.finishedAt(),
+                summary.steps(), summary.finalLoss(), record.adapterUri());
+        return new Result(record.adapterUri(), record.mergedModelUri(), summary);
     }
 
     /** The model's config.json alone, so that its problems and the memory plan come before any download. */
@@ -181,8 +247,11 @@ public final class FineTuneRun {
         return ModelConfig.read(storage.fetchModelConfig(spec.baseModel().uri()).getParent());
     }
 
-    /** Model folder and dataset files on this machine; a merge destination is checked now, not after training. */
+    /** Model folder and dataset files on this machine; a merge destination is checked first, not after training. */
     private Inputs fetchInputs() {
+        if (spec.merge().enabled()) {
+            merger.checkDestination(spec.merge().output().uri(), "spec.merge.output.uri");
+        }
         log.println("Fetching base model " + spec.baseModel().uri());
         Path modelDir = storage.fetchDirectory(spec.baseModel().uri());
         log.println("Fetching dataset " + spec.dataset().uri());
@@ -191,9 +260,6 @@ public final class FineTuneRun {
         if (spec.dataset().validationUri() != null) {
             log.println("Fetching validation data " + spec.dataset().validationUri());
             validationFile = storage.fetchFile(spec.dataset().validationUri());
-        }
-        if (spec.merge().enabled()) {
-            merger.checkDestination(spec.merge().output().uri());
         }
         return new Inputs(modelDir, datasetFile, validationFile);
     }
@@ -218,36 +284,36 @@ public final class FineTuneRun {
                 spec.evaluation().maxNewTokens(), what);
     }
 
-    /** Reports go straight into a local output; for a remote one they are kept here and uploaded at the end. */
-    private Path reportDir() throws IOException {
+    /** Reports go straight into a local output; for a remote one they are kept in staging and uploaded at the end. */
+    private Path reportDir(Path staging) throws IOException {
         return Files.createDirectories(storage.isLocal(spec.output().uri()) ? storage.localPath(spec.output().uri())
-                : workRoot.resolve("runs").resolve(name));
-    }
-
-    private Path stagingDir() {
-        return workRoot.resolve("staging").resolve(name);
+                : staging.resolve("reports"));
     }
 
     /**
-     * The newest checkpoint of this configuration, restored (with the reports it carried) into every replica, or
-     * null.
+     * Restores {@code checkpoint} (the newest of this configuration) into every replica, with the reports it carried,
+     * and returns its
+     * state; null when there is none. With training.resume: never, every checkpoint is deleted first.
      */
-    private Checkpoints.State resume(Checkpoints checkpoints, TrainingState state, Path reportDir)
-            throws IOException {
+    private Checkpoints.State resume(Checkpoints checkpoints, Optional<Checkpoints.Found> checkpoint,
+                                    TrainingState state, Path reportDir) throws IOException {
         if (spec.training().resume() == ResumePolicy.NEVER) {
             checkpoints.clear();
             return null;
         }
-        long begin = System.nanoTime();
-        Optional<Checkpoints.Found> found = checkpoints.latest();
-        if (found.isEmpty()) {
+        if (checkpoint.isEmpty()) {
             return null;
         }
-        int step = checkpoints.restore(found.get(), state.adapters(), state.optimizer(), reportDir);
+        for (int skipped : checkpoint.get().skipped()) {
+            log.println("Checkpoint step-" + skipped + " of " + checkpoints.folderUri() + " is incomplete (its writer"
+                    + " was interrupted): passed over");
+        }
+        long begin = System.nanoTime();
+        int step = checkpoints.restore(checkpoint.get(), state.adapters(), state.optimizer(), reportDir);
         state.replicas().copyWeightsFromFirst();
         log.printf(Locale.ROOT, "Resumed from checkpoint step-%d of %s in %.1f s%n", step, checkpoints.folderUri(),
                 (System.nanoTime() - begin) / 1e9);
-        return found.get().state();
+        return checkpoint.get().state();
     }
 
     /**
@@ -279,34 +345,41 @@ public final class FineTuneRun {
         return new Observers(all);
     }
 
+    /** What the processes before this one did, plus this one so far. */
+    private record Totals(RunTotals before, TrainingLoop loop, long processStarted) {
+
+        RunTotals now() {
+            return before.plus(loop.trainedTokens(), loop.lossTokens(), loop.seconds(),
+                    (System.nanoTime() - processStarted) / 1e9, ProcessMemory.peakResidentBytes());
+        }
+    }
+
     /**
-     * Runs the optimizer steps from {@code startStep}, writing a checkpoint every checkpointEverySteps, at every new
+     * Runs the optimizer steps from {@code start}, writing a checkpoint every checkpointEverySteps, at every new
      * best evaluation when the best adapter is delivered (kept until the end), and on SIGTERM (which then ends the
      * run with an error a restart resumes from). Early stopping ends it successfully.
      */
-    private TrainingLoop.LoopResult train(TrainingState state, TrainingData data, Checkpoints checkpoints,
-                                          Start start, GracefulStop stop, TrainingObserver observers,
-                                          Path reportDir, EvalHistory history, SampleAnswers samples,
-                                          DeviceMemory memory) {
-        TrainingLoop loop = new TrainingLoop(state.replicas(), data, spec.training(), start.microBatchRows(),
-                observers, history, samples);
+    private TrainingLoop.LoopResult train(Loaded loaded, TrainingLoop loop, Checkpoints checkpoints, Start start,
+                                          TrainingObserver observers, Path reportDir, EvalHistory history,
+                                          Totals totals) {
+        TrainingState state = loaded.state();
         int total = loop.totalSteps();
         log.println(effectiveBatchLine(start.microBatchRows(), spec.training().gradientAccumulationSteps(),
                 state.replicas().size(), total));
-        observers.onStart(new RunStart(start.step(), total, state.devices()));
+        observers.onStart(new RunStart(start.step(), total, state.devices(), state.model().linearWeights()));
         int every = spec.training().checkpointEverySteps();
         boolean keepBest = spec.keepsBest();
         TrainingLoop.LoopResult result = loop.run(start.step(), state.optimizer(), (done, newBest) -> {
-            memory.sample();
-            boolean stopping = stop.requested();
+            loaded.memory().sample();
+            boolean stopping = loaded.stop().requested();
             boolean best = keepBest && newBest && done < total;
             if (stopping || best || (every > 0 && done % every == 0 && done < total)) {
                 Double evalLoss = newBest ? history.bestLoss() : null;
-                saveCheckpoint(checkpoints, done, total, state, reportDir, history,
-                        AdapterNotes.of(data.promptTemplate(), done, evalLoss), best, start.microBatchRows());
+                saveCheckpoint(checkpoints, done, total, state, reportDir, totals.now(), history,
+                        AdapterNotes.of(loaded.data().promptTemplate(), done, evalLoss), best, start.microBatchRows());
             }
             if (stopping) {
-                stop.saved();
+                loaded.stop().saved();
             }
             return stopping;
         });
@@ -320,13 +393,14 @@ public final class FineTuneRun {
     }
 
     private void saveCheckpoint(Checkpoints checkpoints, int step, int total, TrainingState state, Path reportDir,
-                                EvalHistory history, AdapterNotes notes, boolean best, int microBatchRows) {
+                                RunTotals totals, EvalHistory history, AdapterNotes notes, boolean best,
+                                int microBatchRows) {
         try {
             if (best) {
                 checkpoints.protect(step);
             }
             checkpoints.save(step, total, state.adapters(), state.optimizer(), spec.baseModel().uri(), reportDir,
-                    history.state(), notes, microBatchRows, state.replicas().size());
+                    totals, history.state(), notes, microBatchRows, state.replicas().size());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write checkpoint step-" + step + ": " + e.getMessage(), e);
         }
@@ -369,7 +443,7 @@ public final class FineTuneRun {
     }
 
     private RunSummary summarize(TrainingLoop.LoopResult trained, EvalHistory history, Delivered delivered,
-                                 TrainingState state, TrainingData data, long started, MemoryPlan plan,
+                                 TrainingState state, TrainingData data, RunTotals totals, MemoryPlan plan,
                                  DeviceMemory memory) {
         Evaluation last = trained.finalEval();
         CausalLm model = state.model();
@@ -379,28 +453,28 @@ public final class FineTuneRun {
                 last == null ? null : last.loss(), last == null ? null : last.perplexity(),
                 last == null ? null : last.accuracy(), history.any() ? history.bestLoss() : null,
                 history.any() ? history.bestStep() : null, delivered.step(), trained.stopReason(),
-                trained.trainedTokens(), trained.lossTokens(), (System.nanoTime() - started) / 1e9,
-                trained.trainedTokens() / trained.seconds(), ProcessMemory.peakResidentBytes(),
+                totals.trainedTokens(), totals.lossTokens(), totals.wallTimeSeconds(),
+                totals.trainedTokens() / totals.trainSeconds(), totals.peakRssBytes(),
                 model.trainableParameterCount(), model.parameterCount(), data.trainExamples(),
                 data.validationExamples(), data.skippedExamples(), state.devices().get(0).toString(),
-                state.replicas().size(), plan.total(), memory.peak(), memory.source(), model.baseWeightBytes(), nf4Bits,
-                data.promptTemplate().label(), delivered.samples());
+                state.replicas().size(), totals.processes(),
+                plan.total(),
+                memory.peak(), memory.source(), model.baseWeightBytes(), nf4Bits, data.promptTemplate().label(),
+                delivered.samples());
     }
 
     /**
      * Publishes the adapter to output.uri/adapter (with {@code notes}: how it was trained) and, when merge is
      * enabled, the merged model of the same weights.
      */
-    private Published publish(Inputs inputs, TrainingState state, TrainingObserver observers, AdapterNotes notes)
-            throws IOException {
-        Path staged = stagingDir().resolve("adapter");
-        LocalFiles.deleteTree(staged);
+    private Published publish(Inputs inputs, TrainingState state, TrainingObserver observers, AdapterNotes notes,
+                              Path staging) throws IOException {
+        Path staged = staging.resolve("adapter");
         state.adapters().save(staged, spec.baseModel().uri());
         notes.write(staged);
         String adapterUri = storage.publishDirectory(spec.output().uri(), "adapter", staged);
         log.println("Adapter written to " + adapterUri);
         String mergedUri = spec.merge().enabled() ? merge(inputs.modelDir(), staged, observers) : null;
-        LocalFiles.deleteTree(staged);
         return new Published(adapterUri, mergedUri);
     }
 

@@ -20,6 +20,19 @@ public final class ProcessMemory {
         return read("VmHWM:");
     }
 
+    /**
+     * Lowers the peak resident set size to the current one (Linux 4.0+: "5" to /proc/self/clear_refs), so that
+     * a later {@link #peakResidentBytes} measures what happened since. Returns false where that is not possible.
+     */
+    public static boolean resetPeak() {
+        try {
+            Files.writeString(Path.of("/proc/self/clear_refs"), "5");
+            return true;
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
     /** The part of the resident set that is mapped file pages (RssFile) in bytes. */
     public static long residentFileBytes() {
         return read("RssFile:");

@@ -14,6 +14,10 @@ import java.util.List;
 final class RunReports implements AutoCloseable {
 
     static final String METRICS_FILE = "metrics.jsonl";
+    static final String SUMMARY_FILE = "summary.json";
+    static final String PLOT_FILE = "loss.png";
+    /** Every file the reports write into the output folder. */
+    static final List<String> FILES = List.of(METRICS_FILE, SamplesJsonl.FILE, SUMMARY_FILE, PLOT_FILE);
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     private final Path folder;
@@ -55,8 +59,8 @@ final class RunReports implements AutoCloseable {
 
     /** Writes summary.json and loss.png (titled {@code title}). */
     void finish(RunSummary summary, String title) throws IOException {
-        JSON.writeValue(folder.resolve("summary.json").toFile(), summary);
-        plot.write(folder.resolve("loss.png"), title);
+        JSON.writeValue(folder.resolve(SUMMARY_FILE).toFile(), summary);
+        plot.write(folder.resolve(PLOT_FILE), title);
     }
 
     @Override

@@ -5,11 +5,13 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.List;
 
 /**
- * The totals of a finished run, written as summary.json. Tokens and tokens per second count every replica's; the
- * device is the first replica's, the others on the next GPUs (or sharing the CPU). The evaluation fields are absent
- * without validation data. The memory figures: the planned peak (per GPU on a GPU run), the measured one (the
- * largest of the run's GPUs) and how it was measured, the bytes held by the frozen weights (device and host), and for
- * NF4 the bits held per quantized decoder-linear parameter.
+ * The totals of a finished run, written as summary.json. A run resumed after an interruption counts every process
+ * that worked on it ({@code processes}): tokens, times and peak resident memory cover the whole run (see
+ * {@link RunTotals}). Tokens and tokens per second count every replica's; the device is the first replica's, the
+ * others on the next GPUs (or sharing the CPU). The evaluation fields are absent without validation data. The memory
+ * figures: the planned peak (per GPU on a GPU run), the measured one (the largest of the run's GPUs) and how it was
+ * measured, the bytes held by the frozen weights (device and host), and for NF4 the bits held per quantized
+ * decoder-linear parameter.
  *
  * @param adapterStep  the step whose adapter was delivered (the best evaluation's with training.keepBest)
  * @param stoppedEarly why early stopping ended training before its last step, or absent
@@ -39,6 +41,7 @@ public record RunSummary(
         @JsonProperty("skipped_examples") int skippedExamples,
         @JsonProperty("device") String device,
         @JsonProperty("replicas") int replicas,
+        @JsonProperty("processes") int processes,
         @JsonProperty("planned_peak_bytes") long plannedPeakBytes,
         @JsonProperty("measured_peak_bytes") long measuredPeakBytes,
         @JsonProperty("measured_peak") String measuredPeak,

@@ -34,6 +34,9 @@ public final class TrainingLoop {
     private final int batchesPerEpoch;
     private final int totalSteps;
     private final LrSchedule schedule;
+    private long trainedTokens;
+    private long lossTokens;
+    private long started;
     private final EvalHistory history;
     private final SampleAnswers samples;
 
@@ -91,12 +94,12 @@ public final class TrainingLoop {
      * replicas.
      */
     public LoopResult run(int startStep, AdamW optimizer, StepListener listener) {
-        long started = System.nanoTime();
+        started = System.nanoTime();
         double windowLoss = 0;
         long windowLossTokens = 0;
         long windowTokens = 0;
-        long trainedTokens = 0;
-        long lossTokens = 0;
+        trainedTokens = 0;
+        lossTokens = 0;
         double lastLoss = Double.NaN;
         Evaluation lastEval = null;
         String stopReason = null;
@@ -167,6 +170,21 @@ public final class TrainingLoop {
         }
         return new LoopResult(startStep + stepsRun, lastLoss, lastEval, trainedTokens, lossTokens,
                 (System.nanoTime() - started) / 1e9, epochAt(startStep + stepsRun), stopReason);
+    }
+
+    /** Input tokens of the steps the current (or last) call of {@link #run} has done so far. */
+    public long trainedTokens() {
+        return trainedTokens;
+    }
+
+    /** Tokens that carried loss in those steps. */
+    public long lossTokens() {
+        return lossTokens;
+    }
+
+    /** Seconds since the current (or last) call of {@link #run} began. */
+    public double seconds() {
+        return (System.nanoTime() - started) / 1e9;
     }
 
     /** The best evaluation so far, or null. */

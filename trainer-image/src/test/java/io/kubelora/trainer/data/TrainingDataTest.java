@@ -157,7 +157,10 @@ class TrainingDataTest {
         List<String> all = new ArrayList<>(texts(a.validation()));
         all.addAll(texts(a.train()));
         assertEquals(40, all.stream().distinct().count(), "train and validation are disjoint and complete");
-        assertEquals(texts(a.validation()), texts(a.validation()), "validation order is fixed");
+        List<String> validation = texts(a.validation());
+        assertEquals(validation.stream().sorted().toList(), validation,
+                "validation keeps the file's order (the texts are numbered a, b, c...)");
+        assertEquals(validation, texts(a.validation(), 3), "and every epoch asks for the same order");
         assertFalse(load(file, spec(DatasetFormat.TEXT, 0, 64, false)).hasValidation());
     }
 
@@ -170,7 +173,11 @@ class TrainingDataTest {
         assertEquals(3, a.train().batchesPerEpoch(5), "12 rows in batches of 5: 5, 5, 2");
         assertEquals(2, a.train().batch(0, 2, 5).batchSize());
         assertEquals(epochOrder(a, 1), epochOrder(b, 1), "same seed and epoch, same order");
-        assertEquals(epochOrder(a, 3), epochOrder(a, 3), "random access repeats");
+        List<String> third = epochOrder(a, 3);
+        assertNotEquals(third, epochOrder(a, 0));
+        assertEquals(third, epochOrder(a, 3), "random access repeats after another epoch was read");
+        assertEquals(third, epochOrder(TrainingData.load(file, spec(DatasetFormat.TEXT, 0, 64, false),
+                TestTokenizers.llama3(), 5), 3), "a fresh load whose first read is epoch 3 agrees");
         assertNotEquals(epochOrder(a, 0), epochOrder(a, 1), "each epoch reshuffles");
         assertNotEquals(epochOrder(a, 0), epochOrder(otherSeed, 0));
         assertEquals(12, epochOrder(a, 2).stream().distinct().count(), "an epoch visits every row once");
@@ -204,9 +211,13 @@ class TrainingDataTest {
     }
 
     private static List<String> texts(Batches batches) {
+        return texts(batches, 0);
+    }
+
+    private static List<String> texts(Batches batches, int epoch) {
         List<String> out = new ArrayList<>();
         for (int i = 0; i < batches.batchesPerEpoch(1); i++) {
-            out.add(TestTokenizers.llama3().decode(only(batches.batch(0, i, 1)).tokens()));
+            out.add(TestTokenizers.llama3().decode(only(batches.batch(epoch, i, 1)).tokens()));
         }
         return out;
     }

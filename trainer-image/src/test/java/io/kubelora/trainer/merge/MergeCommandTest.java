@@ -63,10 +63,18 @@ class MergeCommandTest {
                 MergeFixtures.randomAdapterTensors(config, 4, MODULES, 54)); // r = 8 in the config, 4 in the tensors
         Path results = Files.createDirectories(tmp.resolve("results"));
 
-        int exit = run(new StringWriter(), "--model", model.toString(), "--adapter", adapter.toString(),
-                "--out", results.resolve("merged").toString(), "--work-dir", tmp.resolve("work").toString());
+        StringWriter err = new StringWriter();
+        int exit = new CommandLine(new MergeCommand()).setOut(new PrintWriter(new StringWriter()))
+                .setErr(new PrintWriter(err)).setExecutionExceptionHandler((e, cmd, parsed) -> {
+                    cmd.getErr().println("error: " + e.getMessage());
+                    return 1;
+                }).execute("--model", model.toString(), "--adapter", adapter.toString(),
+                        "--out", results.resolve("merged").toString(), "--work-dir", tmp.resolve("work").toString());
 
         assertNotEquals(0, exit);
+        assertTrue(err.toString().contains("cannot be merged into model " + model + ": rank mismatch: "
+                + "'base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight' has shape [4, 64] (rank 4) but "
+                + "adapter_config.json has r = 8"), "the failure must be the rank mismatch:\n" + err);
         try (Stream<Path> left = Files.list(results)) {
             assertEquals(List.of(), left.toList());
         }

@@ -8,14 +8,14 @@ import io.kubelora.trainer.model.ModelConfig;
 import io.kubelora.trainer.model.ModelInitializer;
 import io.kubelora.trainer.model.WeightNames;
 import io.kubelora.trainer.safetensors.DType;
+import io.kubelora.trainer.safetensors.SafetensorsFile;
 import io.kubelora.trainer.safetensors.ShardedWeights;
 import java.io.IOException;
-import java.lang.management.ManagementFactory;
-import java.lang.management.MemoryPoolMXBean;
-import java.lang.management.MemoryType;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -25,7 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The merge streams: a 270 MB fp32 model whose largest tensors are 65 MB merges in a child JVM limited to
  * 32 MiB of heap and 32 MiB of direct memory, into 50 MB bf16 shards. Holding any one of those tensors, let
- * alone the model, would fail with OutOfMemoryError.
+ * alone the model, fails with OutOfMemoryError under those limits: a control JVM shows it.
  */
 class MergeMemoryTest {
 
@@ -51,14 +51,15 @@ class MergeMemoryTest {
                 MergeFixtures.randomAdapterTensors(config, 8, modules, 42));
         Path out = tmp.resolve("merged");
 
-        Path log = tmp.resolve("child.log");
-        Process child = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                HEAP_LIMIT, DIRECT_LIMIT, "-XX:+ExitOnOutOfMemoryError", "-cp", System.getProperty("java.class.path"),
-                Child.class.getName(), model.toString(), adapter.toString(), out.toString())
-                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        assertTrue(child.waitFor(5, TimeUnit.MINUTES), "the merge did not finish in 5 minutes");
-        String output = Files.readString(log, StandardCharsets.UTF_8);
-        assertEquals(0, child.exitValue(), "merge under " + HEAP_LIMIT + " failed:\n" + output);
+        // The control: under the same limits, holding the largest tensor on the heap or in direct memory fails.
+        Child.Outcome holding = Child.run(tmp.resolve("holding.log"), "hold", model.toString());
+        assertTrue(holding.output().contains("heap: OutOfMemoryError") && holding.output().contains(
+                "direct: OutOfMemoryError"), "the limits must be too small to hold one tensor:\n" + holding.output());
+
+        Child.Outcome merging = Child.run(tmp.resolve("child.log"), "merge", model.toString(), adapter.toString(),
+                out.toString());
+        String output = merging.output();
+        assertEquals(0, merging.exit(), "merge under " + HEAP_LIMIT + " failed:\n" + output);
 
         try (ShardedWeights base = ShardedWeights.open(model); ShardedWeights merged = ShardedWeights.open(out)) {
             assertEquals(base.names(), merged.names());
@@ -66,23 +67,47 @@ class MergeMemoryTest {
         try (Stream<Path> files = Files.list(out)) {
             assertTrue(files.filter(p -> p.toString().endsWith(".safetensors")).count() >= 3, "expected 50MB shards");
         }
-        long peakHeap = Long.parseLong(output.lines().filter(l -> l.startsWith("peak-heap-bytes "))
-                .findFirst().orElseThrow(() -> new AssertionError("no peak report:\n" + output)).substring(16).trim());
-        assertTrue(peakHeap < 32L << 20, "peak heap " + peakHeap);
     }
 
-    /** Runs one merge and reports the peak heap use of the JVM. */
+    /**
+     * A JVM under {@link #HEAP_LIMIT} and {@link #DIRECT_LIMIT}: {@code merge MODEL ADAPTER OUT} merges;
+     * {@code hold MODEL} tries to hold model.embed_tokens.weight on the heap, then in a direct buffer, and prints
+     * which attempt ran out of memory.
+     */
     public static final class Child {
+
+        record Outcome(int exit, String output) {
+        }
+
+        static Outcome run(Path log, String... args) throws IOException, InterruptedException {
+            List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
+                    .toString(), HEAP_LIMIT, DIRECT_LIMIT, "-cp", System.getProperty("java.class.path"),
+                    Child.class.getName()));
+            command.addAll(List.of(args));
+            Process child = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            assertTrue(child.waitFor(5, TimeUnit.MINUTES), "the child did not finish in 5 minutes");
+            return new Outcome(child.exitValue(), Files.readString(log, StandardCharsets.UTF_8));
+        }
+
         public static void main(String[] args) throws IOException {
-            ModelMerger.merge(Path.of(args[0]), Path.of(args[1]), Path.of(args[2]),
-                    MergeOptions.of(DType.BF16, "50MB"));
-            long peak = 0;
-            for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
-                if (pool.getType() == MemoryType.HEAP) {
-                    peak += pool.getPeakUsage().getUsed();
+            if (args[0].equals("merge")) {
+                ModelMerger.merge(Path.of(args[1]), Path.of(args[2]), Path.of(args[3]),
+                        MergeOptions.of(DType.BF16, "50MB"));
+                return;
+            }
+            try (SafetensorsFile file = SafetensorsFile.open(Path.of(args[1], ShardedWeights.SINGLE_FILE))) {
+                long bytes = file.tensor("model.embed_tokens.weight").byteLength();
+                try {
+                    System.out.println("heap: held " + file.readFloats("model.embed_tokens.weight").length);
+                } catch (OutOfMemoryError e) {
+                    System.out.println("heap: OutOfMemoryError");
+                }
+                try {
+                    System.out.println("direct: held " + ByteBuffer.allocateDirect((int) bytes).capacity());
+                } catch (OutOfMemoryError e) {
+                    System.out.println("direct: OutOfMemoryError");
                 }
             }
-            System.out.println("peak-heap-bytes " + peak);
         }
     }
 }

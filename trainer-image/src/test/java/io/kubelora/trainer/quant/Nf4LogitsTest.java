@@ -6,9 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.Device;
 import io.kubelora.trainer.model.Architecture;
 import io.kubelora.trainer.model.CausalLm;
+import io.kubelora.trainer.model.LinearWeights;
+import io.kubelora.trainer.model.ModelConfig;
 import io.kubelora.trainer.model.ModelInitializer;
 import io.kubelora.trainer.model.ModelOptions;
 import io.kubelora.trainer.model.Preset;
+import io.kubelora.trainer.model.WeightNames;
 import java.nio.file.Path;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.BeforeAll;
@@ -100,16 +103,58 @@ class Nf4LogitsTest {
         assertTrue(meanKl < 1e-4, "mean KL " + meanKl);
     }
 
-    /** Logits [sequence][position][vocab] of every prompt under {@code options}. */
-    private static float[][][] logitsOf(ModelOptions options) {
+    /**
+     * Double quantization holds each 64-value block's scale in one byte instead of four (plus an fp32 step per 256
+     * blocks and one fp32 mean per weight), and the scales it holds are rounded, so the weights, and the logits,
+     * differ from those of plain NF4.
+     */
+    @Test
+    void doubleQuantizationHoldsSmallerScalesAndChangesTheWeights() throws Exception {
+        Loaded plain = load(ModelOptions.on(Device.cpu()).withNf4(false));
+        Loaded doubled = load(ModelOptions.on(Device.cpu()).withNf4(true));
+        assertEquals("nf4", plain.linears().format());
+        assertEquals("nf4 (double quant)", doubled.linears().format());
+        ModelConfig config = ModelConfig.read(dir);
+        long saved = 0;
+        for (String module : WeightNames.LINEAR_MODULES) {
+            long[] shape = config.linearShape(module);
+            long blocks = (shape[0] * shape[1] + Nf4.BLOCK_SIZE - 1) / Nf4.BLOCK_SIZE;
+            long groups = (blocks + QuantizedScales.GROUP_SIZE - 1) / QuantizedScales.GROUP_SIZE;
+            saved += config.numHiddenLayers() * (4 * blocks - (blocks + 4 * groups + 4));
+        }
+        assertEquals(saved, plain.linears().bytesHeld() - doubled.linears().bytesHeld(),
+                "bytes saved by 8-bit block scales");
+        double maxDifference = 0;
+        for (int s = 0; s < SEQUENCES; s++) {
+            for (int t = 0; t < LENGTH; t++) {
+                for (int v = 0; v < VOCAB; v++) {
+                    maxDifference = Math.max(maxDifference, Math.abs(plain.logits()[s][t][v]
+                            - doubled.logits()[s][t][v]));
+                }
+            }
+        }
+        assertTrue(maxDifference > 1e-4, "double quantization must change the weights: max |logit difference| "
+                + maxDifference);
+    }
+
+    /** The logits of every prompt and how the decoder linears were held under {@code options}. */
+    private record Loaded(float[][][] logits, LinearWeights linears) {
+    }
+
+    private static Loaded load(ModelOptions options) {
         try (CausalLm model = CausalLm.load(dir, options)) {
             float[][][] logits = new float[SEQUENCES][][];
             for (int s = 0; s < SEQUENCES; s++) {
                 logits[s] = model.logits(prompts[s]);
                 assertEquals(LENGTH, logits[s].length);
             }
-            return logits;
+            return new Loaded(logits, model.linearWeights());
         }
+    }
+
+    /** Logits [sequence][position][vocab] of every prompt under {@code options}. */
+    private static float[][][] logitsOf(ModelOptions options) {
+        return load(options).logits();
     }
 
     /** KL(p || q) in nats of the softmax distributions of two logit vectors, in float64. */

@@ -5,9 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.kubelora.api.LoraFineTune;
 import io.kubelora.api.LoraFineTuneYaml;
+import io.kubelora.trainer.model.LinearWeights;
 import io.kubelora.trainer.storage.Storage;
 import io.kubelora.trainer.train.ColourTask;
 import io.kubelora.trainer.train.FineTuneRun;
+import io.kubelora.trainer.train.RunStart;
+import io.kubelora.trainer.train.StepReport;
 import io.kubelora.trainer.train.TrainingObserver;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -34,8 +37,19 @@ class QloraLearningTest {
         Path model = ColourTask.model(dir, 5);
         ColourTask.data(dir);
 
-        List<Double> lora = trainingLosses(dir, model, "lora", "");
-        List<Double> qlora = trainingLosses(dir, model, "qlora", "quantization: nf4");
+        List<RunStart> starts = new ArrayList<>();
+        List<Double> lora = trainingLosses(dir, model, "lora", "", starts);
+        List<Double> qlora = trainingLosses(dir, model, "qlora", "quantization: nf4", starts);
+        // The spec's quantization must have reached the model, or the two runs would be the same run.
+        LinearWeights loraLinears = starts.get(0).linears();
+        LinearWeights qloraLinears = starts.get(1).linears();
+        assertEquals("fp32", loraLinears.format());
+        assertEquals("nf4 (double quant)", qloraLinears.format(), "QLoRA's default is double quantization");
+        assertEquals(loraLinears.parameters(), qloraLinears.parameters());
+        assertEquals(32.0, loraLinears.bitsPerParameter(), 1e-9);
+        // 4 bits of code, 8-bit scales per 64 values, and a 2 KiB decode table per linear: ~8.1 bits at this tiny
+        // size (4.13 on real layers)
+        assertTrue(qloraLinears.bitsPerParameter() < 8.5, "bits per parameter held: " + qloraLinears);
         double loraDrop = lora.get(0) - finalLoss(lora);
         double qloraDrop = qlora.get(0) - finalLoss(qlora);
         String measured = "LoRA losses " + lora + "\nQLoRA losses " + qlora;
@@ -53,8 +67,8 @@ class QloraLearningTest {
     }
 
     /** Trains one run and returns its per-step training losses (the first is the untrained model's). */
-    private static List<Double> trainingLosses(Path dir, Path model, String name, String quantization)
-            throws Exception {
+    private static List<Double> trainingLosses(Path dir, Path model, String name, String quantization,
+                                               List<RunStart> starts) throws Exception {
         String yaml = """
                 apiVersion: kubelora.io/v1alpha1
                 kind: LoraFineTune
@@ -85,7 +99,17 @@ class QloraLearningTest {
         LoraFineTune resource = LoraFineTuneYaml.parse(yaml, name + ".yaml");
         ByteArrayOutputStream log = new ByteArrayOutputStream();
         List<Double> losses = new ArrayList<>();
-        TrainingObserver recorder = r -> losses.add(r.loss());
+        TrainingObserver recorder = new TrainingObserver() {
+            @Override
+            public void onStart(RunStart start) {
+                starts.add(start);
+            }
+
+            @Override
+            public void onReport(StepReport report) {
+                losses.add(report.loss());
+            }
+        };
         try (Storage storage = Storage.fromEnvironment(Map.of(), dir)) {
             new FineTuneRun(resource, storage, dir.resolve(name + "-work"),
                     new PrintStream(log, true, StandardCharsets.UTF_8), List.of(recorder)).execute();

@@ -122,8 +122,8 @@ class LocalStorageTest {
         try (Storage storage = storage()) {
             String folder = storage.resolve("pvc://runs/x/", "checkpoints");
             assertEquals("pvc://runs/x/checkpoints", folder);
-            storage.uploadDirectory(checkpoint, storage.resolve(folder, "step-20"));
-            storage.uploadDirectory(checkpoint, storage.resolve(folder, "step-10"));
+            storage.publishDirectory(folder, "step-20", checkpoint);
+            storage.publishDirectory(folder, "step-10", checkpoint);
             assertEquals(List.of("step-10", "step-20"), storage.list(folder));
             Path copy = storage.downloadDirectory(storage.resolve(folder, "step-20"), tmp.resolve("restore"));
             assertEquals("w", Files.readString(copy.resolve("adapter/w.safetensors")));
@@ -131,12 +131,44 @@ class LocalStorageTest {
             storage.writeString(storage.resolve(folder, "metrics.jsonl"), "{\"step\": 1}\n");
             assertEquals("{\"step\": 1}\n", storage.readString("pvc://runs/x/checkpoints/metrics.jsonl"));
 
-            storage.delete(storage.resolve(folder, "step-10"));
-            storage.delete(storage.resolve(folder, "step-99"));
+            assertEquals(List.of(), storage.deletePublished(storage.resolve(folder, "step-10")));
+            assertEquals(List.of(), storage.deletePublished(storage.resolve(folder, "step-99")));
             assertEquals(List.of("metrics.jsonl", "step-20"), storage.list(folder));
             assertEquals(List.of(), storage.list("pvc://runs/none"));
             assertThrows(IllegalArgumentException.class, () -> storage.resolve(folder, "../escape"));
-            assertThrows(StorageException.class, () -> storage.delete("."));
+            assertThrows(StorageException.class, () -> storage.deletePublished("."));
+        }
+    }
+
+    /** A folder KubeLoRA published and someone added to: KubeLoRA neither replaces it nor deletes their file. */
+    @Test
+    void filesKubeLoraDidNotWriteAreNeverReplacedOrDeleted() throws IOException {
+        Path v1 = folder("v1", Map.of("adapter_model.safetensors", "one", "sub/config.json", "{}"));
+        try (Storage storage = storage()) {
+            String output = "pvc://runs/exp-2";
+            Path adapter = tmp.resolve("pvc/runs/exp-2/adapter");
+            storage.publishDirectory(output, "adapter", v1);
+            Files.writeString(adapter.resolve("notes.txt"), "mine");
+            Files.writeString(adapter.resolve("sub/config.json"), "{\"edited\": true}"); // another size: theirs now
+            assertEquals(List.of("notes.txt", "sub/config.json"), storage.foreignFiles(output + "/adapter"));
+
+            StorageException refused = assertThrows(StorageException.class,
+                    () -> storage.publishDirectory(output, "adapter", v1));
+            assertEquals("refusing to replace pvc://runs/exp-2/adapter: it holds notes.txt and 1 more file, which "
+                    + "KubeLoRA did not write there; move them away or publish elsewhere", refused.getMessage());
+            assertEquals("mine", Files.readString(adapter.resolve("notes.txt")));
+
+            assertEquals(List.of("notes.txt", "sub/config.json"), storage.deletePublished(output + "/adapter"));
+            assertEquals(List.of("notes.txt", "sub"), hiddenAndVisible(adapter), "only KubeLoRA's files went");
+
+            Path plain = folder("pvc/runs/exp-2/plain", Map.of("a.txt", "a"));
+            assertEquals(List.of("a.txt"), storage.deletePublished(output + "/plain"), "no manifest: nothing is ours");
+            assertTrue(Files.exists(plain.resolve("a.txt")));
+            Files.writeString(tmp.resolve("pvc/runs/exp-2/file"), "x");
+            StorageException file = assertThrows(StorageException.class,
+                    () -> storage.publishDirectory(output, "file", v1));
+            assertTrue(file.getMessage().startsWith("cannot publish pvc://runs/exp-2/file: "), file.getMessage());
+            assertTrue(file.getMessage().endsWith("is a file, not a folder"), file.getMessage());
         }
     }
 

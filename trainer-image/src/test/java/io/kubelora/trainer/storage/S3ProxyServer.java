@@ -13,7 +13,7 @@ import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 
 /** A real S3 API server (s3proxy over an in-memory blob store) on a free local port. */
-final class S3ProxyServer implements AutoCloseable {
+public final class S3ProxyServer implements AutoCloseable {
 
     static final String ACCESS_KEY = "kubelora-access";
     static final String SECRET_KEY = "kubelora-secret-key";
@@ -26,7 +26,7 @@ final class S3ProxyServer implements AutoCloseable {
         this.endpoint = endpoint;
     }
 
-    static S3ProxyServer start() throws Exception {
+    public static S3ProxyServer start() throws Exception {
         return start(new TransientNio2BlobStore());
     }
 
@@ -52,7 +52,7 @@ final class S3ProxyServer implements AutoCloseable {
     }
 
     /** The environment a trainer pod would get for this server. */
-    Map<String, String> env() {
+    public Map<String, String> env() {
         Map<String, String> env = new HashMap<>();
         env.put("AWS_ENDPOINT_URL", endpoint.toString());
         env.put("AWS_ACCESS_KEY_ID", ACCESS_KEY);
@@ -62,7 +62,7 @@ final class S3ProxyServer implements AutoCloseable {
     }
 
     /** A client that goes straight to the server, to set up and inspect buckets behind Storage's back. */
-    S3Client rawClient() {
+    public S3Client rawClient() {
         return S3Settings.fromEnvironment(env()).newClient();
     }
 

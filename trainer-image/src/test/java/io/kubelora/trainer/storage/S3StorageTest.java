@@ -108,7 +108,11 @@ class S3StorageTest {
             assertArrayEquals(weights, Files.readAllBytes(copy.resolve("adapter_model.safetensors")));
             assertEquals("hello", Files.readString(copy.resolve("nested/deeper/notes.txt")));
 
-            storage.delete(folder);
+            assertEquals(List.of("adapter_config.json", "adapter_model.safetensors", "nested/deeper/notes.txt"),
+                    storage.deletePublished(folder), "a plain copy has no manifest: nothing in it is KubeLoRA's");
+            assertEquals(3, storage.list(folder).size());
+            storage.deleteFiles(folder, List.of("adapter_config.json", "adapter_model.safetensors",
+                    "nested/deeper/notes.txt"));
             assertEquals(List.of(), storage.list(folder));
             assertEquals(List.of(), storage.list("s3://" + bucket + "/runs/a/checkpoints"));
         }
@@ -231,6 +235,25 @@ class S3StorageTest {
                 abandoned.addFile("a.txt", a);
             }
             assertEquals(List.of(), storage.list(output + "/never"));
+        }
+    }
+
+    /** As on a file system: a folder holding an object KubeLoRA did not write is neither replaced nor emptied. */
+    @Test
+    void objectsKubeLoraDidNotWriteAreNeverReplacedOrDeleted() throws IOException {
+        String output = "s3://" + bucket + "/out";
+        try (Storage storage = storage()) {
+            storage.publishDirectory(output, "adapter", writeFolder("v", Map.of("w.bin", "0123456789")));
+            raw.putObject(r -> r.bucket(bucket).key("out/adapter/notes.txt"), RequestBody.fromString("mine"));
+            StorageException refused = assertThrows(StorageException.class, () -> storage.publishDirectory(output,
+                    "adapter", writeFolder("v2", Map.of("w.bin", "9876543210"))));
+            assertTrue(refused.getMessage().startsWith("refusing to replace " + output + "/adapter: it holds notes.txt"),
+                    refused.getMessage());
+            assertEquals(List.of("notes.txt"), storage.deletePublished(output + "/adapter"));
+            assertEquals(List.of("notes.txt"), storage.list(output + "/adapter"));
+            raw.putObject(r -> r.bucket(bucket).key("out/theirs/a.txt"), RequestBody.fromString("a"));
+            assertThrows(StorageException.class, () -> storage.publishDirectory(output, "theirs",
+                    writeFolder("v3", Map.of("a.txt", "b"))), "a folder without a manifest is not KubeLoRA's");
         }
     }
 

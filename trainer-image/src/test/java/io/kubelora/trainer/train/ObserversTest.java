@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
+import io.kubelora.trainer.model.LinearWeights;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.ByteArrayOutputStream;
@@ -107,6 +108,8 @@ class ObserversTest {
         assertFalse(line.endsWith("\n"));
     }
 
+    private static final LinearWeights LINEARS = new LinearWeights("fp32", 1000, 4000);
+
     @Test
     void durationsReadWell() {
         assertEquals("1h02m", ProgressPrinter.formatDuration(3725));
@@ -118,7 +121,7 @@ class ObserversTest {
     @Test
     void gpuMemoryHasOneSamplePerGpuOfTheRun() throws Exception {
         try (TrainerMetrics metrics = new TrainerMetrics(0, gpu -> (gpu.getDeviceId() + 1) * 1_000_000_000L)) {
-            metrics.onStart(new RunStart(0, 40, List.of(Device.gpu(0), Device.gpu(1))));
+            metrics.onStart(new RunStart(0, 40, List.of(Device.gpu(0), Device.gpu(1)), LINEARS));
             String body = scrape(metrics);
             assertTrue(body.contains("kubelora_gpu_memory_bytes{device=\"cuda:0\"} 1.0E9"), body);
             assertTrue(body.contains("kubelora_gpu_memory_bytes{device=\"cuda:1\"} 2.0E9"), body);
@@ -126,7 +129,7 @@ class ObserversTest {
         try (TrainerMetrics cpu = new TrainerMetrics(0, gpu -> {
             throw new AssertionError("a CPU run reads no GPU");
         })) {
-            cpu.onStart(new RunStart(0, 40, List.of(Device.cpu(), Device.cpu())));
+            cpu.onStart(new RunStart(0, 40, List.of(Device.cpu(), Device.cpu()), LINEARS));
             assertFalse(scrape(cpu).contains("kubelora_gpu_memory_bytes{"), "no GPU sample on the CPU");
         }
     }
@@ -134,7 +137,7 @@ class ObserversTest {
     @Test
     void prometheusEndpointServesTheProgressGauges() throws Exception {
         try (TrainerMetrics metrics = new TrainerMetrics(0)) {
-            metrics.onStart(new RunStart(0, 40, Device.cpu()));
+            metrics.onStart(new RunStart(0, 40, Device.cpu(), LINEARS));
             metrics.onReport(WITH_EVAL);
             HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
                     URI.create("http://127.0.0.1:" + metrics.port() + "/metrics")).build(),
@@ -158,9 +161,9 @@ class ObserversTest {
     @Test
     void theFinalMetricsHoldTheRunsMemoryFigures() throws Exception {
         try (TrainerMetrics metrics = new TrainerMetrics(0)) {
-            metrics.onStart(new RunStart(0, 40, Device.cpu()));
+            metrics.onStart(new RunStart(0, 40, Device.cpu(), LINEARS));
             metrics.onFinished(new RunSummary(40, 1, 2, null, null, null, null, null, 40, null, 0, 0, 0, 0, 0, 0, 0,
-                    0, 0, 0, "cpu()", 1, 7_000_000_000L, 6_500_000_000L, "GPU memory in use", 4_400_000_000L, 4.127,
+                    0, 0, 0, "cpu()", 1, 1, 7_000_000_000L, 6_500_000_000L, "GPU memory in use", 4_400_000_000L, 4.127,
                     "none", null));
             String body = scrape(metrics);
             assertTrue(body.contains("kubelora_planned_peak_bytes 7.0E9"), body);
@@ -173,7 +176,7 @@ class ObserversTest {
     @Test
     void theMergingGaugeFollowsTheRunsPhase() throws Exception {
         try (TrainerMetrics metrics = new TrainerMetrics(0)) {
-            metrics.onStart(new RunStart(0, 40, Device.cpu()));
+            metrics.onStart(new RunStart(0, 40, Device.cpu(), LINEARS));
             assertTrue(scrape(metrics).contains("kubelora_merging 0.0"));
             metrics.onPhase(RunPhase.MERGING);
             assertTrue(scrape(metrics).contains("kubelora_merging 1.0"));
@@ -212,12 +215,12 @@ class ObserversTest {
             }
         };
         Observers observers = new Observers(List.of(recorder, r -> heard.add("lambda " + r.step())));
-        observers.onStart(new RunStart(10, 40, Device.cpu()));
+        observers.onStart(new RunStart(10, 40, Device.cpu(), LINEARS));
         observers.onReport(PLAIN);
         observers.onSamples(List.of());
         observers.onPhase(RunPhase.MERGING);
         observers.onFinished(new RunSummary(40, 1, 2, null, null, null, null, null, 40, null, 0, 0, 0, 0, 0, 0, 0, 0,
-                0, 0, "cpu()", 1, 0, 0, "", 0, null, "alpaca", List.of()));
+                0, 0, "cpu()", 1, 1, 0, 0, "", 0, null, "alpaca", List.of()));
         assertEquals(List.of("start 10/40", "report 10", "lambda 10", "samples 0", "MERGING", "finished 40"), heard);
     }
 

@@ -17,15 +17,19 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A real trainer process is killed (SIGKILL after a periodic checkpoint; SIGTERM, which writes one at once) and
- * started again: it resumes, ends at the same step count, and its loss curve after the resume is the
- * uninterrupted run's curve (tolerance 1e-4: the same batches, dropout masks, adapter and optimizer state, on the
- * same CPU kernels).
+ * started again: it resumes from the checkpoint's step (it says so, trains only the steps after it and keeps the
+ * first process's metrics before it), ends at the same step count, and its loss curve is the uninterrupted run's
+ * curve (tolerance 1e-4: the same batches, dropout masks, adapter and optimizer state, on the same CPU kernels).
+ * A restart from step 0 would give the same curve, which is why the rest is checked too.
  */
 class ResumeAfterKillTest {
 
@@ -83,15 +87,20 @@ class ResumeAfterKillTest {
         return Files.writeString(dir.resolve(run + ".yaml"), yaml);
     }
 
-    private static ProcessBuilder trainer(Path config) {
+    /** A trainer process for {@code config}, its output going to {@code log}. */
+    private static ProcessBuilder trainer(Path config, Path log) {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         ProcessBuilder pb = new ProcessBuilder(java, "-Dai.djl.offline=true", "-Djava.awt.headless=true",
                 "-cp", System.getProperty("java.class.path"), "io.kubelora.trainer.cli.Main", "train", "-f",
                 config.toString(), "--work-dir", dir.resolve("work-" + config.getFileName()).toString());
         pb.environment().put("OMP_WAIT_POLICY", "PASSIVE");
         pb.redirectErrorStream(true);
-        pb.redirectOutput(dir.resolve(config.getFileName() + "." + System.nanoTime() + ".log").toFile());
+        pb.redirectOutput(log.toFile());
         return pb;
+    }
+
+    private static Path log(String name) {
+        return dir.resolve(name + "." + System.nanoTime() + ".log");
     }
 
     private static List<Double> losses(Path metrics) throws Exception {
@@ -108,13 +117,39 @@ class ResumeAfterKillTest {
     private static synchronized List<Double> reference() throws Exception {
         Path metrics = dir.resolve("reference/metrics.jsonl");
         if (!Files.exists(metrics)) {
-            Process reference = trainer(config("reference")).start();
+            Process reference = trainer(config("reference"), log("reference")).start();
             assertTrue(reference.waitFor(180, TimeUnit.SECONDS), "reference run timed out");
             assertEquals(0, reference.exitValue());
         }
         List<Double> expected = losses(metrics);
         assertEquals(STEPS, expected.size());
         return expected;
+    }
+
+    /**
+     * The second process resumed from checkpoint step-{@code step}: it says so, it trained steps step+1 to the end
+     * and no earlier one, the metrics it kept of steps 1 to {@code step} are the first process's lines exactly
+     * (their tokens_per_second was measured by that process), and the summary counts both processes' work once.
+     */
+    private static void assertResumedFrom(int step, Path secondLog, List<String> firstProcessLines, String run)
+            throws Exception {
+        String log = Files.readString(secondLog);
+        assertTrue(log.contains("Resumed from checkpoint step-" + step + " of "), log);
+        List<Integer> trained = new ArrayList<>();
+        Matcher m = Pattern.compile("(?m)^step (\\d+)/" + STEPS + " ").matcher(log);
+        while (m.find()) {
+            trained.add(Integer.parseInt(m.group(1)));
+        }
+        assertEquals(IntStream.rangeClosed(step + 1, STEPS).boxed().toList(), trained, "steps the second process ran");
+        List<String> kept = Files.readAllLines(dir.resolve(run + "/metrics.jsonl"));
+        assertEquals(firstProcessLines.subList(0, step), kept.subList(0, step),
+                "metrics.jsonl keeps the first process's lines up to the checkpoint");
+        JsonNode summary = JSON.readTree(dir.resolve(run + "/summary.json").toFile());
+        JsonNode reference = JSON.readTree(dir.resolve("reference/summary.json").toFile());
+        assertEquals(STEPS, summary.get("steps").asInt());
+        assertEquals(2, summary.get("processes").asInt());
+        assertEquals(reference.get("trained_tokens").asLong(), summary.get("trained_tokens").asLong(),
+                "tokens of the whole run, each step counted once");
     }
 
     private static void assertSameCurve(List<Double> expected, Path metrics) throws Exception {
@@ -129,7 +164,7 @@ class ResumeAfterKillTest {
     void sigtermWritesACheckpointAtOnceAndTheRestartFinishesTheCurve() throws Exception {
         List<Double> expected = reference();
         Path config = config("terminated", 0); // no periodic checkpoints: only the one SIGTERM writes
-        Process first = trainer(config).start();
+        Process first = trainer(config, log("terminated-first")).start();
         Path metrics = dir.resolve("terminated/metrics.jsonl");
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
         while (first.isAlive() && System.nanoTime() < deadline
@@ -145,11 +180,14 @@ class ResumeAfterKillTest {
         int step = Integer.parseInt(written[0].getName().substring("step-".length()));
         assertTrue(step >= 3 && step < STEPS, "checkpoint at step " + step);
         assertTrue(Files.exists(written[0].toPath().resolve("trainer_state.json")));
+        List<String> firstLines = Files.readAllLines(metrics);
 
-        Process second = trainer(config).start();
+        Path secondLog = log("terminated-second");
+        Process second = trainer(config, secondLog).start();
         assertTrue(second.waitFor(180, TimeUnit.SECONDS), "resumed run timed out");
         assertEquals(0, second.exitValue());
         assertSameCurve(expected, metrics);
+        assertResumedFrom(step, secondLog, firstLines, "terminated");
     }
 
     @Test
@@ -157,7 +195,7 @@ class ResumeAfterKillTest {
         List<Double> expected = reference();
 
         Path config = config("killed");
-        Process first = trainer(config).start();
+        Process first = trainer(config, log("killed-first")).start();
         Path checkpoint = dir.resolve("killed/checkpoints/step-8");
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
         while (!Files.exists(checkpoint.resolve("trainer_state.json")) && first.isAlive()
@@ -169,13 +207,15 @@ class ResumeAfterKillTest {
         first.waitFor();
         assertNotEquals(0, first.exitValue());
         assertTrue(Files.notExists(dir.resolve("killed/adapter")), "a killed run delivered no adapter");
+        int newest = newestCheckpoint(dir.resolve("killed/checkpoints"));
+        List<String> firstLines = Files.readAllLines(dir.resolve("killed/metrics.jsonl"));
 
-        ProcessBuilder resumed = trainer(config);
-        Process second = resumed.start();
+        Path secondLog = log("killed-second");
+        Process second = trainer(config, secondLog).start();
         assertTrue(second.waitFor(180, TimeUnit.SECONDS), "resumed run timed out");
         assertEquals(0, second.exitValue());
-        String log = Files.readString(resumed.redirectOutput().file().toPath());
-        assertTrue(log.contains("Resumed from checkpoint step-8"), log);
+        assertResumedFrom(newest, secondLog, firstLines, "killed");
+        String log = Files.readString(secondLog);
         assertEquals(List.of(), LibraryChatter.in(log), "restoring a checkpoint keeps the libraries quiet:\n" + log);
 
         assertSameCurve(expected, dir.resolve("killed/metrics.jsonl"));
@@ -186,5 +226,17 @@ class ResumeAfterKillTest {
         assertTrue(Files.exists(dir.resolve("killed/loss.png")));
         File[] kept = dir.resolve("killed/checkpoints").toFile().listFiles(f -> f.getName().startsWith("step-"));
         assertTrue(kept != null && kept.length <= 2, "at most checkpointsToKeep checkpoints are kept");
+    }
+
+    /** The step of the newest complete checkpoint in {@code folder}. */
+    private static int newestCheckpoint(Path folder) {
+        File[] steps = folder.toFile().listFiles(f -> f.getName().startsWith("step-")
+                && new File(f, "trainer_state.json").exists());
+        assertTrue(steps != null && steps.length > 0, "no checkpoint in " + folder);
+        int newest = 0;
+        for (File f : steps) {
+            newest = Math.max(newest, Integer.parseInt(f.getName().substring("step-".length())));
+        }
+        return newest;
     }
 }

@@ -45,8 +45,13 @@ public final class RunYaml {
         return this;
     }
 
+    /** The LoraFineTune as YAML text. */
+    public String text() throws IOException {
+        return YAML.writeValueAsString(root);
+    }
+
     /** Writes the file and returns it. */
     public Path write(Path file) throws IOException {
-        return Files.writeString(file, YAML.writeValueAsString(root));
+        return Files.writeString(file, text());
     }
 }
