@@ -18,6 +18,8 @@ public final class SpecValidator {
 
     private static final Set<String> READ_SCHEMES = Set.of("s3", "hf", "pvc", "file");
     private static final Set<String> WRITE_SCHEMES = Set.of("s3", "pvc", "file");
+    private static final String ALLOWED_MODULES =
+            LoraSpec.ALL_LINEAR + ", " + String.join(", ", LoraSpec.LINEAR_MODULES);
     private static final Set<String> PROMPT_ROLES = Set.of("system", "user", "assistant", "tool");
     private static final String NEEDS_VALIDATION = "needs validation data: spec.dataset.validationSplit greater than 0 "
             + "or spec.dataset.validationUri";
@@ -141,7 +143,7 @@ public final class SpecValidator {
         range("spec.lora.dropout", lora.dropout(), 0.0, 0.9);
         List<String> modules = lora.targetModules();
         if (modules.isEmpty()) {
-            fail("spec.lora.targetModules", "must name at least one module; allowed: " + allowedModules());
+            fail("spec.lora.targetModules", "must name at least one module; allowed: " + ALLOWED_MODULES);
             return;
         }
         count("spec.lora.targetModules", modules.size(), SpecLimits.TARGET_MODULES, "items");
@@ -150,7 +152,7 @@ public final class SpecValidator {
             String name = modules.get(i);
             String field = "spec.lora.targetModules[" + i + "]";
             if (!LoraSpec.ALL_LINEAR.equals(name) && !LoraSpec.LINEAR_MODULES.contains(name)) {
-                fail(field, "unknown module '" + name + "'; allowed: " + allowedModules());
+                fail(field, "unknown module '" + name + "'; allowed: " + ALLOWED_MODULES);
             } else if (!seen.add(name)) {
                 fail(field, "'" + name + "' is listed twice");
             }
@@ -385,10 +387,6 @@ public final class SpecValidator {
 
     private static String format(double d) {
         return d == Math.rint(d) ? Long.toString((long) d) : Double.toString(d);
-    }
-
-    private static String allowedModules() {
-        return LoraSpec.ALL_LINEAR + ", " + String.join(", ", LoraSpec.LINEAR_MODULES);
     }
 
     private static boolean blank(String s) {

@@ -15,9 +15,7 @@ import io.kubelora.trainer.device.ComputeDevice;
 import io.kubelora.trainer.device.DeviceRequest;
 import io.kubelora.trainer.memory.ByteSize;
 import io.kubelora.trainer.memory.MemoryPlan;
-import io.kubelora.trainer.memory.WeightBytes;
 import io.kubelora.trainer.merge.MergedModelPublisher;
-import io.kubelora.trainer.model.CausalLm;
 import io.kubelora.trainer.model.ModelConfig;
 import io.kubelora.trainer.storage.LocalFiles;
 import io.kubelora.trainer.storage.Storage;
@@ -35,10 +33,9 @@ import java.util.Optional;
  * One fine-tuning run from a LoraFineTune. The output is checked first ({@link RunOutput}): nothing KubeLoRA did
  * not write there is replaced or deleted, and a finished run is not trained again unless training.resume is never.
  * Then it reads the model's config.json alone and checks the run's memory plan against the GPU ({@link FitCheck}),
- * then fetches model and data, trains the adapter (evaluating, answering the
- * evaluation prompts, stopping early when asked), delivers the adapter (the best evaluation's with training.keepBest)
- * and the run's reports (metrics.jsonl, samples.jsonl, summary.json, loss.png) to spec.output.uri. Running out of
- * memory is reported as such, with the plan.
+ * fetches model and data, resumes from a checkpoint ({@link RunResume}), trains the adapter (evaluating, answering
+ * the evaluation prompts, stopping early when asked, checkpointing) and delivers it with the run's reports
+ * ({@link RunDelivery}). Running out of memory is reported as such, with the plan.
  */
 public final class FineTuneRun {
 
@@ -52,6 +49,8 @@ public final class FineTuneRun {
     private final PrintStream log;
     private final List<TrainingObserver> extraObservers;
     private final MergedModelPublisher merger;
+    private final RunResume resume;
+    private final RunDelivery delivery;
     private final DeviceRequest deviceRequest;
     private final Long gpuMemory;
 
@@ -89,6 +88,8 @@ public final class FineTuneRun {
         this.extraObservers = List.copyOf(extraObservers);
         this.merger = new MergedModelPublisher(storage, System.getenv(), workRoot);
         this.gpuMemory = gpuMemory;
+        this.resume = new RunResume(spec, log);
+        this.delivery = new RunDelivery(spec, name, storage, merger, log);
     }
 
     /** What a finished run delivered. */
@@ -107,21 +108,9 @@ public final class FineTuneRun {
     private record Inputs(Path modelDir, Path datasetFile, Path validationFile) {
     }
 
-    /** The adapter delivered: the weights of {@code step}, evaluated at {@code evalLoss} (null: not evaluated). */
-    private record Delivered(int step, Double evalLoss, List<Sample> samples) {
-    }
-
-    /** Where the adapter, and the merged model when merge is enabled (else null), were published. */
-    private record Published(String adapterUri, String mergedModelUri) {
-    }
-
     /** What the run found before fetching anything: its output, the checkpoint to resume, its staging folder. */
     private record Prepared(RunOutput output, Checkpoints checkpoints, Optional<Checkpoints.Found> checkpoint,
                             Path staging, long nanoTime) {
-    }
-
-    /** Where training starts: the step, and the rows of one micro-batch over all replicas. */
-    private record Start(int step, int microBatchRows) {
     }
 
     /** The fetched inputs, the tokenizer and data, the loaded model, the SIGTERM hook and the memory samples. */
@@ -204,8 +193,8 @@ public final class FineTuneRun {
         TrainingData data = loaded.data();
         Path reportDir = reportDir(start.staging());
         Checkpoints checkpoints = start.checkpoints();
-        Checkpoints.State resumed = resume(checkpoints, start.checkpoint(), state, reportDir);
-        Start begin = start(resumed, state.replicas().size());
+        Checkpoints.State resumed = resume.restore(checkpoints, start.checkpoint(), state, reportDir);
+        RunResume.Start begin = resume.start(resumed, state.replicas().size());
         RunTotals before = resumed == null || resumed.totals() == null ? RunTotals.NONE : resumed.totals();
         EvalHistory history = SpecTranslation.evalHistory(spec.training(),
                 resumed == null ? EvalHistory.State.EMPTY : resumed.evalHistory());
@@ -217,16 +206,17 @@ public final class FineTuneRun {
             Totals totals = new Totals(before, loop, start.nanoTime());
             TrainingLoop.LoopResult trained = train(loaded, loop, checkpoints, begin, observers, reportDir, history,
                     totals);
-            Delivered delivered = deliver(trained, history, checkpoints, state, samples, observers);
-            Published published = publish(loaded.inputs(), state, observers, AdapterNotes.of(data.promptTemplate(),
-                    delivered.step(), delivered.evalLoss()), start.staging());
+            RunDelivery.Delivered delivered = delivery.choose(trained, history, checkpoints, state, samples,
+                    observers);
+            RunDelivery.Published published = delivery.publish(loaded.inputs().modelDir(), state, observers,
+                    AdapterNotes.of(data.promptTemplate(), delivered.step(), delivered.evalLoss()), start.staging());
             checkpoints.prune();
-            RunSummary summary = summarize(trained, history, delivered, state, data, totals.now(), plan,
+            RunSummary summary = RunDelivery.summarize(trained, history, delivered, state, data, totals.now(), plan,
                     loaded.memory());
             log.println("Memory: planned " + ByteSize.gib(plan.total())
                     + (state.replicas().size() > 1 ? " per replica" : "") + ", measured "
                     + ByteSize.gib(summary.measuredPeakBytes()) + " (" + loaded.memory().source() + ")");
-            report(summary, reports, observers);
+            delivery.report(summary, reports, observers);
             start.output().finish(published.adapterUri(), published.mergedModelUri());
             return new Result(published.adapterUri(), published.mergedModelUri(), summary);
         }
@@ -290,53 +280,6 @@ public final class FineTuneRun {
                 : staging.resolve("reports"));
     }
 
-    /**
-     * Restores {@code checkpoint} (the newest of this configuration) into every replica, with the reports it carried,
-     * and returns its
-     * state; null when there is none. With training.resume: never, every checkpoint is deleted first.
-     */
-    private Checkpoints.State resume(Checkpoints checkpoints, Optional<Checkpoints.Found> checkpoint,
-                                    TrainingState state, Path reportDir) throws IOException {
-        if (spec.training().resume() == ResumePolicy.NEVER) {
-            checkpoints.clear();
-            return null;
-        }
-        if (checkpoint.isEmpty()) {
-            return null;
-        }
-        for (int skipped : checkpoint.get().skipped()) {
-            log.println("Checkpoint step-" + skipped + " of " + checkpoints.folderUri() + " is incomplete (its writer"
-                    + " was interrupted): passed over");
-        }
-        long begin = System.nanoTime();
-        int step = checkpoints.restore(checkpoint.get(), state.adapters(), state.optimizer(), reportDir);
-        state.replicas().copyWeightsFromFirst();
-        log.printf(Locale.ROOT, "Resumed from checkpoint step-%d of %s in %.1f s%n", step, checkpoints.folderUri(),
-                (System.nanoTime() - begin) / 1e9);
-        return checkpoint.get().state();
-    }
-
-    /**
-     * Where training starts: at the {@code resumed} checkpoint's step with the rows per micro-batch it was written
-     * with (whatever the replica count now), else at step 0 with training.batchSize rows per replica.
-     */
-    private Start start(Checkpoints.State resumed, int replicas) {
-        Start fresh = new Start(0, spec.training().batchSize() * replicas);
-        if (resumed == null) {
-            return fresh;
-        }
-        // Checkpoints from before data parallelism were written by one replica of batchSize rows.
-        int rows = resumed.microBatchRows() != null ? resumed.microBatchRows() : spec.training().batchSize();
-        int writtenBy = resumed.replicas() != null ? resumed.replicas() : 1;
-        if (rows != fresh.microBatchRows()) {
-            log.printf(Locale.ROOT, "The checkpoint was written by %d replica(s), this run has %d: micro-batches keep "
-                            + "their %d rows, so the run goes on with the same batches, schedule and step count; each "
-                            + "replica takes up to %d of them, in passes of at most %d (training.batchSize)%n",
-                    writtenBy, replicas, rows, (rows + replicas - 1) / replicas, spec.training().batchSize());
-        }
-        return new Start(resumed.step(), rows);
-    }
-
     /** The reports, the console progress and the caller's observers (e.g. the Prometheus endpoint). */
     private Observers observers(RunReports reports) {
         List<TrainingObserver> all = new ArrayList<>(reports.observers());
@@ -359,9 +302,9 @@ public final class FineTuneRun {
      * best evaluation when the best adapter is delivered (kept until the end), and on SIGTERM (which then ends the
      * run with an error a restart resumes from). Early stopping ends it successfully.
      */
-    private TrainingLoop.LoopResult train(Loaded loaded, TrainingLoop loop, Checkpoints checkpoints, Start start,
-                                          TrainingObserver observers, Path reportDir, EvalHistory history,
-                                          Totals totals) {
+    private TrainingLoop.LoopResult train(Loaded loaded, TrainingLoop loop, Checkpoints checkpoints,
+                                          RunResume.Start start, TrainingObserver observers, Path reportDir,
+                                          EvalHistory history, Totals totals) {
         TrainingState state = loaded.state();
         int total = loop.totalSteps();
         log.println(effectiveBatchLine(start.microBatchRows(), spec.training().gradientAccumulationSteps(),
@@ -404,104 +347,6 @@ public final class FineTuneRun {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write checkpoint step-" + step + ": " + e.getMessage(), e);
         }
-    }
-
-    /**
-     * Chooses the weights to deliver: the best evaluation's when training.keepBest is on (read back from its
-     * checkpoint when training went on past it), else the last step's; and the answers to the evaluation prompts
-     * with those weights (reported at the end).
-     */
-    private Delivered deliver(TrainingLoop.LoopResult trained, EvalHistory history, Checkpoints checkpoints,
-                              TrainingState state, SampleAnswers samples, TrainingObserver observers)
-            throws IOException {
-        int step = trained.stepsDone();
-        // The loop's last evaluation is of its last step (it evaluates there, and early stopping stops there).
-        Double evalLoss = trained.finalEval() == null ? null : trained.finalEval().loss();
-        if (spec.keepsBest() && history.any()) {
-            evalLoss = history.bestLoss();
-            if (history.bestStep() != step) {
-                int best = history.bestStep();
-                Checkpoints.Found found = checkpoints.fetch(best).orElseThrow(() -> new IllegalStateException(
-                        "the checkpoint of the best evaluation, step-" + best + ", is missing from "
-                                + checkpoints.folderUri() + "; set training.keepBest: false to deliver the last "
-                                + "adapter"));
-                state.adapters().loadWeights(found.folder().resolve("adapter"));
-                log.printf(Locale.ROOT, "Delivering the adapter of step %d (best eval loss %.4f), not of the last "
-                        + "step %d%n", best, history.bestLoss(), step);
-                step = best;
-            }
-        }
-        List<Sample> answers = List.of();
-        if (!samples.isEmpty()) {
-            answers = samples.answeredAt(step);
-            if (answers == null) {
-                answers = samples.answer(step);
-                observers.onSamples(answers);
-            }
-        }
-        return new Delivered(step, evalLoss, answers);
-    }
-
-    private RunSummary summarize(TrainingLoop.LoopResult trained, EvalHistory history, Delivered delivered,
-                                 TrainingState state, TrainingData data, RunTotals totals, MemoryPlan plan,
-                                 DeviceMemory memory) {
-        Evaluation last = trained.finalEval();
-        CausalLm model = state.model();
-        Double nf4Bits = plan.settings().options().nf4()
-                ? 8.0 * model.decoderLinearBytes() / WeightBytes.decoderLinearParameters(model.config()) : null;
-        return new RunSummary(trained.stepsDone(), trained.epochs(), trained.finalLoss(),
-                last == null ? null : last.loss(), last == null ? null : last.perplexity(),
-                last == null ? null : last.accuracy(), history.any() ? history.bestLoss() : null,
-                history.any() ? history.bestStep() : null, delivered.step(), trained.stopReason(),
-                totals.trainedTokens(), totals.lossTokens(), totals.wallTimeSeconds(),
-                totals.trainedTokens() / totals.trainSeconds(), totals.peakRssBytes(),
-                model.trainableParameterCount(), model.parameterCount(), data.trainExamples(),
-                data.validationExamples(), data.skippedExamples(), state.devices().get(0).toString(),
-                state.replicas().size(), totals.processes(),
-                plan.total(),
-                memory.peak(), memory.source(), model.baseWeightBytes(), nf4Bits, data.promptTemplate().label(),
-                delivered.samples());
-    }
-
-    /**
-     * Publishes the adapter to output.uri/adapter (with {@code notes}: how it was trained) and, when merge is
-     * enabled, the merged model of the same weights.
-     */
-    private Published publish(Inputs inputs, TrainingState state, TrainingObserver observers, AdapterNotes notes,
-                              Path staging) throws IOException {
-        Path staged = staging.resolve("adapter");
-        state.adapters().save(staged, spec.baseModel().uri());
-        notes.write(staged);
-        String adapterUri = storage.publishDirectory(spec.output().uri(), "adapter", staged);
-        log.println("Adapter written to " + adapterUri);
-        String mergedUri = spec.merge().enabled() ? merge(inputs.modelDir(), staged, observers) : null;
-        return new Published(adapterUri, mergedUri);
-    }
-
-    /** Writes summary.json and loss.png, and uploads the reports when the output is remote. */
-    private void report(RunSummary summary, RunReports reports, TrainingObserver observers) throws IOException {
-        observers.onPhase(RunPhase.REPORTING);
-        reports.finish(summary, "LoraFineTune " + name);
-        observers.onFinished(summary);
-        if (!storage.isLocal(spec.output().uri())) {
-            storage.uploadDirectory(reports.folder(), spec.output().uri());
-        }
-    }
-
-    /**
-     * Folds the adapter into the base model read again from its folder, so a QLoRA run merges into the
-     * original 16-bit weights, not the 4-bit ones it trained against.
-     */
-    private String merge(Path modelDir, Path adapterDir, TrainingObserver observers) throws IOException {
-        observers.onPhase(RunPhase.MERGING);
-        long begin = System.nanoTime();
-        log.println("Merging the adapter into " + spec.baseModel().uri());
-        MergedModelPublisher.Published merged = merger.mergeAndPublish(modelDir, adapterDir,
-                spec.merge().output().uri(), SpecTranslation.mergeOptions(spec.merge()),
-                "Merge LoRA adapter of LoraFineTune " + name);
-        log.printf(Locale.ROOT, "Merged model written to %s (%d shard(s), %.1f s)%n", merged.uri(),
-                merged.result().shards(), (System.nanoTime() - begin) / 1e9);
-        return merged.uri();
     }
 
     /**
